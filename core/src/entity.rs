@@ -1,0 +1,275 @@
+//! Entities: domain types stored as items, with keys composed from their attributes.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::schema::{IndexKind, TableSchema};
+use crate::template::{Composed, KeyTemplate};
+use crate::value::{Item, Value};
+
+/// The key templates of one secondary index of an entity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexKeys {
+    /// The table's index name.
+    pub index: String,
+    /// Partition key template (`None` for a local index, which shares the table's).
+    pub partition: Option<KeyTemplate>,
+    /// Sort key template, if the index has a sort key.
+    pub sort: Option<KeyTemplate>,
+}
+
+/// How an entity's keys are composed: the primary key and any number of index keys.
+///
+/// ```
+/// use monotable_core::EntityKeys;
+/// let keys = EntityKeys::new("USER#{user_id}")
+///     .with_sort("ORDER#{created}#{order_id}")
+///     .with_index("gsi1", "ORDER#{order_id}", Some("ORDER"));
+/// assert_eq!(keys.indexes.len(), 1);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntityKeys {
+    /// Partition key template.
+    pub partition: KeyTemplate,
+    /// Sort key template (required when the table has a sort key).
+    pub sort: Option<KeyTemplate>,
+    /// Index key templates.
+    pub indexes: Vec<IndexKeys>,
+}
+
+impl EntityKeys {
+    /// Keys with this partition key template.
+    pub fn new(partition: impl Into<KeyTemplate>) -> Self {
+        EntityKeys {
+            partition: partition.into(),
+            sort: None,
+            indexes: Vec::new(),
+        }
+    }
+
+    /// Sets the sort key template.
+    pub fn with_sort(mut self, sort: impl Into<KeyTemplate>) -> Self {
+        self.sort = Some(sort.into());
+        self
+    }
+
+    /// Adds a global index's templates.
+    pub fn with_index(mut self, index: impl Into<String>, partition: impl Into<KeyTemplate>, sort: Option<&str>) -> Self {
+        self.indexes.push(IndexKeys {
+            index: index.into(),
+            partition: Some(partition.into()),
+            sort: sort.map(KeyTemplate::new),
+        });
+        self
+    }
+
+    /// Adds a local index's sort key template.
+    pub fn with_local_index(mut self, index: impl Into<String>, sort: impl Into<KeyTemplate>) -> Self {
+        self.indexes.push(IndexKeys {
+            index: index.into(),
+            partition: None,
+            sort: Some(sort.into()),
+        });
+        self
+    }
+
+    /// The templates of one index.
+    pub fn index(&self, name: &str) -> Option<&IndexKeys> {
+        self.indexes.iter().find(|i| i.index == name)
+    }
+
+    /// The partition and sort templates used to read `index` (the table if `None`).
+    pub fn templates(&self, index: Option<&str>) -> Result<(&KeyTemplate, Option<&KeyTemplate>)> {
+        match index {
+            None => Ok((&self.partition, self.sort.as_ref())),
+            Some(name) => {
+                let ix = self.index(name).ok_or_else(|| {
+                    Error::invalid(format!("the entity declares no keys for index {name}"))
+                })?;
+                Ok((ix.partition.as_ref().unwrap_or(&self.partition), ix.sort.as_ref()))
+            }
+        }
+    }
+}
+
+/// Names of the attributes monotable manages on an entity's items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EntityOptions {
+    /// Holds the entity type (default `_et`); `None` to not store it.
+    pub entity_attribute: Option<&'static str>,
+    /// Creation time, ISO 8601 (default `_ct`); `None` to turn off.
+    pub created_attribute: Option<&'static str>,
+    /// Last modification time, ISO 8601 (default `_md`); `None` to turn off.
+    pub modified_attribute: Option<&'static str>,
+    /// Optimistic-locking version number (off by default). When set, `create` writes 1,
+    /// `put` requires the stored version to equal the entity's and writes it plus one,
+    /// and `update`/`patch` add one.
+    pub version_attribute: Option<&'static str>,
+}
+
+impl Default for EntityOptions {
+    fn default() -> Self {
+        EntityOptions {
+            entity_attribute: Some("_et"),
+            created_attribute: Some("_ct"),
+            modified_attribute: Some("_md"),
+            version_attribute: None,
+        }
+    }
+}
+
+/// How an entity's keys are composed. Written by `#[derive(Entity)]`, or by hand.
+pub trait KeySchema {
+    /// The entity's key templates.
+    fn key_templates() -> EntityKeys;
+}
+
+/// A domain type stored as items of one entity type.
+///
+/// ```
+/// use monotable_core::{Entity, EntityKeys, KeySchema};
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Serialize, Deserialize)]
+/// struct User { user_id: String, email: String }
+///
+/// #[derive(Serialize)]
+/// struct UserKey { user_id: String }
+///
+/// impl KeySchema for User {
+///     fn key_templates() -> EntityKeys {
+///         EntityKeys::new("USER#{user_id}").with_sort("PROFILE")
+///     }
+/// }
+///
+/// impl Entity for User {
+///     const ENTITY_TYPE: &'static str = "User";
+///     type Key = UserKey;
+/// }
+/// ```
+pub trait Entity: KeySchema + Serialize + DeserializeOwned + Send + Sync + 'static {
+    /// The entity type, stored in the entity-type attribute.
+    const ENTITY_TYPE: &'static str;
+
+    /// The attributes that identify one entity (those of the primary key templates).
+    type Key: Serialize + Send + Sync;
+
+    /// Names of the managed attributes.
+    fn options() -> EntityOptions {
+        EntityOptions::default()
+    }
+
+    /// Runs before every write; an error stops the write before any I/O.
+    ///
+    /// # Errors
+    ///
+    /// Return [`Error::Validation`] (see [`validation_error`]) naming the attribute.
+    fn validate(&self) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// An [`Error::Validation`] for entity `E`.
+pub fn validation_error<E: Entity>(attribute: &str, reason: impl Into<String>) -> Error {
+    Error::Validation {
+        entity: E::ENTITY_TYPE.to_string(),
+        attribute: attribute.to_string(),
+        reason: reason.into(),
+    }
+}
+
+/// The table's primary key for an entity, composed from `attrs`.
+pub fn primary_key<E: Entity>(schema: &TableSchema, attrs: &Item) -> Result<Item> {
+    let keys = E::key_templates();
+    let mut out = Item::new();
+    out.insert(schema.partition_key.name.clone(), keys.partition.compose_complete(attrs)?);
+    match (&schema.sort_key, &keys.sort) {
+        (Some(sk), Some(t)) => {
+            out.insert(sk.name.clone(), t.compose_complete(attrs)?);
+        }
+        (Some(sk), None) => {
+            return Err(Error::InvalidKey {
+                template: keys.partition.to_string(),
+                part: sk.name.clone(),
+                reason: format!("the table has a sort key; entity {} declares no sort template", E::ENTITY_TYPE),
+            })
+        }
+        (None, Some(t)) => {
+            return Err(Error::InvalidKey {
+                template: t.to_string(),
+                part: t.to_string(),
+                reason: "the table has no sort key".into(),
+            })
+        }
+        (None, None) => {}
+    }
+    Ok(out)
+}
+
+/// The index key attributes of an entity, composed from `attrs`. An index whose template
+/// names an absent attribute is left out (a sparse index). With `partial_ok = false`, an
+/// index key that can only be partly composed is an error (used by updates, which must
+/// give every attribute of an index key they change).
+pub fn index_keys<E: Entity>(schema: &TableSchema, attrs: &Item) -> Result<Vec<(String, Value)>> {
+    let keys = E::key_templates();
+    let mut out = Vec::new();
+    for ik in &keys.indexes {
+        let (_, index) = schema.index(&ik.index).map_err(|_| Error::InvalidKey {
+            template: ik.index.clone(),
+            part: ik.index.clone(),
+            reason: format!("entity {} names index {} that the table does not have", E::ENTITY_TYPE, ik.index),
+        })?;
+        let mut composed = Vec::new();
+        let mut complete = true;
+        let partition = if index.kind == IndexKind::Global { ik.partition.as_ref() } else { None };
+        for (attr, template) in [(Some(&index.partition_key), partition), (index.sort_key.as_ref(), ik.sort.as_ref())] {
+            if let (Some(attr), Some(template)) = (attr, template) {
+                match template.compose(attrs)? {
+                    Composed::Complete(v) => composed.push((attr.name.clone(), v)),
+                    Composed::Partial { .. } => complete = false,
+                }
+            }
+        }
+        if complete {
+            out.extend(composed);
+        }
+    }
+    Ok(out)
+}
+
+/// The current time in ISO 8601 (RFC 3339, UTC).
+pub fn now_iso8601() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// The full item for an entity: its attributes, composed keys, entity type and timestamps.
+pub fn entity_item<E: Entity>(schema: &TableSchema, entity: &E, now: &str) -> Result<Item> {
+    entity.validate()?;
+    let mut item = Item::from_serialize(entity)?;
+    let key = primary_key::<E>(schema, &item)?;
+    let index_keys = index_keys::<E>(schema, &item)?;
+    item.extend(key);
+    item.extend(index_keys);
+    let options = E::options();
+    if let Some(a) = options.entity_attribute {
+        item.insert(a.to_string(), Value::from(E::ENTITY_TYPE));
+    }
+    for a in [options.created_attribute, options.modified_attribute].into_iter().flatten() {
+        item.insert(a.to_string(), Value::from(now));
+    }
+    Ok(item)
+}
+
+/// True if `item` is of entity `E` (or carries no entity type to tell).
+pub fn is_entity<E: Entity>(item: &Item) -> bool {
+    match E::options().entity_attribute {
+        Some(a) => match item.get(a) {
+            Some(Value::S(t)) => t == E::ENTITY_TYPE,
+            _ => false,
+        },
+        None => true,
+    }
+}

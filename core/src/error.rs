@@ -1,0 +1,254 @@
+//! The one error type, classified by what a caller can do about it.
+
+use crate::value::Item;
+
+/// A `Result` whose error is monotable's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Boxed source error of a backend.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Everything that can go wrong, as variants a caller can act on.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A condition on a write did not hold; nothing was written. `item` is the existing item
+    /// when the caller asked for it (DynamoDB's `ReturnValuesOnConditionCheckFailure=ALL_OLD`).
+    #[error("The conditional request failed")]
+    ConditionFailed {
+        /// The item as it was, if requested and present.
+        item: Option<Box<Item>>,
+    },
+    /// `create` found an item with the same key.
+    #[error("{entity} already exists: {key}")]
+    AlreadyExists {
+        /// Entity type.
+        entity: String,
+        /// The composed primary key, for messages.
+        key: String,
+    },
+    /// A write that needs an existing item (`patch`) found none.
+    #[error("{entity} not found: {key}")]
+    NotFound {
+        /// Entity type.
+        entity: String,
+        /// The composed primary key, for messages.
+        key: String,
+    },
+    /// A transaction was cancelled; nothing was written. One reason per action, in order.
+    #[error("Transaction cancelled, please refer cancellation reasons for specific reasons [{}]", reason_codes(.reasons))]
+    TransactionCanceled {
+        /// One reason per action, in the order the actions were given.
+        reasons: Vec<CancellationReason>,
+    },
+    /// An entity's own validation rejected it before any write.
+    #[error("invalid {entity}: {attribute}: {reason}")]
+    Validation {
+        /// Entity type.
+        entity: String,
+        /// The attribute at fault.
+        attribute: String,
+        /// Why.
+        reason: String,
+    },
+    /// A key could not be composed: a part is missing, empty, contains the template's
+    /// delimiter, or has a type that cannot be put in a key.
+    #[error("invalid key for template {template:?}: part {part:?}: {reason}")]
+    InvalidKey {
+        /// The key template.
+        template: String,
+        /// The attribute (or part) at fault.
+        part: String,
+        /// Why.
+        reason: String,
+    },
+    /// The item exceeds 400 KB.
+    #[error("{message} ({size} bytes, limit {limit})")]
+    ItemTooLarge {
+        /// DynamoDB's message for the operation.
+        message: String,
+        /// The item's size under DynamoDB's rules.
+        size: usize,
+        /// The limit: 409,600 bytes.
+        limit: usize,
+    },
+    /// A cursor that this query did not produce, or that was altered.
+    #[error("invalid cursor: {reason}")]
+    InvalidCursor {
+        /// Why.
+        reason: String,
+    },
+    /// The request breaks one of DynamoDB's rules (DynamoDB's `ValidationException`); the
+    /// message is DynamoDB's text where one is known.
+    #[error("{message}")]
+    InvalidRequest {
+        /// What is wrong.
+        message: String,
+    },
+    /// The table does not exist.
+    #[error("Cannot do operations on a non-existent table: {table}")]
+    TableNotFound {
+        /// Table name.
+        table: String,
+    },
+    /// The backend is overloaded or throttled the request; retrying later may succeed.
+    #[error("throttled: {message}")]
+    Throttled {
+        /// Detail.
+        message: String,
+        /// The backend's error, if any.
+        #[source]
+        source: Option<BoxError>,
+    },
+    /// Batch work that was still unprocessed after all retries.
+    #[error("{count} batch request(s) still unprocessed after {attempts} attempts")]
+    Unprocessed {
+        /// How many requests were not processed.
+        count: usize,
+        /// How many attempts were made.
+        attempts: u32,
+    },
+    /// An entity could not be converted into an item.
+    #[error("cannot encode entity: {source}")]
+    Encode {
+        /// serde's error.
+        #[source]
+        source: BoxError,
+    },
+    /// An item could not be decoded into the entity type.
+    #[error("cannot decode item: {source}")]
+    Decode {
+        /// serde's error.
+        #[source]
+        source: BoxError,
+    },
+    /// The backend failed for its own reasons (I/O, connection, server error).
+    #[error("{backend} backend error: {source}")]
+    Backend {
+        /// Which backend.
+        backend: &'static str,
+        /// Whether retrying may help.
+        retryable: bool,
+        /// The backend's error.
+        #[source]
+        source: BoxError,
+    },
+}
+
+fn reason_codes(reasons: &[CancellationReason]) -> String {
+    reasons
+        .iter()
+        .map(|r| r.code.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Error {
+    /// True where retrying the same request later may succeed.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Throttled { .. } | Error::Unprocessed { .. } => true,
+            Error::Backend { retryable, .. } => *retryable,
+            Error::TransactionCanceled { reasons } => reasons
+                .iter()
+                .any(|r| matches!(r.code, CancellationCode::TransactionConflict | CancellationCode::ThrottlingError)),
+            _ => false,
+        }
+    }
+
+    /// Shorthand for [`Error::InvalidRequest`].
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Error::InvalidRequest {
+            message: message.into(),
+        }
+    }
+
+    /// Wraps a serialization error.
+    pub fn encode(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Error::Encode { source: Box::new(e) }
+    }
+
+    /// Wraps a deserialization error.
+    pub fn decode(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Error::Decode { source: Box::new(e) }
+    }
+
+    /// Wraps a backend error.
+    pub fn backend(
+        backend: &'static str,
+        retryable: bool,
+        e: impl Into<BoxError>,
+    ) -> Self {
+        Error::Backend {
+            backend,
+            retryable,
+            source: e.into(),
+        }
+    }
+}
+
+/// Why one action of a cancelled transaction failed (DynamoDB's `CancellationReason`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CancellationReason {
+    /// The code.
+    pub code: CancellationCode,
+    /// DynamoDB's message, if any.
+    pub message: Option<String>,
+    /// The existing item, when the action asked for it on a failed condition.
+    pub item: Option<Item>,
+}
+
+impl CancellationReason {
+    /// The reason for an action that was fine.
+    pub fn none() -> Self {
+        CancellationReason {
+            code: CancellationCode::None,
+            message: None,
+            item: None,
+        }
+    }
+}
+
+/// The code of a [`CancellationReason`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CancellationCode {
+    /// The action was fine; another one failed.
+    None,
+    /// The action's condition did not hold.
+    ConditionalCheckFailed,
+    /// The action was invalid for the item it met (bad path, wrong type, too large…).
+    ValidationError,
+    /// Another transaction was working on the item.
+    TransactionConflict,
+    /// The request was throttled.
+    ThrottlingError,
+    /// Any other code DynamoDB reports.
+    Other(String),
+}
+
+impl CancellationCode {
+    /// DynamoDB's name for the code.
+    pub fn as_str(&self) -> &str {
+        match self {
+            CancellationCode::None => "None",
+            CancellationCode::ConditionalCheckFailed => "ConditionalCheckFailed",
+            CancellationCode::ValidationError => "ValidationError",
+            CancellationCode::TransactionConflict => "TransactionConflict",
+            CancellationCode::ThrottlingError => "ThrottlingError",
+            CancellationCode::Other(s) => s,
+        }
+    }
+
+    /// The code named by DynamoDB's name.
+    pub fn from_name(name: &str) -> Self {
+        match name {
+            "None" => CancellationCode::None,
+            "ConditionalCheckFailed" => CancellationCode::ConditionalCheckFailed,
+            "ValidationError" => CancellationCode::ValidationError,
+            "TransactionConflict" => CancellationCode::TransactionConflict,
+            "ThrottlingError" => CancellationCode::ThrottlingError,
+            other => CancellationCode::Other(other.to_string()),
+        }
+    }
+}

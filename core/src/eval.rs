@@ -1,0 +1,776 @@
+//! The one evaluator of the expression AST, shared by every backend that evaluates
+//! expressions itself: conditions and filters, updates and projections, with DynamoDB's
+//! semantics and error texts.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::error::{Error, Result};
+use crate::expr::{
+    Comparator, Condition, Operand, Path, PathElement, SetValue, Update, UpdateAction,
+    UpdateOperand,
+};
+use crate::number::NumberError;
+use crate::schema::TableSchema;
+use crate::value::{Item, Value, ValueType};
+
+/// Deepest document path DynamoDB accepts.
+pub const MAX_PATH_DEPTH: usize = 32;
+/// Most operands of `IN`.
+pub const MAX_IN_OPERANDS: usize = 100;
+
+/// The value at `path` in `item`, if present.
+pub fn resolve<'a>(item: &'a Item, path: &Path) -> Option<&'a Value> {
+    let mut v = item.get(path.root())?;
+    for e in path.rest() {
+        v = match (e, v) {
+            (PathElement::Key(k), Value::M(m)) => m.get(k.as_ref())?,
+            (PathElement::Index(i), Value::L(l)) => l.get(*i)?,
+            _ => return None,
+        };
+    }
+    Some(v)
+}
+
+/// Formats a path as DynamoDB's messages do: `[m, a]`, `[l, [0]]`.
+pub fn path_for_message(path: &Path) -> String {
+    let parts: Vec<String> = path
+        .elements()
+        .into_iter()
+        .map(|e| match e {
+            PathElement::Key(k) => k.to_string(),
+            PathElement::Index(i) => format!("[{i}]"),
+        })
+        .collect();
+    format!("[{}]", parts.join(", "))
+}
+
+fn is_ordered(t: ValueType) -> bool {
+    matches!(t, ValueType::S | ValueType::N | ValueType::B)
+}
+
+/// Orders two values of the same ordered type (S by bytes, N by value, B by unsigned bytes).
+pub fn compare_values(a: &Value, b: &Value) -> Option<Ordering> {
+    match (a, b) {
+        (Value::S(x), Value::S(y)) => Some(x.as_bytes().cmp(y.as_bytes())),
+        (Value::N(x), Value::N(y)) => Some(x.cmp(y)),
+        (Value::B(x), Value::B(y)) => Some(x.cmp(y)),
+        _ => None,
+    }
+}
+
+fn type_label(v: &Value) -> &'static str {
+    v.value_type().name()
+}
+
+fn operand_error(clause: &str, function: &str, v: &Value) -> Error {
+    Error::invalid(format!(
+        "Invalid {clause}: Incorrect operand type for operator or function; operator or function: {function}, operand type: {}",
+        type_label(v)
+    ))
+}
+
+/// Checks a condition before it is evaluated: what DynamoDB rejects whatever the item
+/// (`IN` with over 100 operands, ordered comparison of unordered constants, inverted or
+/// mixed-type constant `BETWEEN` bounds, bad `attribute_type` names, too deep paths).
+/// `clause` names the expression in messages (`ConditionExpression`, `FilterExpression`).
+pub fn check_condition(cond: &Condition, clause: &str) -> Result<()> {
+    for p in cond.paths() {
+        check_path_depth(p, clause)?;
+    }
+    check_node(cond, clause)
+}
+
+fn check_path_depth(p: &Path, clause: &str) -> Result<()> {
+    if p.len() > MAX_PATH_DEPTH {
+        return Err(Error::invalid(format!(
+            "Invalid {clause}: The document path has too many nesting levels; nesting levels: {}",
+            p.len()
+        )));
+    }
+    Ok(())
+}
+
+fn check_node(cond: &Condition, clause: &str) -> Result<()> {
+    let constant = |o: &Operand| match o {
+        Operand::Value(v) => Some(v.clone()),
+        _ => None,
+    };
+    match cond {
+        Condition::Compare { left, op, right } => {
+            if matches!(left, Operand::Path(_)) && left == right {
+                let Operand::Path(p) = left else { unreachable!() };
+                return Err(Error::invalid(format!(
+                    "Invalid {clause}: The first operand must be distinct from the remaining operands for this operator or function; operator: {}, first operand: {}",
+                    op.symbol(),
+                    path_for_message(p)
+                )));
+            }
+            if !matches!(op, Comparator::Eq | Comparator::Ne) {
+                for v in [constant(left), constant(right)].into_iter().flatten() {
+                    if !is_ordered(v.value_type()) {
+                        return Err(operand_error(clause, op.symbol(), &v));
+                    }
+                }
+            }
+            Ok(())
+        }
+        Condition::Between { value, low, high } => {
+            if let (Some(l), Some(h)) = (constant(low), constant(high)) {
+                if l.value_type() != h.value_type() {
+                    return Err(Error::invalid(format!(
+                        "Invalid {clause}: The BETWEEN operator requires same data type for lower and upper bounds; lower bound operand: AttributeValue: {}, upper bound operand: AttributeValue: {}",
+                        short(&l), short(&h)
+                    )));
+                }
+                match compare_values(&l, &h) {
+                    Some(Ordering::Greater) => {
+                        return Err(Error::invalid(format!(
+                            "Invalid {clause}: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {}, upper bound operand: AttributeValue: {}",
+                            short(&l), short(&h)
+                        )))
+                    }
+                    None => return Err(operand_error(clause, "BETWEEN", &l)),
+                    _ => {}
+                }
+            }
+            if let Some(v) = constant(value) {
+                if !is_ordered(v.value_type()) {
+                    return Err(operand_error(clause, "BETWEEN", &v));
+                }
+            }
+            Ok(())
+        }
+        Condition::In { list, .. } => {
+            if list.len() > MAX_IN_OPERANDS {
+                return Err(Error::invalid(format!(
+                    "Invalid {clause}: The IN operator is provided with too many operands; number of operands: {}",
+                    list.len()
+                )));
+            }
+            if list.is_empty() {
+                return Err(Error::invalid(format!("Invalid {clause}: Syntax error; token: \")\"")));
+            }
+            Ok(())
+        }
+        Condition::BeginsWith { prefix, .. } => match constant(prefix) {
+            Some(v) if !matches!(v, Value::S(_) | Value::B(_)) => {
+                Err(operand_error(clause, "begins_with", &v))
+            }
+            _ => Ok(()),
+        },
+        Condition::Contains { .. }
+        | Condition::AttributeExists(_)
+        | Condition::AttributeNotExists(_) => Ok(()),
+        Condition::AttributeType { value_type, .. } => match value_type {
+            Operand::Value(Value::S(name)) => {
+                if ValueType::from_name(name).is_some() {
+                    Ok(())
+                } else {
+                    Err(Error::invalid(format!(
+                        "Invalid {clause}: Invalid attribute type name found; type: {name}, valid types: {{N,BS,L,B,NULL,M,S,SS,NS,BOOL}}"
+                    )))
+                }
+            }
+            Operand::Value(v) => Err(operand_error(clause, "attribute_type", v)),
+            _ => Err(Error::invalid(format!(
+                "Invalid {clause}: Incorrect operand type for operator or function; operator or function: attribute_type"
+            ))),
+        },
+        Condition::And(a, b) | Condition::Or(a, b) => {
+            check_node(a, clause)?;
+            check_node(b, clause)
+        }
+        Condition::Not(a) => check_node(a, clause),
+    }
+}
+
+fn short(v: &Value) -> String {
+    match v {
+        Value::S(s) => format!("{{S:{s}}}"),
+        Value::N(n) => format!("{{N:{n}}}"),
+        other => format!("{{{}:…}}", type_label(other)),
+    }
+}
+
+enum Resolved<'a> {
+    Missing,
+    Value(std::borrow::Cow<'a, Value>),
+}
+
+fn operand<'a>(o: &'a Operand, item: &'a Item) -> Resolved<'a> {
+    use std::borrow::Cow;
+    match o {
+        Operand::Value(v) => Resolved::Value(Cow::Borrowed(v)),
+        Operand::Path(p) => match resolve(item, p) {
+            Some(v) => Resolved::Value(Cow::Borrowed(v)),
+            None => Resolved::Missing,
+        },
+        Operand::Size(p) => match resolve(item, p).and_then(size_of) {
+            Some(n) => Resolved::Value(Cow::Owned(Value::from(n))),
+            None => Resolved::Missing,
+        },
+    }
+}
+
+/// `size()`: UTF-16 code units of a string (as DynamoDB Local measures), bytes of binary,
+/// members of a set, elements of a list or map; `None` for other types.
+pub fn size_of(v: &Value) -> Option<usize> {
+    Some(match v {
+        Value::S(s) => s.encode_utf16().count(),
+        Value::B(b) => b.len(),
+        Value::Ss(s) => s.len(),
+        Value::Ns(s) => s.len(),
+        Value::Bs(s) => s.len(),
+        Value::L(l) => l.len(),
+        Value::M(m) => m.len(),
+        _ => return None,
+    })
+}
+
+/// Evaluates a condition against an item (an absent item is an empty one). Call
+/// [`check_condition`] first.
+pub fn evaluate(cond: &Condition, item: &Item) -> bool {
+    match cond {
+        Condition::Compare { left, op, right } => {
+            match (operand(left, item), operand(right, item)) {
+                (Resolved::Value(a), Resolved::Value(b)) => match op {
+                    Comparator::Eq => a == b,
+                    Comparator::Ne => a != b,
+                    _ => match compare_values(&a, &b) {
+                        Some(o) => match op {
+                            Comparator::Lt => o == Ordering::Less,
+                            Comparator::Le => o != Ordering::Greater,
+                            Comparator::Gt => o == Ordering::Greater,
+                            Comparator::Ge => o != Ordering::Less,
+                            Comparator::Eq | Comparator::Ne => unreachable!(),
+                        },
+                        None => false,
+                    },
+                },
+                _ => *op == Comparator::Ne,
+            }
+        }
+        Condition::Between { value, low, high } => {
+            match (operand(value, item), operand(low, item), operand(high, item)) {
+                (Resolved::Value(v), Resolved::Value(l), Resolved::Value(h)) => {
+                    matches!(compare_values(&v, &l), Some(Ordering::Greater | Ordering::Equal))
+                        && matches!(compare_values(&v, &h), Some(Ordering::Less | Ordering::Equal))
+                }
+                _ => false,
+            }
+        }
+        Condition::In { value, list } => match operand(value, item) {
+            Resolved::Value(v) => list.iter().any(|o| match operand(o, item) {
+                Resolved::Value(c) => c == v,
+                Resolved::Missing => false,
+            }),
+            Resolved::Missing => false,
+        },
+        Condition::BeginsWith { path, prefix } => {
+            match (resolve(item, path), operand(prefix, item)) {
+                (Some(Value::S(s)), Resolved::Value(p)) => {
+                    matches!(p.as_ref(), Value::S(p) if s.as_bytes().starts_with(p.as_bytes()))
+                }
+                (Some(Value::B(b)), Resolved::Value(p)) => {
+                    matches!(p.as_ref(), Value::B(p) if b.starts_with(p))
+                }
+                _ => false,
+            }
+        }
+        Condition::Contains { path, operand: o } => {
+            let (Some(v), Resolved::Value(x)) = (resolve(item, path), operand(o, item)) else {
+                return false;
+            };
+            match (v, x.as_ref()) {
+                (Value::S(s), Value::S(sub)) => s.contains(sub.as_str()),
+                (Value::B(b), Value::B(sub)) => {
+                    sub.is_empty() || b.windows(sub.len()).any(|w| w == sub.as_slice())
+                }
+                (Value::Ss(set), Value::S(m)) => set.contains(m),
+                (Value::Ns(set), Value::N(m)) => set.contains(m),
+                (Value::Bs(set), Value::B(m)) => set.contains(m),
+                (Value::L(l), x) => l.contains(x),
+                _ => false,
+            }
+        }
+        Condition::AttributeExists(p) => resolve(item, p).is_some(),
+        Condition::AttributeNotExists(p) => resolve(item, p).is_none(),
+        Condition::AttributeType { path, value_type } => {
+            let expected = match value_type {
+                Operand::Value(Value::S(name)) => ValueType::from_name(name),
+                _ => None,
+            };
+            matches!((resolve(item, path), expected), (Some(v), Some(t)) if v.value_type() == t)
+        }
+        Condition::And(a, b) => evaluate(a, item) && evaluate(b, item),
+        Condition::Or(a, b) => evaluate(a, item) || evaluate(b, item),
+        Condition::Not(a) => !evaluate(a, item),
+    }
+}
+
+// ---- updates -------------------------------------------------------------------------------
+
+const INVALID_PATH: &str = "The document path provided in the update expression is invalid for update";
+const BAD_TYPE: &str = "An operand in the update expression has an incorrect data type";
+const MISSING_OPERAND: &str =
+    "The provided expression refers to an attribute that does not exist in the item";
+
+/// The outcome of applying an update.
+#[derive(Debug, Clone)]
+pub struct Updated {
+    /// The item after the update.
+    pub item: Item,
+    /// The top-level attributes the update wrote (for `UPDATED_OLD` / `UPDATED_NEW`).
+    pub touched: BTreeSet<String>,
+}
+
+fn type_word(v: &Value) -> &'static str {
+    match v.value_type() {
+        ValueType::S => "STRING",
+        ValueType::N => "NUMBER",
+        ValueType::B => "BINARY",
+        ValueType::Bool => "BOOLEAN",
+        ValueType::Null => "NULL",
+        ValueType::L => "LIST",
+        ValueType::M => "MAP",
+        ValueType::Ss => "STRING_SET",
+        ValueType::Ns => "NUMBER_SET",
+        ValueType::Bs => "BINARY_SET",
+    }
+}
+
+/// Checks an update before it is applied: key attributes untouched, no overlapping paths,
+/// operand types DynamoDB rejects whatever the item, path depth.
+pub fn check_update(schema: &TableSchema, update: &Update) -> Result<()> {
+    if update.actions.is_empty() {
+        return Err(Error::invalid("Invalid UpdateExpression: The expression can not be empty;"));
+    }
+    for (i, action) in update.actions.iter().enumerate() {
+        let path = action.path();
+        check_path_depth(path, "UpdateExpression")?;
+        if schema.is_key_attribute(path.root()) {
+            return Err(Error::invalid(format!(
+                "One or more parameter values were invalid: Cannot update attribute {}. This attribute is part of the key",
+                path.root()
+            )));
+        }
+        for earlier in &update.actions[..i] {
+            if earlier.path().overlaps(path) {
+                return Err(Error::invalid(format!(
+                    "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: {}, path two: {}",
+                    path_for_message(earlier.path()),
+                    path_for_message(path)
+                )));
+            }
+        }
+        match action {
+            UpdateAction::Add(_, v) => {
+                if !matches!(v, Value::N(_) | Value::Ss(_) | Value::Ns(_) | Value::Bs(_)) {
+                    return Err(Error::invalid(format!(
+                        "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: {}, typeSet: ALLOWED_FOR_ADD_OPERAND",
+                        type_word(v)
+                    )));
+                }
+                crate::validate::check_value(v)?;
+            }
+            UpdateAction::Delete(_, v) => {
+                if !matches!(v, Value::Ss(_) | Value::Ns(_) | Value::Bs(_)) {
+                    return Err(Error::invalid(format!(
+                        "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: DELETE, operand type: {}, typeSet: ALLOWED_FOR_DELETE_OPERAND",
+                        type_word(v)
+                    )));
+                }
+                crate::validate::check_value(v)?;
+            }
+            UpdateAction::Set(_, sv) => match sv {
+                SetValue::Operand(o) => check_update_operand(o)?,
+                SetValue::Plus(a, b) | SetValue::Minus(a, b) => {
+                    for o in [a, b] {
+                        check_update_operand(o)?;
+                        if let UpdateOperand::Value(v) = o {
+                            if !matches!(v, Value::N(_)) {
+                                return Err(Error::invalid(format!(
+                                    "Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: {}, operand type: {}",
+                                    if matches!(sv, SetValue::Plus(..)) { "+" } else { "-" },
+                                    type_label(v)
+                                )));
+                            }
+                        }
+                    }
+                }
+            },
+            UpdateAction::Remove(_) => {}
+        }
+    }
+    Ok(())
+}
+
+fn check_update_operand(o: &UpdateOperand) -> Result<()> {
+    match o {
+        UpdateOperand::Path(p) => check_path_depth(p, "UpdateExpression"),
+        UpdateOperand::Value(v) => crate::validate::check_value(v),
+        UpdateOperand::IfNotExists(p, v) => {
+            check_path_depth(p, "UpdateExpression")?;
+            check_update_operand(v)
+        }
+        UpdateOperand::ListAppend(a, b) => {
+            for x in [a, b] {
+                if let UpdateOperand::Value(v) = x.as_ref() {
+                    if !matches!(v, Value::L(_)) {
+                        return Err(Error::invalid(format!(
+                            "Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: list_append, operand type: {}",
+                            type_label(v)
+                        )));
+                    }
+                }
+                check_update_operand(x)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn eval_update_operand(o: &UpdateOperand, old: &Item) -> Result<Value> {
+    match o {
+        UpdateOperand::Value(v) => Ok(v.clone()),
+        UpdateOperand::Path(p) => resolve(old, p)
+            .cloned()
+            .ok_or_else(|| Error::invalid(MISSING_OPERAND)),
+        UpdateOperand::IfNotExists(p, v) => match resolve(old, p) {
+            Some(x) => Ok(x.clone()),
+            None => eval_update_operand(v, old),
+        },
+        UpdateOperand::ListAppend(a, b) => {
+            match (eval_update_operand(a, old)?, eval_update_operand(b, old)?) {
+                (Value::L(mut x), Value::L(y)) => {
+                    x.extend(y);
+                    Ok(Value::L(x))
+                }
+                _ => Err(Error::invalid(BAD_TYPE)),
+            }
+        }
+    }
+}
+
+fn number_error(e: NumberError) -> Error {
+    Error::invalid(e.to_string())
+}
+
+fn eval_set_value(sv: &SetValue, old: &Item) -> Result<Value> {
+    match sv {
+        SetValue::Operand(o) => eval_update_operand(o, old),
+        SetValue::Plus(a, b) | SetValue::Minus(a, b) => {
+            match (eval_update_operand(a, old)?, eval_update_operand(b, old)?) {
+                (Value::N(x), Value::N(y)) => {
+                    let r = if matches!(sv, SetValue::Plus(..)) {
+                        x.checked_add(&y)
+                    } else {
+                        x.checked_sub(&y)
+                    };
+                    r.map(Value::N).map_err(number_error)
+                }
+                _ => Err(Error::invalid(BAD_TYPE)),
+            }
+        }
+    }
+}
+
+/// The container that holds the last step of `path` (the item's top level is a map).
+fn parent_mut<'a>(item: &'a mut BTreeMap<String, Value>, path: &Path) -> Result<Option<&'a mut Value>> {
+    let rest = path.rest();
+    if rest.is_empty() {
+        return Ok(None);
+    }
+    let mut v = item
+        .get_mut(path.root())
+        .ok_or_else(|| Error::invalid(INVALID_PATH))?;
+    for e in &rest[..rest.len() - 1] {
+        v = match (e, v) {
+            (PathElement::Key(k), Value::M(m)) => m.get_mut(k.as_ref()),
+            (PathElement::Index(i), Value::L(l)) => l.get_mut(*i),
+            _ => None,
+        }
+        .ok_or_else(|| Error::invalid(INVALID_PATH))?;
+    }
+    Ok(Some(v))
+}
+
+fn last(path: &Path) -> PathElement {
+    path.rest()
+        .last()
+        .cloned()
+        .unwrap_or_else(|| PathElement::Key(path.root().to_string().into()))
+}
+
+fn current(item: &mut BTreeMap<String, Value>, path: &Path) -> Result<Option<Value>> {
+    if path.rest().is_empty() {
+        return Ok(item.get(path.root()).cloned());
+    }
+    let parent = parent_mut(item, path)?.ok_or_else(|| Error::invalid(INVALID_PATH))?;
+    match (last(path), parent) {
+        (PathElement::Key(k), Value::M(m)) => Ok(m.get(k.as_ref()).cloned()),
+        (PathElement::Index(i), Value::L(l)) => Ok(l.get(i).cloned()),
+        _ => Err(Error::invalid(INVALID_PATH)),
+    }
+}
+
+fn set_at(item: &mut BTreeMap<String, Value>, path: &Path, value: Value) -> Result<()> {
+    match parent_mut(item, path)? {
+        None => {
+            item.insert(path.root().to_string(), value);
+        }
+        Some(parent) => match (last(path), parent) {
+            (PathElement::Key(k), Value::M(m)) => {
+                m.insert(k.to_string(), value);
+            }
+            (PathElement::Index(i), Value::L(l)) => {
+                if i < l.len() {
+                    l[i] = value;
+                } else {
+                    l.push(value);
+                }
+            }
+            _ => return Err(Error::invalid(INVALID_PATH)),
+        },
+    }
+    Ok(())
+}
+
+fn remove_at(item: &mut BTreeMap<String, Value>, path: &Path) -> Result<()> {
+    match parent_mut(item, path)? {
+        None => {
+            item.remove(path.root());
+        }
+        Some(parent) => match (last(path), parent) {
+            (PathElement::Key(k), Value::M(m)) => {
+                m.remove(k.as_ref());
+            }
+            (PathElement::Index(i), Value::L(l)) => {
+                if i < l.len() {
+                    l.remove(i);
+                }
+            }
+            _ => return Err(Error::invalid(INVALID_PATH)),
+        },
+    }
+    Ok(())
+}
+
+/// Applies an update to `old` (or, for an upsert, to an item made of `key` alone), reading
+/// every right-hand side from the item as it was. Call [`check_update`] first. The result is
+/// not yet checked against the item limits.
+pub fn apply_update(old: Option<&Item>, key: &Item, update: &Update) -> Result<Updated> {
+    let before = old.cloned().unwrap_or_else(|| key.clone());
+    // Right-hand sides first, all against the old item.
+    let mut sets = Vec::new();
+    for action in &update.actions {
+        if let UpdateAction::Set(p, sv) = action {
+            sets.push((p, eval_set_value(sv, &before)?));
+        }
+    }
+    let mut item = before.clone().into_inner();
+    for (p, v) in sets {
+        set_at(&mut item, p, v)?;
+    }
+    // REMOVE: list indexes refer to the original positions, so remove the highest first.
+    let mut removes: Vec<&Path> = update
+        .actions
+        .iter()
+        .filter_map(|a| match a {
+            UpdateAction::Remove(p) => Some(p),
+            _ => None,
+        })
+        .collect();
+    removes.sort_by_key(|p| match p.rest().last() {
+        Some(PathElement::Index(i)) => std::cmp::Reverse(*i),
+        _ => std::cmp::Reverse(usize::MAX),
+    });
+    for p in removes {
+        remove_at(&mut item, p)?;
+    }
+    for action in &update.actions {
+        match action {
+            UpdateAction::Add(p, v) => {
+                let merged = match (current(&mut item, p)?, v) {
+                    (None, v) => v.clone(),
+                    (Some(Value::N(a)), Value::N(b)) => {
+                        Value::N(a.checked_add(b).map_err(number_error)?)
+                    }
+                    (Some(Value::Ss(a)), Value::Ss(b)) => Value::Ss(a.union(b).cloned().collect()),
+                    (Some(Value::Ns(a)), Value::Ns(b)) => Value::Ns(a.union(b).cloned().collect()),
+                    (Some(Value::Bs(a)), Value::Bs(b)) => Value::Bs(a.union(b).cloned().collect()),
+                    _ => return Err(Error::invalid(BAD_TYPE)),
+                };
+                set_at(&mut item, p, merged)?;
+            }
+            UpdateAction::Delete(p, v) => {
+                let remaining = match (current(&mut item, p)?, v) {
+                    (None, _) => continue,
+                    (Some(Value::Ss(a)), Value::Ss(b)) => {
+                        Value::Ss(a.difference(b).cloned().collect())
+                    }
+                    (Some(Value::Ns(a)), Value::Ns(b)) => {
+                        Value::Ns(a.difference(b).cloned().collect())
+                    }
+                    (Some(Value::Bs(a)), Value::Bs(b)) => {
+                        Value::Bs(a.difference(b).cloned().collect())
+                    }
+                    _ => return Err(Error::invalid(BAD_TYPE)),
+                };
+                let empty = matches!(&remaining, Value::Ss(s) if s.is_empty())
+                    || matches!(&remaining, Value::Ns(s) if s.is_empty())
+                    || matches!(&remaining, Value::Bs(s) if s.is_empty());
+                if empty {
+                    remove_at(&mut item, p)?;
+                } else {
+                    set_at(&mut item, p, remaining)?;
+                }
+            }
+            _ => {}
+        }
+    }
+    let touched = update
+        .actions
+        .iter()
+        .map(|a| a.path().root().to_string())
+        .collect();
+    Ok(Updated {
+        item: Item::from(item),
+        touched,
+    })
+}
+
+// ---- projections ---------------------------------------------------------------------------
+
+/// Checks a projection: not empty, no overlapping or repeated paths.
+pub fn check_projection(paths: &[Path]) -> Result<()> {
+    if paths.is_empty() {
+        return Err(Error::invalid("Invalid ProjectionExpression: The expression can not be empty;"));
+    }
+    for (i, p) in paths.iter().enumerate() {
+        check_path_depth(p, "ProjectionExpression")?;
+        for q in &paths[..i] {
+            if q.overlaps(p) {
+                return Err(Error::invalid(format!(
+                    "Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: {}, path two: {}",
+                    path_for_message(q),
+                    path_for_message(p)
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[derive(Default)]
+struct Tree {
+    leaf: bool,
+    keys: BTreeMap<String, Tree>,
+    indexes: BTreeMap<usize, Tree>,
+}
+
+fn pick(v: &Value, t: &Tree) -> Option<Value> {
+    if t.leaf {
+        return Some(v.clone());
+    }
+    match v {
+        Value::M(m) if !t.keys.is_empty() => {
+            let out: BTreeMap<String, Value> = t
+                .keys
+                .iter()
+                .filter_map(|(k, sub)| Some((k.clone(), pick(m.get(k)?, sub)?)))
+                .collect();
+            (!out.is_empty()).then_some(Value::M(out))
+        }
+        Value::L(l) if !t.indexes.is_empty() => {
+            let out: Vec<Value> = t
+                .indexes
+                .iter()
+                .filter_map(|(i, sub)| pick(l.get(*i)?, sub))
+                .collect();
+            (!out.is_empty()).then_some(Value::L(out))
+        }
+        _ => None,
+    }
+}
+
+/// The parts of `item` named by `paths`: nested paths keep their enclosing maps and lists
+/// (`l[1]` gives a list holding only the second element).
+pub fn project(item: &Item, paths: &[Path]) -> Item {
+    let mut root: BTreeMap<String, Tree> = BTreeMap::new();
+    for p in paths {
+        let mut t = root.entry(p.root().to_string()).or_default();
+        for e in p.rest() {
+            t = match e {
+                PathElement::Key(k) => t.keys.entry(k.to_string()).or_default(),
+                PathElement::Index(i) => t.indexes.entry(*i).or_default(),
+            };
+        }
+        t.leaf = true;
+    }
+    root.iter()
+        .filter_map(|(k, t)| Some((k.clone(), pick(item.get(k)?, t)?)))
+        .collect::<BTreeMap<_, _>>()
+        .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::expr::Path;
+
+    fn item() -> Item {
+        Item::from_json(&serde_json::json!({
+            "pk": {"S": "p"}, "n": {"N": "5"}, "s": {"S": "hello"},
+            "l": {"L": [{"S": "a"}, {"S": "b"}, {"S": "c"}]},
+            "m": {"M": {"a": {"N": "1"}, "b": {"N": "2"}}},
+            "ss": {"SS": ["x", "y"]}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn conditions() {
+        let i = item();
+        assert!(evaluate(&Path::attr("n").eq(5), &i));
+        assert!(!evaluate(&Path::attr("n").eq("5"), &i));
+        assert!(evaluate(&Path::attr("n").ne("5"), &i));
+        assert!(evaluate(&Path::attr("nope").ne(1), &i));
+        assert!(!evaluate(&Path::attr("nope").lt(1), &i));
+        assert!(evaluate(&Path::attr("s").begins_with("he"), &i));
+        assert!(evaluate(&Path::attr("l").index(1).eq("b"), &i));
+        assert!(evaluate(&Path::attr("l").index(9).not_exists(), &i));
+        assert!(evaluate(&Path::attr("ss").contains("x"), &i));
+        assert!(evaluate(&Path::attr("l").size().eq(3), &i));
+        assert!(evaluate(&Path::attr("m").key("a").between(0, 1), &i));
+    }
+
+    #[test]
+    fn updates_read_old_values_and_remove_by_original_index() {
+        let schema = TableSchema::new("t_t", crate::KeyAttribute::s("pk"));
+        let u = Update::new()
+            .action(UpdateAction::Set(
+                Path::attr("copy"),
+                SetValue::Operand(UpdateOperand::Path(Path::attr("n"))),
+            ))
+            .set("n", 7)
+            .remove(Path::attr("l").index(0))
+            .remove(Path::attr("l").index(2));
+        check_update(&schema, &u).unwrap();
+        let out = apply_update(Some(&item()), &Item::new(), &u).unwrap();
+        assert_eq!(out.item["copy"], Value::from(5));
+        assert_eq!(out.item["n"], Value::from(7));
+        assert_eq!(out.item["l"], Value::L(vec!["b".into()]));
+        let overlap = Update::new().set("m", 1).remove(Path::attr("m").key("a"));
+        assert!(check_update(&schema, &overlap).is_err());
+        assert!(check_update(&schema, &Update::new().set("pk", "x")).is_err());
+    }
+
+    #[test]
+    fn projection_keeps_structure() {
+        let out = project(&item(), &[Path::attr("l").index(1), Path::attr("m").key("b")]);
+        assert_eq!(out["l"], Value::L(vec!["b".into()]));
+        assert_eq!(out["m"], Value::M([("b".to_string(), Value::from(2))].into()));
+    }
+}

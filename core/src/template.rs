@@ -1,0 +1,331 @@
+//! Key templates: keys such as `ORDER#{created}#{order_id}` composed from attributes.
+
+use std::fmt;
+
+use crate::error::{Error, Result};
+use crate::value::{Item, Value};
+
+/// The default delimiter between the parts of a composed key.
+pub const DEFAULT_DELIMITER: char = '#';
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Part {
+    Literal(String),
+    Attribute { name: String, width: Option<usize> },
+}
+
+/// A template such as `USER#{user_id}`, `ORDER#{created}#{order_id}`, `COUNT#{n:06}` or a
+/// static `PROFILE`.
+///
+/// Composing a key from attribute values rejects a value that is empty or contains the
+/// delimiter (for a template of more than one part), so two different sets of values can
+/// never compose the same key. `{name:0W}` zero-pads a non-negative integer to `W` digits so
+/// that numbers sort by value inside a string key. A template that is exactly one attribute,
+/// `{name}`, copies the attribute's value as it is (string, number or binary).
+#[derive(Clone, PartialEq, Eq)]
+pub struct KeyTemplate {
+    source: String,
+    delimiter: char,
+    parts: std::result::Result<Vec<Part>, String>,
+}
+
+/// The outcome of composing a template from the attributes at hand.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Composed {
+    /// Every attribute was present: the key.
+    Complete(Value),
+    /// An attribute was absent; the text composed before it, including the literal that
+    /// follows the last present attribute (a prefix for `begins_with`).
+    Partial {
+        /// The composed prefix.
+        prefix: String,
+        /// The first absent attribute.
+        missing: String,
+    },
+}
+
+impl KeyTemplate {
+    /// Parses a template with the default delimiter `#`. A malformed template is reported as
+    /// [`Error::InvalidKey`] when it is first used, and by [`KeyTemplate::check`].
+    pub fn new(source: impl Into<String>) -> Self {
+        Self::with_delimiter(source, DEFAULT_DELIMITER)
+    }
+
+    /// Parses a template with another delimiter.
+    pub fn with_delimiter(source: impl Into<String>, delimiter: char) -> Self {
+        let source = source.into();
+        let parts = parse(&source, delimiter);
+        KeyTemplate {
+            source,
+            delimiter,
+            parts,
+        }
+    }
+
+    /// The template text.
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+
+    /// Fails with [`Error::InvalidKey`] if the template is malformed.
+    pub fn check(&self) -> Result<()> {
+        self.parts().map(|_| ())
+    }
+
+    fn parts(&self) -> Result<&[Part]> {
+        self.parts.as_deref().map_err(|reason| Error::InvalidKey {
+            template: self.source.clone(),
+            part: self.source.clone(),
+            reason: reason.clone(),
+        })
+    }
+
+    /// The attributes the template reads, in order.
+    pub fn attributes(&self) -> Vec<&str> {
+        match &self.parts {
+            Ok(parts) => parts
+                .iter()
+                .filter_map(|p| match p {
+                    Part::Attribute { name, .. } => Some(name.as_str()),
+                    Part::Literal(_) => None,
+                })
+                .collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// The literal text before the first attribute (the whole key for a static template).
+    pub fn literal_prefix(&self) -> &str {
+        match self.parts.as_deref() {
+            Ok([Part::Literal(l), ..]) => l,
+            _ => "",
+        }
+    }
+
+    fn invalid(&self, part: &str, reason: impl Into<String>) -> Error {
+        Error::InvalidKey {
+            template: self.source.clone(),
+            part: part.to_string(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Composes the key from `attrs`; absent (or `NULL`) attributes give
+    /// [`Composed::Partial`]. Present values are checked: a bad value is an error.
+    pub fn compose(&self, attrs: &Item) -> Result<Composed> {
+        let parts = self.parts()?;
+        if let [Part::Attribute { name, width: None }] = parts {
+            return match attrs.get(name) {
+                None | Some(Value::Null) => Ok(Composed::Partial {
+                    prefix: String::new(),
+                    missing: name.clone(),
+                }),
+                Some(v @ (Value::S(_) | Value::N(_) | Value::B(_))) => {
+                    if matches!(v, Value::S(s) if s.is_empty()) || matches!(v, Value::B(b) if b.is_empty()) {
+                        return Err(self.invalid(name, "empty value"));
+                    }
+                    Ok(Composed::Complete(v.clone()))
+                }
+                Some(v) => Err(self.invalid(name, format!("a {} cannot be a key", v.value_type()))),
+            };
+        }
+        let mut out = String::new();
+        for part in parts {
+            match part {
+                Part::Literal(l) => out.push_str(l),
+                Part::Attribute { name, width } => {
+                    let text = match attrs.get(name) {
+                        None | Some(Value::Null) => {
+                            return Ok(Composed::Partial {
+                                prefix: out,
+                                missing: name.clone(),
+                            })
+                        }
+                        Some(v) => self.render(name, v, *width)?,
+                    };
+                    out.push_str(&text);
+                }
+            }
+        }
+        Ok(Composed::Complete(Value::S(out)))
+    }
+
+    /// Composes a key that must be complete: an absent attribute is an error.
+    pub fn compose_complete(&self, attrs: &Item) -> Result<Value> {
+        match self.compose(attrs)? {
+            Composed::Complete(v) => Ok(v),
+            Composed::Partial { missing, .. } => Err(self.invalid(&missing, "missing attribute")),
+        }
+    }
+
+    fn render(&self, name: &str, value: &Value, width: Option<usize>) -> Result<String> {
+        let text = match value {
+            Value::S(s) => {
+                if width.is_some() {
+                    return Err(self.invalid(name, "zero padding needs a number"));
+                }
+                s.clone()
+            }
+            Value::N(n) => match width {
+                None => n.to_string(),
+                Some(w) => {
+                    if n.is_negative() || !n.is_integer() {
+                        return Err(self.invalid(name, "zero padding needs a non-negative integer"));
+                    }
+                    let digits = n.to_string();
+                    if digits.len() > w {
+                        return Err(self.invalid(name, format!("{digits} is wider than {w} digits")));
+                    }
+                    format!("{digits:0>w$}")
+                }
+            },
+            other => {
+                return Err(self.invalid(name, format!("a {} cannot be part of a key", other.value_type())))
+            }
+        };
+        if text.is_empty() {
+            return Err(self.invalid(name, "empty value"));
+        }
+        if text.contains(self.delimiter) {
+            return Err(self.invalid(
+                name,
+                format!("value {text:?} contains the delimiter {:?}", self.delimiter),
+            ));
+        }
+        Ok(text)
+    }
+}
+
+fn parse(source: &str, delimiter: char) -> std::result::Result<Vec<Part>, String> {
+    let mut parts = Vec::new();
+    let mut rest = source;
+    while !rest.is_empty() {
+        if let Some(open) = rest.find('{') {
+            if open > 0 {
+                parts.push(Part::Literal(rest[..open].to_string()));
+            }
+            let close = rest[open..]
+                .find('}')
+                .ok_or_else(|| "unclosed '{'".to_string())?
+                + open;
+            let inner = &rest[open + 1..close];
+            let (name, width) = match inner.split_once(':') {
+                Some((name, fmt)) => {
+                    let w = fmt
+                        .strip_prefix('0')
+                        .and_then(|w| w.parse::<usize>().ok())
+                        .filter(|w| (1..=38).contains(w))
+                        .ok_or_else(|| format!("bad format {fmt:?}: expected 0 and a width, as in {{n:06}}"))?;
+                    (name, Some(w))
+                }
+                None => (inner, None),
+            };
+            if name.is_empty() || name.contains(['{', '}']) {
+                return Err(format!("bad attribute name {name:?}"));
+            }
+            if let Some(Part::Attribute { .. }) = parts.last() {
+                return Err(format!(
+                    "attributes must be separated by a literal containing {delimiter:?}"
+                ));
+            }
+            parts.push(Part::Attribute {
+                name: name.to_string(),
+                width,
+            });
+            rest = &rest[close + 1..];
+        } else {
+            if rest.contains('}') {
+                return Err("unmatched '}'".to_string());
+            }
+            parts.push(Part::Literal(rest.to_string()));
+            rest = "";
+        }
+    }
+    if parts.is_empty() {
+        return Err("empty template".to_string());
+    }
+    // Two attributes must be separated by the delimiter, or values could shift between them.
+    for w in parts.windows(3) {
+        if let [Part::Attribute { .. }, Part::Literal(l), Part::Attribute { .. }] = w {
+            if !l.contains(delimiter) {
+                return Err(format!(
+                    "literal {l:?} between two attributes must contain the delimiter {delimiter:?}"
+                ));
+            }
+        }
+    }
+    Ok(parts)
+}
+
+impl fmt::Debug for KeyTemplate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "KeyTemplate({:?})", self.source)
+    }
+}
+
+impl fmt::Display for KeyTemplate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.source)
+    }
+}
+
+impl From<&str> for KeyTemplate {
+    fn from(s: &str) -> Self {
+        KeyTemplate::new(s)
+    }
+}
+
+impl From<String> for KeyTemplate {
+    fn from(s: String) -> Self {
+        KeyTemplate::new(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attrs(pairs: &[(&str, Value)]) -> Item {
+        pairs.iter().cloned().collect()
+    }
+
+    #[test]
+    fn composes_literals_attributes_and_padding() {
+        let t = KeyTemplate::new("ORDER#{created}#{n:06}");
+        let item = attrs(&[("created", "2024-01-01".into()), ("n", 42.into())]);
+        assert_eq!(t.compose_complete(&item).unwrap(), Value::from("ORDER#2024-01-01#000042"));
+        assert_eq!(t.attributes(), vec!["created", "n"]);
+        assert_eq!(
+            KeyTemplate::new("PROFILE").compose_complete(&Item::new()).unwrap(),
+            Value::from("PROFILE")
+        );
+    }
+
+    #[test]
+    fn rejects_empty_and_delimiter_parts() {
+        let t = KeyTemplate::new("USER#{id}");
+        let err = t.compose(&attrs(&[("id", "a#b".into())])).unwrap_err();
+        assert!(matches!(err, Error::InvalidKey { ref part, .. } if part == "id"), "{err}");
+        assert!(t.compose(&attrs(&[("id", "".into())])).is_err());
+    }
+
+    #[test]
+    fn partial_prefix_includes_following_literal() {
+        let t = KeyTemplate::new("ORDER#{created}#{id}");
+        let c = t.compose(&attrs(&[("created", "2024".into())])).unwrap();
+        assert_eq!(
+            c,
+            Composed::Partial {
+                prefix: "ORDER#2024#".into(),
+                missing: "id".into()
+            }
+        );
+    }
+
+    #[test]
+    fn malformed_templates() {
+        for bad in ["{a}{b}", "A#{a}-{b}", "{", "X}", "{n:6}", "{}", ""] {
+            assert!(KeyTemplate::new(bad).check().is_err(), "{bad}");
+        }
+    }
+}

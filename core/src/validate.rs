@@ -1,0 +1,224 @@
+//! DynamoDB's rules for values, keys and items, checked before any write.
+
+use crate::error::{Error, Result};
+use crate::schema::{
+    IndexSchema, KeyAttribute, TableSchema, MAX_ITEM_SIZE, MAX_PARTITION_KEY_SIZE,
+    MAX_SORT_KEY_SIZE,
+};
+use crate::value::{Item, Value};
+
+/// Most nested containers inside one top-level attribute (the attribute counts as one).
+pub const MAX_NESTING: usize = 32;
+
+/// Checks a value: no empty sets, no empty map keys, nesting within 32 levels.
+pub fn check_value(v: &Value) -> Result<()> {
+    check_nested(v, 1)
+}
+
+fn check_nested(v: &Value, depth: usize) -> Result<()> {
+    let too_deep = || {
+        Error::invalid("Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit")
+    };
+    match v {
+        Value::Ss(s) if s.is_empty() => Err(Error::invalid(
+            "One or more parameter values were invalid: An string set  may not be empty",
+        )),
+        Value::Ns(s) if s.is_empty() => Err(Error::invalid(
+            "One or more parameter values were invalid: An number set  may not be empty",
+        )),
+        Value::Bs(s) if s.is_empty() => Err(Error::invalid(
+            "One or more parameter values were invalid: Binary sets should not be empty",
+        )),
+        Value::L(l) => {
+            if depth > MAX_NESTING - 1 {
+                return Err(too_deep());
+            }
+            l.iter().try_for_each(|x| check_nested(x, depth + 1))
+        }
+        Value::M(m) => {
+            if depth > MAX_NESTING - 1 {
+                return Err(too_deep());
+            }
+            for (k, x) in m {
+                if k.is_empty() {
+                    return Err(Error::invalid("Empty attribute name"));
+                }
+                check_nested(x, depth + 1)?;
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+fn empty_key_message(v: &Value) -> &'static str {
+    if matches!(v, Value::B(_)) {
+        "empty binary value"
+    } else {
+        "empty string value"
+    }
+}
+
+fn is_empty_scalar(v: &Value) -> bool {
+    matches!(v, Value::S(s) if s.is_empty()) || matches!(v, Value::B(b) if b.is_empty())
+}
+
+fn scalar_len(v: &Value) -> usize {
+    match v {
+        Value::S(s) => s.len(),
+        Value::B(b) => b.len(),
+        _ => 0,
+    }
+}
+
+/// Checks one table key attribute's value in an item or key.
+fn check_table_key_value(attr: &KeyAttribute, v: &Value, is_sort: bool) -> Result<()> {
+    if matches!(v, Value::Ss(_) | Value::Ns(_) | Value::Bs(_) | Value::M(_) | Value::L(_) | Value::Null | Value::Bool(_))
+    {
+        return Err(Error::invalid("Invalid attribute value type"));
+    }
+    if !attr.key_type.matches(v) {
+        return Err(Error::invalid(
+            "One or more parameter values were invalid: Type mismatch for key",
+        ));
+    }
+    if is_empty_scalar(v) {
+        return Err(Error::invalid(format!(
+            "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an {}. Key: {}",
+            empty_key_message(v),
+            attr.name
+        )));
+    }
+    let limit = if is_sort {
+        MAX_SORT_KEY_SIZE
+    } else {
+        MAX_PARTITION_KEY_SIZE
+    };
+    if scalar_len(v) > limit {
+        return Err(Error::invalid("One or more parameter values were invalid: Size limit exceeded"));
+    }
+    Ok(())
+}
+
+/// Checks a key given to get, delete or update: exactly the table's key attributes, of the
+/// right types, non-empty, within the size limits.
+pub fn check_key(schema: &TableSchema, key: &Item) -> Result<()> {
+    let expected = schema.keys().count();
+    if key.len() != expected {
+        return Err(Error::invalid("The number of conditions on the keys is invalid"));
+    }
+    for (i, attr) in schema.keys().enumerate() {
+        let v = key
+            .get(&attr.name)
+            .ok_or_else(|| Error::invalid("One of the required keys was not given a value"))?;
+        check_table_key_value(attr, v, i == 1).map_err(size_message)?;
+    }
+    Ok(())
+}
+
+fn size_message(e: Error) -> Error {
+    match e {
+        Error::InvalidRequest { message } if message.ends_with("Size limit exceeded") => Error::invalid(
+            "One or more parameter values were invalid: Hash primary key values must be under 2048 bytes, and range primary key values must be under 1024 bytes",
+        ),
+        other => other,
+    }
+}
+
+/// How an item reached the write path, for DynamoDB's different messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteKind {
+    /// PutItem, a batch put, a transaction put.
+    Put,
+    /// UpdateItem or a transaction update.
+    Update,
+}
+
+/// Checks an item about to be written: key attributes present and valid, index keys of the
+/// right type (or absent), every value valid, size within 400 KB.
+pub fn check_item(schema: &TableSchema, item: &Item, kind: WriteKind) -> Result<()> {
+    for (i, attr) in schema.keys().enumerate() {
+        let v = item
+            .get(&attr.name)
+            .ok_or_else(|| Error::invalid("One of the required keys was not given a value"))?;
+        check_table_key_value(attr, v, i == 1).map_err(size_message)?;
+    }
+    for (name, v) in item.iter() {
+        if name.is_empty() {
+            return Err(Error::invalid("Empty attribute name"));
+        }
+        check_value(v)?;
+    }
+    for index in &schema.indexes {
+        check_index_keys(index, item, kind)?;
+    }
+    let size = item.size();
+    if size > MAX_ITEM_SIZE {
+        let message = match kind {
+            WriteKind::Put => "Item size has exceeded the maximum allowed size",
+            WriteKind::Update => "Item size to update has exceeded the maximum allowed size",
+        };
+        return Err(Error::ItemTooLarge {
+            message: message.to_string(),
+            size,
+            limit: MAX_ITEM_SIZE,
+        });
+    }
+    Ok(())
+}
+
+fn check_index_keys(index: &IndexSchema, item: &Item, kind: WriteKind) -> Result<()> {
+    for (i, attr) in index.keys().enumerate() {
+        let Some(v) = item.get(&attr.name) else { continue };
+        if !attr.key_type.matches(v) {
+            return Err(Error::invalid(
+                "One or more parameter values were invalid: Type mismatch for Index Key",
+            ));
+        }
+        if is_empty_scalar(v) {
+            return Err(Error::invalid(match kind {
+                WriteKind::Put => format!(
+                    "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty string value. IndexName: {}, IndexKey: {}",
+                    index.name, attr.name
+                ),
+                WriteKind::Update => "One or more parameter values are not valid. The update expression attempted to update a secondary index key to a value that is not supported. The AttributeValue for a key attribute cannot contain an empty string value.".to_string(),
+            }));
+        }
+        let limit = if i == 1 {
+            MAX_SORT_KEY_SIZE
+        } else {
+            MAX_PARTITION_KEY_SIZE
+        };
+        if scalar_len(v) > limit {
+            return Err(Error::invalid("One or more parameter values were invalid: Size limit exceeded"));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn item_size_boundary() {
+        let schema = TableSchema::single_table("t_t");
+        let item = |n: usize| Item::new().with("pk", "p").with("sk", "s").with("f", "x".repeat(n));
+        assert!(check_item(&schema, &item(409_593), WriteKind::Put).is_ok());
+        assert!(matches!(
+            check_item(&schema, &item(409_594), WriteKind::Put),
+            Err(Error::ItemTooLarge { size: 409_601, .. })
+        ));
+    }
+
+    #[test]
+    fn key_rules() {
+        let schema = TableSchema::single_table("t_t");
+        assert!(check_key(&schema, &Item::new().with("pk", "p").with("sk", "s")).is_ok());
+        assert!(check_key(&schema, &Item::new().with("pk", "p")).is_err());
+        assert!(check_key(&schema, &Item::new().with("pk", "").with("sk", "s")).is_err());
+        assert!(check_key(&schema, &Item::new().with("pk", 1).with("sk", "s")).is_err());
+        assert!(check_key(&schema, &Item::new().with("pk", "x".repeat(2048)).with("sk", "s")).is_ok());
+        assert!(check_key(&schema, &Item::new().with("pk", "x".repeat(2049)).with("sk", "s")).is_err());
+    }
+}
