@@ -10,7 +10,9 @@ use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use crate::cursor::Cursor;
 use crate::entity::{self, Entity};
 use crate::error::{Error, Result};
-use crate::expr::{Condition, KeyCondition, Path, SortKeyCondition, Update, UpdateAction, SetValue, UpdateOperand};
+use crate::expr::{
+    Condition, KeyCondition, Path, SetValue, SortKeyCondition, Update, UpdateAction, UpdateOperand,
+};
 use crate::repository::*;
 use crate::schema::TableSchema;
 use crate::template::{Composed, KeyTemplate};
@@ -163,9 +165,9 @@ impl<E: Entity> EntityQuery<E> {
         let (pk_t, sk_t) = keys.templates(self.index.as_deref())?;
         let partition = pk_t.compose_complete(&self.partition)?;
         let sort = match (&self.sort, sk_t) {
-            (None, Some(t)) if !t.literal_prefix().is_empty() => {
-                Some(SortKeyCondition::BeginsWith(Value::from(t.literal_prefix())))
-            }
+            (None, Some(t)) if !t.literal_prefix().is_empty() => Some(
+                SortKeyCondition::BeginsWith(Value::from(t.literal_prefix())),
+            ),
             (None, _) => None,
             (Some(_), None) => {
                 return Err(Error::invalid("a sort condition needs a sort key template"))
@@ -174,9 +176,13 @@ impl<E: Entity> EntityQuery<E> {
                 SortSpec::Op(op, attrs) => op(compose_any(t, attrs)?),
                 SortSpec::BeginsWith(attrs) => match t.compose(attrs)? {
                     Composed::Complete(v) => SortKeyCondition::BeginsWith(v),
-                    Composed::Partial { prefix, .. } => SortKeyCondition::BeginsWith(Value::S(prefix)),
+                    Composed::Partial { open_prefix, .. } => {
+                        SortKeyCondition::BeginsWith(Value::S(open_prefix))
+                    }
                 },
-                SortSpec::Between(a, b) => SortKeyCondition::Between(compose_any(t, a)?, compose_any(t, b)?),
+                SortSpec::Between(a, b) => {
+                    SortKeyCondition::Between(compose_any(t, a)?, compose_any(t, b)?)
+                }
             }),
         };
         Ok(KeyCondition { partition, sort })
@@ -190,7 +196,9 @@ impl<E: Entity> EntityQuery<E> {
 fn compose_any(t: &KeyTemplate, attrs: &Item) -> Result<Value> {
     Ok(match t.compose(attrs)? {
         Composed::Complete(v) => v,
-        Composed::Partial { prefix, missing } => {
+        Composed::Partial {
+            prefix, missing, ..
+        } => {
             if prefix.is_empty() {
                 return Err(Error::InvalidKey {
                     template: t.to_string(),
@@ -286,21 +294,36 @@ fn key_string(key: &Item) -> String {
 /// The key and full update for an entity update: the caller's actions plus the entity's
 /// managed attributes, the attributes of its key, and every index key whose attributes the
 /// update gives.
-pub(crate) fn entity_update<E: Entity>(schema: &TableSchema, key: &E::Key, update: Update, now: &str) -> Result<(Item, Update)> {
+pub(crate) fn entity_update<E: Entity>(
+    schema: &TableSchema,
+    key: &E::Key,
+    update: Update,
+    now: &str,
+) -> Result<(Item, Update)> {
     let key_attrs = Item::from_serialize(key)?;
     let table_key = entity::primary_key::<E>(schema, &key_attrs)?;
     // What the update gives literally, and which top-level attributes it changes.
     let mut known = key_attrs.clone();
     let mut changed = BTreeSet::new();
+    let mut removed = BTreeSet::new();
     for action in &update.actions {
         let p = action.path();
         changed.insert(p.root().to_string());
-        if let (UpdateAction::Set(p, SetValue::Operand(UpdateOperand::Value(v))), true) = (action, action.path().rest().is_empty()) {
+        if let (UpdateAction::Remove(_), true) = (action, p.rest().is_empty()) {
+            removed.insert(p.root().to_string());
+        }
+        if let (UpdateAction::Set(p, SetValue::Operand(UpdateOperand::Value(v))), true) =
+            (action, action.path().rest().is_empty())
+        {
             known.insert(p.root().to_string(), v.clone());
         }
     }
     let mut full = update;
-    let written: BTreeSet<String> = full.actions.iter().map(|a| a.path().root().to_string()).collect();
+    let written: BTreeSet<String> = full
+        .actions
+        .iter()
+        .map(|a| a.path().root().to_string())
+        .collect();
     for (name, value) in key_attrs.iter() {
         if !written.contains(name) {
             full = full.set(name.as_str(), value.clone());
@@ -309,10 +332,26 @@ pub(crate) fn entity_update<E: Entity>(schema: &TableSchema, key: &E::Key, updat
     let keys = E::key_templates();
     for ik in &keys.indexes {
         let (_, index) = schema.index(&ik.index)?;
-        let partition = if index.kind == crate::schema::IndexKind::Global { ik.partition.as_ref() } else { None };
-        for (attr, template) in [(Some(&index.partition_key), partition), (index.sort_key.as_ref(), ik.sort.as_ref())] {
-            let (Some(attr), Some(template)) = (attr, template) else { continue };
+        let partition = if index.kind == crate::schema::IndexKind::Global {
+            ik.partition.as_ref()
+        } else {
+            None
+        };
+        for (attr, template) in [
+            (Some(&index.partition_key), partition),
+            (index.sort_key.as_ref(), ik.sort.as_ref()),
+        ] {
+            let (Some(attr), Some(template)) = (attr, template) else {
+                continue;
+            };
             let touched = template.attributes().iter().any(|a| changed.contains(*a));
+            if template.attributes().iter().any(|a| removed.contains(*a)) {
+                // Removing an attribute of a sparse index key takes the item out of the index.
+                if !written.contains(&attr.name) {
+                    full = full.remove(attr.name.as_str());
+                }
+                continue;
+            }
             match template.compose(&known)? {
                 Composed::Complete(v) => full = full.set(attr.name.as_str(), v),
                 Composed::Partial { missing, .. } if touched => {
@@ -403,9 +442,14 @@ pub trait RepositoryExt: Repository {
         if let Some(v) = E::options().version_attribute {
             let current = item.get(v).cloned().unwrap_or(Value::from(0));
             let Value::N(n) = &current else {
-                return Err(entity::validation_error::<E>(v, "the version must be a number"));
+                return Err(entity::validation_error::<E>(
+                    v,
+                    "the version must be a number",
+                ));
             };
-            let next = n.checked_add(&crate::Number::from(1)).map_err(|e| Error::invalid(e.to_string()))?;
+            let next = n
+                .checked_add(&crate::Number::from(1))
+                .map_err(|e| Error::invalid(e.to_string()))?;
             item.insert(v.to_string(), Value::N(next));
             let pk = Path::attr(self.schema().partition_key.name.clone());
             let version = pk.not_exists().or(Path::attr(v).eq(current));
@@ -426,7 +470,13 @@ pub trait RepositoryExt: Repository {
     /// Reads one entity by key.
     async fn get<E: Entity>(&self, key: &E::Key) -> Result<Option<E>> {
         let key = entity::primary_key::<E>(self.schema(), &Item::from_serialize(key)?)?;
-        match self.get_item(GetItem { key, ..Default::default() }).await? {
+        match self
+            .get_item(GetItem {
+                key,
+                ..Default::default()
+            })
+            .await?
+        {
             Some(item) if entity::is_entity::<E>(&item) => item.deserialize_into().map(Some),
             _ => Ok(None),
         }
@@ -439,7 +489,12 @@ pub trait RepositoryExt: Repository {
     }
 
     /// Updates an entity if `condition` holds.
-    async fn update_if<E: Entity>(&self, key: &E::Key, update: Update, condition: Option<Condition>) -> Result<E> {
+    async fn update_if<E: Entity>(
+        &self,
+        key: &E::Key,
+        update: Update,
+        condition: Option<Condition>,
+    ) -> Result<E> {
         let (key, update) = entity_update::<E>(self.schema(), key, update, &entity::now_iso8601())?;
         let item = self
             .update_item(UpdateItem {
@@ -473,7 +528,11 @@ pub trait RepositoryExt: Repository {
     }
 
     /// Deletes an entity if `condition` holds; returns it as it was.
-    async fn delete_if<E: Entity>(&self, key: &E::Key, condition: Option<Condition>) -> Result<Option<E>> {
+    async fn delete_if<E: Entity>(
+        &self,
+        key: &E::Key,
+        condition: Option<Condition>,
+    ) -> Result<Option<E>> {
         let key = entity::primary_key::<E>(self.schema(), &Item::from_serialize(key)?)?;
         let old = self
             .delete_item(DeleteItem {
@@ -490,7 +549,11 @@ pub trait RepositoryExt: Repository {
     async fn query_page<E: Entity>(&self, query: &EntityQuery<E>) -> Result<QueryPage<E>> {
         let kc = query.key_condition()?;
         let scope = query.scope(&kc);
-        let start = query.cursor.as_ref().map(|c| c.decode(&scope)).transpose()?;
+        let start = query
+            .cursor
+            .as_ref()
+            .map(|c| c.decode(&scope))
+            .transpose()?;
         let page = self
             .query(Query {
                 index: query.index.clone(),
@@ -537,7 +600,11 @@ pub trait RepositoryExt: Repository {
     /// One page of a collection: every entity type of one partition.
     async fn collection(&self, query: &CollectionQuery) -> Result<CollectionPage> {
         let scope = query.scope();
-        let start = query.cursor.as_ref().map(|c| c.decode(&scope)).transpose()?;
+        let start = query
+            .cursor
+            .as_ref()
+            .map(|c| c.decode(&scope))
+            .transpose()?;
         let page = self
             .query(Query {
                 index: query.index.clone(),
@@ -591,7 +658,10 @@ pub trait RepositoryExt: Repository {
                     }
                     tokio::time::sleep(jitter(attempt)).await;
                 }
-                Err(Error::Unprocessed { count: pending.len(), attempts: BATCH_ATTEMPTS })
+                Err(Error::Unprocessed {
+                    count: pending.len(),
+                    attempts: BATCH_ATTEMPTS,
+                })
             })
             .buffer_unordered(BATCH_CONCURRENCY)
             .try_collect()
@@ -615,7 +685,12 @@ pub trait RepositoryExt: Repository {
     async fn batch_delete<E: Entity>(&self, keys: &[E::Key]) -> Result<()> {
         let writes = keys
             .iter()
-            .map(|k| Ok(WriteRequest::Delete(entity::primary_key::<E>(self.schema(), &Item::from_serialize(k)?)?)))
+            .map(|k| {
+                Ok(WriteRequest::Delete(entity::primary_key::<E>(
+                    self.schema(),
+                    &Item::from_serialize(k)?,
+                )?))
+            })
             .collect::<Result<Vec<_>>>()?;
         self.batch_write(writes).await
     }
@@ -627,10 +702,15 @@ pub trait RepositoryExt: Repository {
         for w in &writes {
             let (WriteRequest::Put(i) | WriteRequest::Delete(i)) = w;
             if !seen.insert(crate::engine::table_key(self.schema(), i)) {
-                return Err(Error::invalid("Provided list of item keys contains duplicates"));
+                return Err(Error::invalid(
+                    "Provided list of item keys contains duplicates",
+                ));
             }
         }
-        let chunks: Vec<Vec<WriteRequest>> = writes.chunks(MAX_BATCH_WRITE).map(<[WriteRequest]>::to_vec).collect();
+        let chunks: Vec<Vec<WriteRequest>> = writes
+            .chunks(MAX_BATCH_WRITE)
+            .map(<[WriteRequest]>::to_vec)
+            .collect();
         stream::iter(chunks)
             .map(|chunk| async move {
                 let mut pending = chunk;
@@ -645,7 +725,10 @@ pub trait RepositoryExt: Repository {
                     }
                     tokio::time::sleep(jitter(attempt)).await;
                 }
-                Err(Error::Unprocessed { count: pending.len(), attempts: BATCH_ATTEMPTS })
+                Err(Error::Unprocessed {
+                    count: pending.len(),
+                    attempts: BATCH_ATTEMPTS,
+                })
             })
             .buffer_unordered(BATCH_CONCURRENCY)
             .try_collect::<Vec<()>>()

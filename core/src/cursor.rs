@@ -39,7 +39,9 @@ impl Cursor {
         let (sum, payload) = bytes[1..].split_at(4);
         let expected = u32::from_be_bytes([sum[0], sum[1], sum[2], sum[3]]);
         if checksum(scope, payload) != expected {
-            return Err(invalid("the cursor was altered or belongs to another query"));
+            return Err(invalid(
+                "the cursor was altered or belongs to another query",
+            ));
         }
         let json: serde_json::Value =
             serde_json::from_slice(payload).map_err(|_| invalid("unreadable key"))?;

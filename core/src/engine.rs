@@ -173,7 +173,11 @@ fn index_entry(schema: &TableSchema, index: &IndexSchema, item: &Item) -> Item {
 
 /// The mutations that replace `old` by `new` (either may be absent) in the table and every
 /// index.
-pub fn item_mutations(schema: &TableSchema, old: Option<&Item>, new: Option<&Item>) -> Vec<Mutation> {
+pub fn item_mutations(
+    schema: &TableSchema,
+    old: Option<&Item>,
+    new: Option<&Item>,
+) -> Vec<Mutation> {
     let mut out = Vec::new();
     let key = table_key(schema, new.or(old).expect("an old or a new item"));
     out.push(Mutation {
@@ -205,7 +209,11 @@ pub fn item_mutations(schema: &TableSchema, old: Option<&Item>, new: Option<&Ite
 }
 
 /// Every mutation that builds index `position` from the table's existing items.
-pub fn backfill_index(schema: &TableSchema, position: usize, view: &dyn StorageRead) -> Result<Vec<Mutation>> {
+pub fn backfill_index(
+    schema: &TableSchema,
+    position: usize,
+    view: &dyn StorageRead,
+) -> Result<Vec<Mutation>> {
     let index = &schema.indexes[position];
     let mut out = Vec::new();
     for entry in view.range(Space::Table, Bound::Unbounded, Bound::Unbounded, false)? {
@@ -281,7 +289,10 @@ fn select_touched(item: Option<Item>, touched: &BTreeSet<String>) -> Option<Item
 }
 
 /// The key attributes of a space: for an index, its keys then the table's.
-fn space_keys<'a>(schema: &'a TableSchema, index: Option<&'a IndexSchema>) -> Vec<&'a KeyAttribute> {
+fn space_keys<'a>(
+    schema: &'a TableSchema,
+    index: Option<&'a IndexSchema>,
+) -> Vec<&'a KeyAttribute> {
     let mut keys: Vec<&KeyAttribute> = index.map(|i| i.keys().collect()).unwrap_or_default();
     for k in schema.keys() {
         if !keys.iter().any(|x| x.name == k.name) {
@@ -297,13 +308,19 @@ fn lek_of(keys: &[&KeyAttribute], item: &Item) -> Item {
         .collect()
 }
 
-fn check_start_key(schema: &TableSchema, index: Option<&IndexSchema>, esk: &Item) -> Result<Vec<u8>> {
+fn check_start_key(
+    schema: &TableSchema,
+    index: Option<&IndexSchema>,
+    esk: &Item,
+) -> Result<Vec<u8>> {
     let keys = space_keys(schema, index);
     if esk.is_empty() {
         return Err(Error::invalid("The provided starting key is invalid"));
     }
     if index.is_none() && esk.len() != keys.len() {
-        return Err(Error::invalid("Exclusive Start Key must have same size as table's key schema"));
+        return Err(Error::invalid(
+            "Exclusive Start Key must have same size as table's key schema",
+        ));
     }
     if esk.len() != keys.len() || keys.iter().any(|k| !esk.contains_key(&k.name)) {
         return Err(Error::invalid("The provided starting key is invalid"));
@@ -311,7 +328,9 @@ fn check_start_key(schema: &TableSchema, index: Option<&IndexSchema>, esk: &Item
     for k in &keys {
         let v = &esk[&k.name];
         if !k.key_type.matches(v) {
-            return Err(Error::invalid("The provided starting key is invalid: Type mismatch for attribute to update"));
+            return Err(Error::invalid(
+                "The provided starting key is invalid: Type mismatch for attribute to update",
+            ));
         }
         if matches!(v, Value::S(s) if s.is_empty()) || matches!(v, Value::B(b) if b.is_empty()) {
             return Err(Error::invalid(format!(
@@ -353,7 +372,8 @@ fn query_range(
     let Some(sort) = &kc.sort else {
         return Ok((p.clone(), end(&p)));
     };
-    let sort_attr = sort_attr.ok_or_else(|| Error::invalid("Query condition missed key schema element"))?;
+    let sort_attr =
+        sort_attr.ok_or_else(|| Error::invalid("Query condition missed key schema element"))?;
     let with = |v: &Value| -> Result<Vec<u8>> {
         check_key_value(sort_attr, v)?;
         if v.as_s().map(str::len).unwrap_or(0) > crate::schema::MAX_SORT_KEY_SIZE {
@@ -437,11 +457,16 @@ fn read_page(schema: &TableSchema, entries: Entries<'_>, spec: &PageSpec) -> Res
         }
         page.scanned_count += 1;
         bytes += item.size();
-        let full = spec.limit.is_some_and(|l| page.scanned_count >= l as usize) || bytes >= PAGE_SIZE_LIMIT;
+        let full = spec.limit.is_some_and(|l| page.scanned_count >= l as usize)
+            || bytes >= PAGE_SIZE_LIMIT;
         if full {
             page.last_evaluated_key = Some(lek_of(&keys, &item));
         }
-        if spec.filter.as_ref().is_none_or(|f| eval::evaluate(f, &item)) {
+        if spec
+            .filter
+            .as_ref()
+            .is_none_or(|f| eval::evaluate(f, &item))
+        {
             page.count += 1;
             if !spec.count_only {
                 page.items.push(project(item, &spec.projection));
@@ -454,13 +479,19 @@ fn read_page(schema: &TableSchema, entries: Entries<'_>, spec: &PageSpec) -> Res
     Ok(page)
 }
 
-fn resolve_index<'a>(schema: &'a TableSchema, name: &Option<String>, consistent: bool) -> Result<Option<(usize, &'a IndexSchema)>> {
+fn resolve_index<'a>(
+    schema: &'a TableSchema,
+    name: &Option<String>,
+    consistent: bool,
+) -> Result<Option<(usize, &'a IndexSchema)>> {
     match name {
         None => Ok(None),
         Some(n) => {
             let (i, index) = schema.index(n)?;
             if consistent && index.kind == IndexKind::Global {
-                return Err(Error::invalid("Consistent reads are not supported on global secondary indexes"));
+                return Err(Error::invalid(
+                    "Consistent reads are not supported on global secondary indexes",
+                ));
             }
             Ok(Some((i, index)))
         }
@@ -469,7 +500,9 @@ fn resolve_index<'a>(schema: &'a TableSchema, name: &Option<String>, consistent:
 
 fn check_select(count_only: bool, projection: &Option<Vec<Path>>) -> Result<()> {
     if count_only && projection.is_some() {
-        return Err(Error::invalid("Cannot specify the ProjectionExpression when choosing to get only the Count"));
+        return Err(Error::invalid(
+            "Cannot specify the ProjectionExpression when choosing to get only the Count",
+        ));
     }
     check_projection(projection)
 }
@@ -531,10 +564,15 @@ impl<S: Storage> Repository for Engine<S> {
                 let key = table_key(&schema, &request.item);
                 let old = view.get(Space::Table, &key)?;
                 if !condition_holds(&request.condition, old.as_ref()) {
-                    return Err(condition_failed(old, request.return_old_on_condition_failure));
+                    return Err(condition_failed(
+                        old,
+                        request.return_old_on_condition_failure,
+                    ));
                 }
                 let mutations = item_mutations(&schema, old.as_ref(), Some(&request.item));
-                let out = (request.return_values == ReturnValues::AllOld).then_some(old).flatten();
+                let out = (request.return_values == ReturnValues::AllOld)
+                    .then_some(old)
+                    .flatten();
                 Ok((out, mutations))
             })
             .instrument(self.span("PutItem"))
@@ -553,7 +591,10 @@ impl<S: Storage> Repository for Engine<S> {
                 let key = table_key(&schema, &request.key);
                 let old = view.get(Space::Table, &key)?;
                 if !condition_holds(&request.condition, old.as_ref()) {
-                    return Err(condition_failed(old, request.return_old_on_condition_failure));
+                    return Err(condition_failed(
+                        old,
+                        request.return_old_on_condition_failure,
+                    ));
                 }
                 let updated = if request.update.is_empty() {
                     eval::Updated {
@@ -570,7 +611,9 @@ impl<S: Storage> Repository for Engine<S> {
                     ReturnValues::AllOld => old,
                     ReturnValues::AllNew => Some(updated.item),
                     ReturnValues::UpdatedOld => select_touched(old, &updated.touched),
-                    ReturnValues::UpdatedNew => select_touched(Some(updated.item), &updated.touched),
+                    ReturnValues::UpdatedNew => {
+                        select_touched(Some(updated.item), &updated.touched)
+                    }
                 };
                 Ok((out, mutations))
             })
@@ -588,13 +631,18 @@ impl<S: Storage> Repository for Engine<S> {
                 let key = table_key(&schema, &request.key);
                 let old = view.get(Space::Table, &key)?;
                 if !condition_holds(&request.condition, old.as_ref()) {
-                    return Err(condition_failed(old, request.return_old_on_condition_failure));
+                    return Err(condition_failed(
+                        old,
+                        request.return_old_on_condition_failure,
+                    ));
                 }
                 let mutations = match &old {
                     Some(o) => item_mutations(&schema, Some(o), None),
                     None => Vec::new(),
                 };
-                let out = (request.return_values == ReturnValues::AllOld).then_some(old).flatten();
+                let out = (request.return_values == ReturnValues::AllOld)
+                    .then_some(old)
+                    .flatten();
                 Ok((out, mutations))
             })
             .instrument(self.span("DeleteItem"))
@@ -608,7 +656,11 @@ impl<S: Storage> Repository for Engine<S> {
         let index = resolve_index(&schema, &request.index, request.consistent_read)?;
         let (space, pk_attr, sk_attr) = match index {
             Some((i, ix)) => (Space::Index(i), &ix.partition_key, ix.sort_key.as_ref()),
-            None => (Space::Table, &schema.partition_key, schema.sort_key.as_ref()),
+            None => (
+                Space::Table,
+                &schema.partition_key,
+                schema.sort_key.as_ref(),
+            ),
         };
         if let Some(f) = &request.filter {
             eval::check_condition(f, "FilterExpression")?;
@@ -628,13 +680,22 @@ impl<S: Storage> Repository for Engine<S> {
             Some(esk) => {
                 let start = check_start_key(&schema, ix, esk)?;
                 let in_range = start.as_slice() >= lower.as_slice()
-                    && upper.as_ref().is_none_or(|u| start.as_slice() < u.as_slice());
+                    && upper
+                        .as_ref()
+                        .is_none_or(|u| start.as_slice() < u.as_slice());
                 let sort_ok = match (&request.key_condition.sort, sk_attr) {
-                    (Some(cond), Some(sk)) => esk.get(&sk.name).is_some_and(|v| sort_matches(cond, v)),
+                    (Some(cond), Some(sk)) => {
+                        esk.get(&sk.name).is_some_and(|v| sort_matches(cond, v))
+                    }
                     _ => true,
                 };
-                if !in_range || !sort_ok || esk.get(&pk_attr.name) != Some(&request.key_condition.partition) {
-                    return Err(Error::invalid("The provided starting key does not match the range key predicate"));
+                if !in_range
+                    || !sort_ok
+                    || esk.get(&pk_attr.name) != Some(&request.key_condition.partition)
+                {
+                    return Err(Error::invalid(
+                        "The provided starting key does not match the range key predicate",
+                    ));
                 }
                 Some(start)
             }
@@ -700,7 +761,9 @@ impl<S: Storage> Repository for Engine<S> {
                 let s = check_start_key(&schema, ix, esk)?;
                 if let Some(seg) = request.segment {
                     if segment_of(&schema, esk, seg.total) != seg.segment {
-                        return Err(Error::invalid("Exclusive start key must lie within the segment"));
+                        return Err(Error::invalid(
+                            "Exclusive start key must lie within the segment",
+                        ));
                     }
                 }
                 Some(s)
@@ -729,12 +792,18 @@ impl<S: Storage> Repository for Engine<S> {
             .await
     }
 
-    async fn batch_get_item(&self, keys: Vec<Item>, projection: Option<Vec<Path>>) -> Result<BatchGetOutput> {
+    async fn batch_get_item(
+        &self,
+        keys: Vec<Item>,
+        projection: Option<Vec<Path>>,
+    ) -> Result<BatchGetOutput> {
         if keys.is_empty() {
             return Err(Error::invalid("BatchGetItem must have some requests set"));
         }
         if keys.len() > MAX_BATCH_GET {
-            return Err(Error::invalid("Too many items requested for the BatchGetItem call"));
+            return Err(Error::invalid(
+                "Too many items requested for the BatchGetItem call",
+            ));
         }
         check_projection(&projection)?;
         let mut seen = Seen::default();
@@ -764,10 +833,14 @@ impl<S: Storage> Repository for Engine<S> {
 
     async fn batch_write_item(&self, writes: Vec<WriteRequest>) -> Result<BatchWriteOutput> {
         if writes.is_empty() {
-            return Err(Error::invalid("BatchWriteItem cannot have a null or no requests set"));
+            return Err(Error::invalid(
+                "BatchWriteItem cannot have a null or no requests set",
+            ));
         }
         if writes.len() > MAX_BATCH_WRITE {
-            return Err(Error::invalid("Too many items requested for the BatchWriteItem call"));
+            return Err(Error::invalid(
+                "Too many items requested for the BatchWriteItem call",
+            ));
         }
         let mut seen = Seen::default();
         for w in &writes {
@@ -781,7 +854,10 @@ impl<S: Storage> Repository for Engine<S> {
                     key
                 }
             };
-            seen.insert(table_key(&self.schema, key), "Provided list of item keys contains duplicates")?;
+            seen.insert(
+                table_key(&self.schema, key),
+                "Provided list of item keys contains duplicates",
+            )?;
         }
         let schema = self.schema.clone();
         self.storage
@@ -844,7 +920,10 @@ impl<S: Storage> Repository for Engine<S> {
                 }
             };
             let key = match &p {
-                Prepared::Put(i) | Prepared::Update(i, _) | Prepared::Delete(i) | Prepared::Check(i) => i,
+                Prepared::Put(i)
+                | Prepared::Update(i, _)
+                | Prepared::Delete(i)
+                | Prepared::Check(i) => i,
             };
             seen.insert(
                 table_key(&self.schema, key),
@@ -854,13 +933,18 @@ impl<S: Storage> Repository for Engine<S> {
         }
         if let Some(token) = &request.client_request_token {
             let fingerprint = format!("{:?}", request.items);
-            let mut tokens = self.tokens.lock().map_err(|_| Error::invalid("token table poisoned"))?;
+            let mut tokens = self
+                .tokens
+                .lock()
+                .map_err(|_| Error::invalid("token table poisoned"))?;
             tokens.retain(|_, (_, at)| at.elapsed() < TOKEN_WINDOW);
             if let Some((seen, _)) = tokens.get(token) {
                 return if *seen == fingerprint {
                     Ok(())
                 } else {
-                    Err(Error::invalid("IdempotentParameterMismatch: the token was used with a different request"))
+                    Err(Error::invalid(
+                        "IdempotentParameterMismatch: the token was used with a different request",
+                    ))
                 };
             }
             tokens.insert(token.clone(), (fingerprint, Instant::now()));
@@ -875,7 +959,10 @@ impl<S: Storage> Repository for Engine<S> {
                 let mut failed = false;
                 for (action, p) in actions.iter().zip(prepared) {
                     let key = match &p {
-                        Prepared::Put(i) | Prepared::Update(i, _) | Prepared::Delete(i) | Prepared::Check(i) => i,
+                        Prepared::Put(i)
+                        | Prepared::Update(i, _)
+                        | Prepared::Delete(i)
+                        | Prepared::Check(i) => i,
                     };
                     let old = view.get(Space::Table, &table_key(&schema, key))?;
                     if !condition_holds(&action.condition().cloned(), old.as_ref()) {
@@ -883,7 +970,11 @@ impl<S: Storage> Repository for Engine<S> {
                         reasons.push(CancellationReason {
                             code: CancellationCode::ConditionalCheckFailed,
                             message: Some("The conditional request failed".into()),
-                            item: if action.return_old_on_condition_failure() { old } else { None },
+                            item: if action.return_old_on_condition_failure() {
+                                old
+                            } else {
+                                None
+                            },
                         });
                         continue;
                     }
@@ -901,7 +992,8 @@ impl<S: Storage> Repository for Engine<S> {
                                 eval::apply_update(old.as_ref(), &key, &update).map(|u| u.item)
                             }
                             .and_then(|item| {
-                                validate::check_item(&schema, &item, WriteKind::Update).map(|_| item)
+                                validate::check_item(&schema, &item, WriteKind::Update)
+                                    .map(|_| item)
                             });
                             match applied {
                                 Ok(item) => Some(item),
@@ -951,7 +1043,10 @@ impl<S: Storage> Repository for Engine<S> {
         for k in &keys {
             validate::check_key(&self.schema, k)?;
             let e = table_key(&self.schema, k);
-            seen.insert(e.clone(), "Transaction request cannot include multiple operations on one item")?;
+            seen.insert(
+                e.clone(),
+                "Transaction request cannot include multiple operations on one item",
+            )?;
             encoded.push(e);
         }
         self.storage

@@ -55,7 +55,12 @@ impl EntityKeys {
     }
 
     /// Adds a global index's templates.
-    pub fn with_index(mut self, index: impl Into<String>, partition: impl Into<KeyTemplate>, sort: Option<&str>) -> Self {
+    pub fn with_index(
+        mut self,
+        index: impl Into<String>,
+        partition: impl Into<KeyTemplate>,
+        sort: Option<&str>,
+    ) -> Self {
         self.indexes.push(IndexKeys {
             index: index.into(),
             partition: Some(partition.into()),
@@ -65,7 +70,11 @@ impl EntityKeys {
     }
 
     /// Adds a local index's sort key template.
-    pub fn with_local_index(mut self, index: impl Into<String>, sort: impl Into<KeyTemplate>) -> Self {
+    pub fn with_local_index(
+        mut self,
+        index: impl Into<String>,
+        sort: impl Into<KeyTemplate>,
+    ) -> Self {
         self.indexes.push(IndexKeys {
             index: index.into(),
             partition: None,
@@ -87,7 +96,10 @@ impl EntityKeys {
                 let ix = self.index(name).ok_or_else(|| {
                     Error::invalid(format!("the entity declares no keys for index {name}"))
                 })?;
-                Ok((ix.partition.as_ref().unwrap_or(&self.partition), ix.sort.as_ref()))
+                Ok((
+                    ix.partition.as_ref().unwrap_or(&self.partition),
+                    ix.sort.as_ref(),
+                ))
             }
         }
     }
@@ -183,7 +195,10 @@ pub fn validation_error<E: Entity>(attribute: &str, reason: impl Into<String>) -
 pub fn primary_key<E: Entity>(schema: &TableSchema, attrs: &Item) -> Result<Item> {
     let keys = E::key_templates();
     let mut out = Item::new();
-    out.insert(schema.partition_key.name.clone(), keys.partition.compose_complete(attrs)?);
+    out.insert(
+        schema.partition_key.name.clone(),
+        keys.partition.compose_complete(attrs)?,
+    );
     match (&schema.sort_key, &keys.sort) {
         (Some(sk), Some(t)) => {
             out.insert(sk.name.clone(), t.compose_complete(attrs)?);
@@ -192,7 +207,10 @@ pub fn primary_key<E: Entity>(schema: &TableSchema, attrs: &Item) -> Result<Item
             return Err(Error::InvalidKey {
                 template: keys.partition.to_string(),
                 part: sk.name.clone(),
-                reason: format!("the table has a sort key; entity {} declares no sort template", E::ENTITY_TYPE),
+                reason: format!(
+                    "the table has a sort key; entity {} declares no sort template",
+                    E::ENTITY_TYPE
+                ),
             })
         }
         (None, Some(t)) => {
@@ -218,12 +236,23 @@ pub fn index_keys<E: Entity>(schema: &TableSchema, attrs: &Item) -> Result<Vec<(
         let (_, index) = schema.index(&ik.index).map_err(|_| Error::InvalidKey {
             template: ik.index.clone(),
             part: ik.index.clone(),
-            reason: format!("entity {} names index {} that the table does not have", E::ENTITY_TYPE, ik.index),
+            reason: format!(
+                "entity {} names index {} that the table does not have",
+                E::ENTITY_TYPE,
+                ik.index
+            ),
         })?;
         let mut composed = Vec::new();
         let mut complete = true;
-        let partition = if index.kind == IndexKind::Global { ik.partition.as_ref() } else { None };
-        for (attr, template) in [(Some(&index.partition_key), partition), (index.sort_key.as_ref(), ik.sort.as_ref())] {
+        let partition = if index.kind == IndexKind::Global {
+            ik.partition.as_ref()
+        } else {
+            None
+        };
+        for (attr, template) in [
+            (Some(&index.partition_key), partition),
+            (index.sort_key.as_ref(), ik.sort.as_ref()),
+        ] {
             if let (Some(attr), Some(template)) = (attr, template) {
                 match template.compose(attrs)? {
                     Composed::Complete(v) => composed.push((attr.name.clone(), v)),
@@ -257,7 +286,10 @@ pub fn entity_item<E: Entity>(schema: &TableSchema, entity: &E, now: &str) -> Re
     if let Some(a) = options.entity_attribute {
         item.insert(a.to_string(), Value::from(E::ENTITY_TYPE));
     }
-    for a in [options.created_attribute, options.modified_attribute].into_iter().flatten() {
+    for a in [options.created_attribute, options.modified_attribute]
+        .into_iter()
+        .flatten()
+    {
         item.insert(a.to_string(), Value::from(now));
     }
     Ok(item)

@@ -149,9 +149,12 @@ impl Error {
         match self {
             Error::Throttled { .. } | Error::Unprocessed { .. } => true,
             Error::Backend { retryable, .. } => *retryable,
-            Error::TransactionCanceled { reasons } => reasons
-                .iter()
-                .any(|r| matches!(r.code, CancellationCode::TransactionConflict | CancellationCode::ThrottlingError)),
+            Error::TransactionCanceled { reasons } => reasons.iter().any(|r| {
+                matches!(
+                    r.code,
+                    CancellationCode::TransactionConflict | CancellationCode::ThrottlingError
+                )
+            }),
             _ => false,
         }
     }
@@ -165,20 +168,20 @@ impl Error {
 
     /// Wraps a serialization error.
     pub fn encode(e: impl std::error::Error + Send + Sync + 'static) -> Self {
-        Error::Encode { source: Box::new(e) }
+        Error::Encode {
+            source: Box::new(e),
+        }
     }
 
     /// Wraps a deserialization error.
     pub fn decode(e: impl std::error::Error + Send + Sync + 'static) -> Self {
-        Error::Decode { source: Box::new(e) }
+        Error::Decode {
+            source: Box::new(e),
+        }
     }
 
     /// Wraps a backend error.
-    pub fn backend(
-        backend: &'static str,
-        retryable: bool,
-        e: impl Into<BoxError>,
-    ) -> Self {
+    pub fn backend(backend: &'static str, retryable: bool, e: impl Into<BoxError>) -> Self {
         Error::Backend {
             backend,
             retryable,

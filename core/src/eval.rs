@@ -252,10 +252,19 @@ pub fn evaluate(cond: &Condition, item: &Item) -> bool {
             }
         }
         Condition::Between { value, low, high } => {
-            match (operand(value, item), operand(low, item), operand(high, item)) {
+            match (
+                operand(value, item),
+                operand(low, item),
+                operand(high, item),
+            ) {
                 (Resolved::Value(v), Resolved::Value(l), Resolved::Value(h)) => {
-                    matches!(compare_values(&v, &l), Some(Ordering::Greater | Ordering::Equal))
-                        && matches!(compare_values(&v, &h), Some(Ordering::Less | Ordering::Equal))
+                    matches!(
+                        compare_values(&v, &l),
+                        Some(Ordering::Greater | Ordering::Equal)
+                    ) && matches!(
+                        compare_values(&v, &h),
+                        Some(Ordering::Less | Ordering::Equal)
+                    )
                 }
                 _ => false,
             }
@@ -311,7 +320,8 @@ pub fn evaluate(cond: &Condition, item: &Item) -> bool {
 
 // ---- updates -------------------------------------------------------------------------------
 
-const INVALID_PATH: &str = "The document path provided in the update expression is invalid for update";
+const INVALID_PATH: &str =
+    "The document path provided in the update expression is invalid for update";
 const BAD_TYPE: &str = "An operand in the update expression has an incorrect data type";
 const MISSING_OPERAND: &str =
     "The provided expression refers to an attribute that does not exist in the item";
@@ -344,7 +354,9 @@ fn type_word(v: &Value) -> &'static str {
 /// operand types DynamoDB rejects whatever the item, path depth.
 pub fn check_update(schema: &TableSchema, update: &Update) -> Result<()> {
     if update.actions.is_empty() {
-        return Err(Error::invalid("Invalid UpdateExpression: The expression can not be empty;"));
+        return Err(Error::invalid(
+            "Invalid UpdateExpression: The expression can not be empty;",
+        ));
     }
     for (i, action) in update.actions.iter().enumerate() {
         let path = action.path();
@@ -477,7 +489,10 @@ fn eval_set_value(sv: &SetValue, old: &Item) -> Result<Value> {
 }
 
 /// The container that holds the last step of `path` (the item's top level is a map).
-fn parent_mut<'a>(item: &'a mut BTreeMap<String, Value>, path: &Path) -> Result<Option<&'a mut Value>> {
+fn parent_mut<'a>(
+    item: &'a mut BTreeMap<String, Value>,
+    path: &Path,
+) -> Result<Option<&'a mut Value>> {
     let rest = path.rest();
     if rest.is_empty() {
         return Ok(None);
@@ -646,7 +661,9 @@ pub fn apply_update(old: Option<&Item>, key: &Item, update: &Update) -> Result<U
 /// Checks a projection: not empty, no overlapping or repeated paths.
 pub fn check_projection(paths: &[Path]) -> Result<()> {
     if paths.is_empty() {
-        return Err(Error::invalid("Invalid ProjectionExpression: The expression can not be empty;"));
+        return Err(Error::invalid(
+            "Invalid ProjectionExpression: The expression can not be empty;",
+        ));
     }
     for (i, p) in paths.iter().enumerate() {
         check_path_depth(p, "ProjectionExpression")?;
@@ -769,8 +786,14 @@ mod tests {
 
     #[test]
     fn projection_keeps_structure() {
-        let out = project(&item(), &[Path::attr("l").index(1), Path::attr("m").key("b")]);
+        let out = project(
+            &item(),
+            &[Path::attr("l").index(1), Path::attr("m").key("b")],
+        );
         assert_eq!(out["l"], Value::L(vec!["b".into()]));
-        assert_eq!(out["m"], Value::M([("b".to_string(), Value::from(2))].into()));
+        assert_eq!(
+            out["m"],
+            Value::M([("b".to_string(), Value::from(2))].into())
+        );
     }
 }

@@ -140,7 +140,10 @@ impl Path {
     pub fn is_in<V: Into<Value>>(&self, values: impl IntoIterator<Item = V>) -> Condition {
         Condition::In {
             value: Operand::Path(self.clone()),
-            list: values.into_iter().map(|v| Operand::Value(v.into())).collect(),
+            list: values
+                .into_iter()
+                .map(|v| Operand::Value(v.into()))
+                .collect(),
         }
     }
     /// `begins_with(path, prefix)`.
@@ -405,7 +408,10 @@ impl Condition {
             }
             Condition::BeginsWith { path, prefix: o }
             | Condition::Contains { path, operand: o }
-            | Condition::AttributeType { path, value_type: o } => {
+            | Condition::AttributeType {
+                path,
+                value_type: o,
+            } => {
                 out.push(path);
                 op(o, out);
             }

@@ -102,8 +102,15 @@ mod tests {
 
     #[test]
     fn strings_order_by_utf8_bytes() {
-        let order = ["", "\u{0}", "\u{1}", " ", "#", "A", "a", "a\u{0}", "a ", "aa", "é", "\u{e000}", "\u{ffff}", "😀"];
-        let enc: Vec<_> = order.iter().skip(1).map(|s| encode(&Value::from(*s))).collect();
+        let order = [
+            "", "\u{0}", "\u{1}", " ", "#", "A", "a", "a\u{0}", "a ", "aa", "é", "\u{e000}",
+            "\u{ffff}", "😀",
+        ];
+        let enc: Vec<_> = order
+            .iter()
+            .skip(1)
+            .map(|s| encode(&Value::from(*s)))
+            .collect();
         for w in enc.windows(2) {
             assert!(w[0] < w[1]);
         }
@@ -111,8 +118,26 @@ mod tests {
 
     #[test]
     fn numbers_order_by_value() {
-        let order = ["-9.99E+125", "-100", "-10", "-1.23", "-1.2", "-1E-130", "0", "1E-130", "0.5", "1", "1.2", "1.23", "10", "9.99E+125"];
-        let enc: Vec<_> = order.iter().map(|s| encode(&Value::number(s).unwrap())).collect();
+        let order = [
+            "-9.99E+125",
+            "-100",
+            "-10",
+            "-1.23",
+            "-1.2",
+            "-1E-130",
+            "0",
+            "1E-130",
+            "0.5",
+            "1",
+            "1.2",
+            "1.23",
+            "10",
+            "9.99E+125",
+        ];
+        let enc: Vec<_> = order
+            .iter()
+            .map(|s| encode(&Value::number(s).unwrap()))
+            .collect();
         for (i, w) in enc.windows(2).enumerate() {
             assert!(w[0] < w[1], "{} < {}", order[i], order[i + 1]);
         }

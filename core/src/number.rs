@@ -15,7 +15,9 @@ pub enum NumberError {
     #[error("DynamoDB only supports precision up to 38 digits")]
     Precision,
     /// Magnitude of 1E+126 or more.
-    #[error("Number overflow. Attempting to store a number with magnitude larger than supported range")]
+    #[error(
+        "Number overflow. Attempting to store a number with magnitude larger than supported range"
+    )]
     Overflow,
     /// Magnitude below 1E-130 (and not zero).
     #[error("Number underflow. Attempting to store a number with magnitude smaller than supported range")]
@@ -320,7 +322,9 @@ mod tests {
 
     #[test]
     fn rejected_syntax() {
-        for bad in ["", " 1", "1 ", "1e", "NaN", "Infinity", "0x10", "1_000", "--1", "1,5", "."] {
+        for bad in [
+            "", " 1", "1 ", "1e", "NaN", "Infinity", "0x10", "1_000", "--1", "1,5", ".",
+        ] {
             assert_eq!(Number::parse(bad), Err(NumberError::Syntax), "{bad:?}");
         }
     }
@@ -343,8 +347,18 @@ mod tests {
     #[test]
     fn ordering_by_value() {
         let sorted = [
-            "-9.99E+125", "-10", "-0.5", "-1E-130", "0", "1E-130", "0.5", "1", "10", "1000",
-            "1000.5", "9.99E+125",
+            "-9.99E+125",
+            "-10",
+            "-0.5",
+            "-1E-130",
+            "0",
+            "1E-130",
+            "0.5",
+            "1",
+            "10",
+            "1000",
+            "1000.5",
+            "9.99E+125",
         ];
         for w in sorted.windows(2) {
             assert!(n(w[0]) < n(w[1]), "{} < {}", w[0], w[1]);
@@ -355,9 +369,23 @@ mod tests {
     #[test]
     fn storage_sizes() {
         for (s, size) in [
-            ("0", 1), ("1", 2), ("12", 2), ("100", 2), ("1e38", 2), ("0.15", 2), ("0.001", 2),
-            ("123", 3), ("101", 3), ("1.5", 3), ("1.05", 3), ("0.015", 3), ("11.1", 3),
-            ("12345678901234567890", 11), ("-1", 3), ("-0.5", 3), ("-123", 4),
+            ("0", 1),
+            ("1", 2),
+            ("12", 2),
+            ("100", 2),
+            ("1e38", 2),
+            ("0.15", 2),
+            ("0.001", 2),
+            ("123", 3),
+            ("101", 3),
+            ("1.5", 3),
+            ("1.05", 3),
+            ("0.015", 3),
+            ("11.1", 3),
+            ("12345678901234567890", 11),
+            ("-1", 3),
+            ("-0.5", 3),
+            ("-123", 4),
         ] {
             assert_eq!(n(s).storage_size(), size, "{s}");
         }

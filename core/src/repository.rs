@@ -240,10 +240,22 @@ impl TransactWriteItem {
     /// Whether a failed condition should report the existing item.
     pub fn return_old_on_condition_failure(&self) -> bool {
         match self {
-            TransactWriteItem::Put { return_old_on_condition_failure: r, .. }
-            | TransactWriteItem::Update { return_old_on_condition_failure: r, .. }
-            | TransactWriteItem::Delete { return_old_on_condition_failure: r, .. }
-            | TransactWriteItem::ConditionCheck { return_old_on_condition_failure: r, .. } => *r,
+            TransactWriteItem::Put {
+                return_old_on_condition_failure: r,
+                ..
+            }
+            | TransactWriteItem::Update {
+                return_old_on_condition_failure: r,
+                ..
+            }
+            | TransactWriteItem::Delete {
+                return_old_on_condition_failure: r,
+                ..
+            }
+            | TransactWriteItem::ConditionCheck {
+                return_old_on_condition_failure: r,
+                ..
+            } => *r,
         }
     }
 }
@@ -305,7 +317,11 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
     async fn scan(&self, request: Scan) -> Result<Page>;
 
     /// Reads up to 100 items by key; absent items are left out.
-    async fn batch_get_item(&self, keys: Vec<Item>, projection: Option<Vec<Path>>) -> Result<BatchGetOutput>;
+    async fn batch_get_item(
+        &self,
+        keys: Vec<Item>,
+        projection: Option<Vec<Path>>,
+    ) -> Result<BatchGetOutput>;
 
     /// Writes up to 25 puts and deletes, each atomic on its own; returns what is left to retry.
     async fn batch_write_item(&self, writes: Vec<WriteRequest>) -> Result<BatchWriteOutput>;

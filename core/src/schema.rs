@@ -221,7 +221,11 @@ impl TableSchema {
             .iter()
             .enumerate()
             .find(|(_, i)| i.name == name)
-            .ok_or_else(|| Error::invalid(format!("The table does not have the specified index: {name}")))
+            .ok_or_else(|| {
+                Error::invalid(format!(
+                    "The table does not have the specified index: {name}"
+                ))
+            })
     }
 
     /// Checks the schema itself: table and index names, distinct index names, consistent
@@ -232,9 +236,14 @@ impl TableSchema {
         for (i, index) in self.indexes.iter().enumerate() {
             validate_table_name(&index.name)?;
             if self.indexes[..i].iter().any(|o| o.name == index.name) {
-                return Err(Error::invalid(format!("Duplicate index name: {}", index.name)));
+                return Err(Error::invalid(format!(
+                    "Duplicate index name: {}",
+                    index.name
+                )));
             }
-            if index.kind == IndexKind::Local && (self.sort_key.is_none() || index.sort_key.is_none()) {
+            if index.kind == IndexKind::Local
+                && (self.sort_key.is_none() || index.sort_key.is_none())
+            {
                 return Err(Error::invalid(
                     "Local secondary indexes need a table sort key and an index sort key",
                 ));
@@ -242,7 +251,10 @@ impl TableSchema {
             types.extend(index.keys());
         }
         for (i, a) in types.iter().enumerate() {
-            if types[..i].iter().any(|b| b.name == a.name && b.key_type != a.key_type) {
+            if types[..i]
+                .iter()
+                .any(|b| b.name == a.name && b.key_type != a.key_type)
+            {
                 return Err(Error::invalid(format!(
                     "Attribute {} is declared with two different types",
                     a.name

@@ -34,11 +34,15 @@ pub struct KeyTemplate {
 pub enum Composed {
     /// Every attribute was present: the key.
     Complete(Value),
-    /// An attribute was absent; the text composed before it, including the literal that
-    /// follows the last present attribute (a prefix for `begins_with`).
+    /// An attribute was absent; the text composed before it.
     Partial {
-        /// The composed prefix.
+        /// The text composed before the absent attribute, including the literal that follows
+        /// the last present attribute (`ORDER#2024#` for `ORDER#{year}#{id}`).
         prefix: String,
+        /// The same without the literal after the last present attribute (`ORDER#2024`), so
+        /// that `begins_with` can match a prefix of that attribute's value; equal to
+        /// `prefix` when no attribute was present.
+        open_prefix: String,
         /// The first absent attribute.
         missing: String,
     },
@@ -118,10 +122,13 @@ impl KeyTemplate {
             return match attrs.get(name) {
                 None | Some(Value::Null) => Ok(Composed::Partial {
                     prefix: String::new(),
+                    open_prefix: String::new(),
                     missing: name.clone(),
                 }),
                 Some(v @ (Value::S(_) | Value::N(_) | Value::B(_))) => {
-                    if matches!(v, Value::S(s) if s.is_empty()) || matches!(v, Value::B(b) if b.is_empty()) {
+                    if matches!(v, Value::S(s) if s.is_empty())
+                        || matches!(v, Value::B(b) if b.is_empty())
+                    {
                         return Err(self.invalid(name, "empty value"));
                     }
                     Ok(Composed::Complete(v.clone()))
@@ -130,6 +137,7 @@ impl KeyTemplate {
             };
         }
         let mut out = String::new();
+        let mut open_prefix = None;
         for part in parts {
             match part {
                 Part::Literal(l) => out.push_str(l),
@@ -137,6 +145,7 @@ impl KeyTemplate {
                     let text = match attrs.get(name) {
                         None | Some(Value::Null) => {
                             return Ok(Composed::Partial {
+                                open_prefix: open_prefix.unwrap_or_else(|| out.clone()),
                                 prefix: out,
                                 missing: name.clone(),
                             })
@@ -144,6 +153,7 @@ impl KeyTemplate {
                         Some(v) => self.render(name, v, *width)?,
                     };
                     out.push_str(&text);
+                    open_prefix = Some(out.clone());
                 }
             }
         }
@@ -174,13 +184,18 @@ impl KeyTemplate {
                     }
                     let digits = n.to_string();
                     if digits.len() > w {
-                        return Err(self.invalid(name, format!("{digits} is wider than {w} digits")));
+                        return Err(
+                            self.invalid(name, format!("{digits} is wider than {w} digits"))
+                        );
                     }
                     format!("{digits:0>w$}")
                 }
             },
             other => {
-                return Err(self.invalid(name, format!("a {} cannot be part of a key", other.value_type())))
+                return Err(self.invalid(
+                    name,
+                    format!("a {} cannot be part of a key", other.value_type()),
+                ))
             }
         };
         if text.is_empty() {
@@ -215,7 +230,9 @@ fn parse(source: &str, delimiter: char) -> std::result::Result<Vec<Part>, String
                         .strip_prefix('0')
                         .and_then(|w| w.parse::<usize>().ok())
                         .filter(|w| (1..=38).contains(w))
-                        .ok_or_else(|| format!("bad format {fmt:?}: expected 0 and a width, as in {{n:06}}"))?;
+                        .ok_or_else(|| {
+                            format!("bad format {fmt:?}: expected 0 and a width, as in {{n:06}}")
+                        })?;
                     (name, Some(w))
                 }
                 None => (inner, None),
@@ -293,10 +310,15 @@ mod tests {
     fn composes_literals_attributes_and_padding() {
         let t = KeyTemplate::new("ORDER#{created}#{n:06}");
         let item = attrs(&[("created", "2024-01-01".into()), ("n", 42.into())]);
-        assert_eq!(t.compose_complete(&item).unwrap(), Value::from("ORDER#2024-01-01#000042"));
+        assert_eq!(
+            t.compose_complete(&item).unwrap(),
+            Value::from("ORDER#2024-01-01#000042")
+        );
         assert_eq!(t.attributes(), vec!["created", "n"]);
         assert_eq!(
-            KeyTemplate::new("PROFILE").compose_complete(&Item::new()).unwrap(),
+            KeyTemplate::new("PROFILE")
+                .compose_complete(&Item::new())
+                .unwrap(),
             Value::from("PROFILE")
         );
     }
@@ -305,7 +327,10 @@ mod tests {
     fn rejects_empty_and_delimiter_parts() {
         let t = KeyTemplate::new("USER#{id}");
         let err = t.compose(&attrs(&[("id", "a#b".into())])).unwrap_err();
-        assert!(matches!(err, Error::InvalidKey { ref part, .. } if part == "id"), "{err}");
+        assert!(
+            matches!(err, Error::InvalidKey { ref part, .. } if part == "id"),
+            "{err}"
+        );
         assert!(t.compose(&attrs(&[("id", "".into())])).is_err());
     }
 
@@ -317,6 +342,7 @@ mod tests {
             c,
             Composed::Partial {
                 prefix: "ORDER#2024#".into(),
+                open_prefix: "ORDER#2024".into(),
                 missing: "id".into()
             }
         );

@@ -58,7 +58,12 @@ pub trait TransactionContext {
     }
 
     /// Updates (upserts) an entity, if `condition` holds.
-    fn update<E: Entity>(&mut self, key: &E::Key, update: Update, condition: Option<Condition>) -> Result<&mut Self>
+    fn update<E: Entity>(
+        &mut self,
+        key: &E::Key,
+        update: Update,
+        condition: Option<Condition>,
+    ) -> Result<&mut Self>
     where
         Self: Sized,
     {

@@ -73,8 +73,16 @@ fn scalar_len(v: &Value) -> usize {
 
 /// Checks one table key attribute's value in an item or key.
 fn check_table_key_value(attr: &KeyAttribute, v: &Value, is_sort: bool) -> Result<()> {
-    if matches!(v, Value::Ss(_) | Value::Ns(_) | Value::Bs(_) | Value::M(_) | Value::L(_) | Value::Null | Value::Bool(_))
-    {
+    if matches!(
+        v,
+        Value::Ss(_)
+            | Value::Ns(_)
+            | Value::Bs(_)
+            | Value::M(_)
+            | Value::L(_)
+            | Value::Null
+            | Value::Bool(_)
+    ) {
         return Err(Error::invalid("Invalid attribute value type"));
     }
     if !attr.key_type.matches(v) {
@@ -95,7 +103,9 @@ fn check_table_key_value(attr: &KeyAttribute, v: &Value, is_sort: bool) -> Resul
         MAX_PARTITION_KEY_SIZE
     };
     if scalar_len(v) > limit {
-        return Err(Error::invalid("One or more parameter values were invalid: Size limit exceeded"));
+        return Err(Error::invalid(
+            "One or more parameter values were invalid: Size limit exceeded",
+        ));
     }
     Ok(())
 }
@@ -105,7 +115,9 @@ fn check_table_key_value(attr: &KeyAttribute, v: &Value, is_sort: bool) -> Resul
 pub fn check_key(schema: &TableSchema, key: &Item) -> Result<()> {
     let expected = schema.keys().count();
     if key.len() != expected {
-        return Err(Error::invalid("The number of conditions on the keys is invalid"));
+        return Err(Error::invalid(
+            "The number of conditions on the keys is invalid",
+        ));
     }
     for (i, attr) in schema.keys().enumerate() {
         let v = key
@@ -169,7 +181,9 @@ pub fn check_item(schema: &TableSchema, item: &Item, kind: WriteKind) -> Result<
 
 fn check_index_keys(index: &IndexSchema, item: &Item, kind: WriteKind) -> Result<()> {
     for (i, attr) in index.keys().enumerate() {
-        let Some(v) = item.get(&attr.name) else { continue };
+        let Some(v) = item.get(&attr.name) else {
+            continue;
+        };
         if !attr.key_type.matches(v) {
             return Err(Error::invalid(
                 "One or more parameter values were invalid: Type mismatch for Index Key",
@@ -190,7 +204,9 @@ fn check_index_keys(index: &IndexSchema, item: &Item, kind: WriteKind) -> Result
             MAX_PARTITION_KEY_SIZE
         };
         if scalar_len(v) > limit {
-            return Err(Error::invalid("One or more parameter values were invalid: Size limit exceeded"));
+            return Err(Error::invalid(
+                "One or more parameter values were invalid: Size limit exceeded",
+            ));
         }
     }
     Ok(())
@@ -203,7 +219,12 @@ mod tests {
     #[test]
     fn item_size_boundary() {
         let schema = TableSchema::single_table("t_t");
-        let item = |n: usize| Item::new().with("pk", "p").with("sk", "s").with("f", "x".repeat(n));
+        let item = |n: usize| {
+            Item::new()
+                .with("pk", "p")
+                .with("sk", "s")
+                .with("f", "x".repeat(n))
+        };
         assert!(check_item(&schema, &item(409_593), WriteKind::Put).is_ok());
         assert!(matches!(
             check_item(&schema, &item(409_594), WriteKind::Put),
@@ -218,7 +239,15 @@ mod tests {
         assert!(check_key(&schema, &Item::new().with("pk", "p")).is_err());
         assert!(check_key(&schema, &Item::new().with("pk", "").with("sk", "s")).is_err());
         assert!(check_key(&schema, &Item::new().with("pk", 1).with("sk", "s")).is_err());
-        assert!(check_key(&schema, &Item::new().with("pk", "x".repeat(2048)).with("sk", "s")).is_ok());
-        assert!(check_key(&schema, &Item::new().with("pk", "x".repeat(2049)).with("sk", "s")).is_err());
+        assert!(check_key(
+            &schema,
+            &Item::new().with("pk", "x".repeat(2048)).with("sk", "s")
+        )
+        .is_ok());
+        assert!(check_key(
+            &schema,
+            &Item::new().with("pk", "x".repeat(2049)).with("sk", "s")
+        )
+        .is_err());
     }
 }

@@ -226,11 +226,15 @@ impl Value {
                 format!("One or more parameter values were invalid: Input collection {v:?} contains duplicates")
             })?),
             "NS" => Value::Ns(set_from(
-                list(inner)?.iter().map(|v| string(v).and_then(|s| number(&s))),
+                list(inner)?
+                    .iter()
+                    .map(|v| string(v).and_then(|s| number(&s))),
                 |_| "Input collection contains duplicates".to_string(),
             )?),
             "BS" => Value::Bs(set_from(
-                list(inner)?.iter().map(|v| string(v).and_then(|s| binary(&s))),
+                list(inner)?
+                    .iter()
+                    .map(|v| string(v).and_then(|s| binary(&s))),
                 |_| {
                     "One or more parameter values were invalid: Input collection of type BS contains duplicates.".to_string()
                 },
@@ -365,13 +369,15 @@ impl Item {
     /// Converts any serde-serializable value that serializes as a map into an item
     /// (through `serde_dynamo`).
     pub fn from_serialize<T: Serialize + ?Sized>(value: &T) -> Result<Item, crate::Error> {
-        let item: serde_dynamo::Item = serde_dynamo::to_item(value).map_err(crate::Error::encode)?;
+        let item: serde_dynamo::Item =
+            serde_dynamo::to_item(value).map_err(crate::Error::encode)?;
         Item::try_from(item)
     }
 
     /// Decodes the item into a serde-deserializable type (through `serde_dynamo`).
     pub fn deserialize_into<T: serde::de::DeserializeOwned>(&self) -> Result<T, crate::Error> {
-        serde_dynamo::from_item(serde_dynamo::Item::from(self.clone())).map_err(crate::Error::decode)
+        serde_dynamo::from_item(serde_dynamo::Item::from(self.clone()))
+            .map_err(crate::Error::decode)
     }
 }
 
@@ -402,7 +408,17 @@ impl From<BTreeMap<String, Value>> for Item {
 
 impl<K: Into<String>, V: Into<Value>> FromIterator<(K, V)> for Item {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
-        Item(iter.into_iter().map(|(k, v)| (k.into(), v.into())).collect())
+        Item(
+            iter.into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        )
+    }
+}
+
+impl<K: Into<String>, V: Into<Value>, const N: usize> From<[(K, V); N]> for Item {
+    fn from(pairs: [(K, V); N]) -> Self {
+        pairs.into_iter().collect()
     }
 }
 
@@ -441,7 +457,11 @@ impl TryFrom<serde_dynamo::AttributeValue> for Value {
             A::B(b) => Value::B(b),
             A::Bool(b) => Value::Bool(b),
             A::Null(_) => Value::Null,
-            A::L(l) => Value::L(l.into_iter().map(Value::try_from).collect::<Result<_, _>>()?),
+            A::L(l) => Value::L(
+                l.into_iter()
+                    .map(Value::try_from)
+                    .collect::<Result<_, _>>()?,
+            ),
             A::M(m) => Value::M(
                 m.into_iter()
                     .map(|(k, v)| Ok((k, Value::try_from(v)?)))

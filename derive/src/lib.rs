@@ -1,1 +1,419 @@
-//! placeholder
+//! # monotable-derive
+//!
+//! `#[derive(Entity)]`: turns a serde struct into a monotable entity. It writes the
+//! `KeySchema` and `Entity` impls, a key struct (`{Name}Key`) holding the attributes of the
+//! primary key templates, and one `Path` constant per field (`User::EMAIL`) for typed
+//! conditions and updates. A template that names a field the struct does not have is a
+//! compile error.
+//!
+//! ```ignore
+//! #[derive(Serialize, Deserialize, Entity)]
+//! #[monotable(entity = "User", pk = "USER#{user_id}", sk = "PROFILE",
+//!             index(name = "gsi1", pk = "EMAIL#{email}", sk = "USER"))]
+//! struct User { user_id: String, email: String }
+//! ```
+//!
+//! Container options: `entity`, `pk`, `sk`, `index(name, pk, sk)`, `local_index(name, sk)`,
+//! `entity_attribute`, `created`, `modified`, `timestamps = false`, `version`, `validate`
+//! (a function `fn(&Self) -> monotable::Result<()>`), `key` (the key struct's name),
+//! `crate` (the path of the monotable crate, default `::monotable`).
+
+use proc_macro::TokenStream;
+use proc_macro2::{Span, TokenStream as TokenStream2};
+use quote::{format_ident, quote};
+use syn::parse::Parser;
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{Data, DeriveInput, Expr, ExprLit, Fields, Lit, LitStr, Meta, Token};
+
+/// Derives `monotable::Entity` and `monotable::KeySchema`; see the crate documentation.
+#[proc_macro_derive(Entity, attributes(monotable))]
+pub fn derive_entity(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as DeriveInput);
+    match expand(&input) {
+        Ok(ts) => ts.into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
+
+struct Index {
+    name: LitStr,
+    pk: Option<LitStr>,
+    sk: Option<LitStr>,
+    local: bool,
+}
+
+#[derive(Default)]
+struct Options {
+    entity: Option<LitStr>,
+    pk: Option<LitStr>,
+    sk: Option<LitStr>,
+    indexes: Vec<Index>,
+    entity_attribute: Option<Option<LitStr>>,
+    created: Option<Option<LitStr>>,
+    modified: Option<Option<LitStr>>,
+    version: Option<LitStr>,
+    validate: Option<syn::Path>,
+    key: Option<syn::Ident>,
+    krate: Option<syn::Path>,
+}
+
+fn lit_str(e: &Expr) -> syn::Result<LitStr> {
+    match e {
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        }) => Ok(s.clone()),
+        other => Err(syn::Error::new_spanned(other, "expected a string literal")),
+    }
+}
+
+/// A string, or `false` to turn the attribute off.
+fn lit_str_or_off(e: &Expr) -> syn::Result<Option<LitStr>> {
+    match e {
+        Expr::Lit(ExprLit {
+            lit: Lit::Bool(b), ..
+        }) if !b.value => Ok(None),
+        other => lit_str(other).map(Some),
+    }
+}
+
+fn parse_index(list: &syn::MetaList, local: bool) -> syn::Result<Index> {
+    let metas = Punctuated::<Meta, Token![,]>::parse_terminated.parse2(list.tokens.clone())?;
+    let (mut name, mut pk, mut sk) = (None, None, None);
+    for m in metas {
+        let Meta::NameValue(nv) = &m else {
+            return Err(syn::Error::new_spanned(m, "expected name = \"...\""));
+        };
+        let v = lit_str(&nv.value)?;
+        match nv.path.get_ident().map(|i| i.to_string()).as_deref() {
+            Some("name") => name = Some(v),
+            Some("pk") if !local => pk = Some(v),
+            Some("sk") => sk = Some(v),
+            _ => return Err(syn::Error::new_spanned(&nv.path, "unknown index option")),
+        }
+    }
+    let name =
+        name.ok_or_else(|| syn::Error::new_spanned(list, "an index needs name = \"...\""))?;
+    if !local && pk.is_none() {
+        return Err(syn::Error::new_spanned(
+            list,
+            "a global index needs pk = \"...\"",
+        ));
+    }
+    if local && sk.is_none() {
+        return Err(syn::Error::new_spanned(
+            list,
+            "a local index needs sk = \"...\"",
+        ));
+    }
+    Ok(Index {
+        name,
+        pk,
+        sk,
+        local,
+    })
+}
+
+fn parse_options(input: &DeriveInput) -> syn::Result<(Options, Option<String>)> {
+    let mut o = Options::default();
+    let mut rename_all = None;
+    for attr in &input.attrs {
+        if attr.path().is_ident("serde") {
+            let _ = attr.parse_nested_meta(|m| {
+                if m.path.is_ident("rename_all") {
+                    rename_all = Some(m.value()?.parse::<LitStr>()?.value());
+                } else if m.input.peek(Token![=]) {
+                    let _: Expr = m.value()?.parse()?;
+                }
+                Ok(())
+            });
+            continue;
+        }
+        if !attr.path().is_ident("monotable") {
+            continue;
+        }
+        let metas = attr.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)?;
+        for m in metas {
+            let ident = m
+                .path()
+                .get_ident()
+                .map(|i| i.to_string())
+                .unwrap_or_default();
+            match (&m, ident.as_str()) {
+                (Meta::List(l), "index") => o.indexes.push(parse_index(l, false)?),
+                (Meta::List(l), "local_index") => o.indexes.push(parse_index(l, true)?),
+                (Meta::NameValue(nv), key) => match key {
+                    "entity" => o.entity = Some(lit_str(&nv.value)?),
+                    "pk" => o.pk = Some(lit_str(&nv.value)?),
+                    "sk" => o.sk = Some(lit_str(&nv.value)?),
+                    "entity_attribute" => o.entity_attribute = Some(lit_str_or_off(&nv.value)?),
+                    "created" => o.created = Some(lit_str_or_off(&nv.value)?),
+                    "modified" => o.modified = Some(lit_str_or_off(&nv.value)?),
+                    "timestamps" => {
+                        if lit_str_or_off(&nv.value).is_ok_and(|v| v.is_none()) {
+                            o.created = Some(None);
+                            o.modified = Some(None);
+                        } else {
+                            return Err(syn::Error::new_spanned(
+                                &nv.value,
+                                "timestamps only takes false",
+                            ));
+                        }
+                    }
+                    "version" => o.version = Some(lit_str(&nv.value)?),
+                    "validate" => o.validate = Some(lit_str(&nv.value)?.parse()?),
+                    "key" => o.key = Some(lit_str(&nv.value)?.parse()?),
+                    "crate" => o.krate = Some(lit_str(&nv.value)?.parse()?),
+                    _ => {
+                        return Err(syn::Error::new_spanned(
+                            &nv.path,
+                            format!("unknown monotable option `{key}`"),
+                        ))
+                    }
+                },
+                _ => return Err(syn::Error::new_spanned(m, "unknown monotable option")),
+            }
+        }
+    }
+    Ok((o, rename_all))
+}
+
+fn rename(name: &str, rule: Option<&str>) -> String {
+    let words: Vec<&str> = name.split('_').filter(|w| !w.is_empty()).collect();
+    let cap = |w: &str| {
+        let mut c = w.chars();
+        c.next()
+            .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+            .unwrap_or_default()
+    };
+    match rule {
+        Some("lowercase") => name.to_lowercase(),
+        Some("UPPERCASE") => name.to_uppercase(),
+        Some("PascalCase") => words.iter().map(|w| cap(w)).collect(),
+        Some("camelCase") => words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| if i == 0 { w.to_string() } else { cap(w) })
+            .collect(),
+        Some("SCREAMING_SNAKE_CASE") => name.to_uppercase(),
+        Some("kebab-case") => name.replace('_', "-"),
+        Some("SCREAMING-KEBAB-CASE") => name.replace('_', "-").to_uppercase(),
+        _ => name.to_string(),
+    }
+}
+
+struct Field {
+    ident: syn::Ident,
+    ty: syn::Type,
+    stored: String,
+    serde_attrs: Vec<syn::Attribute>,
+}
+
+fn fields(input: &DeriveInput, rename_all: Option<&str>) -> syn::Result<Vec<Field>> {
+    let Data::Struct(s) = &input.data else {
+        return Err(syn::Error::new_spanned(
+            &input.ident,
+            "#[derive(Entity)] needs a struct",
+        ));
+    };
+    let Fields::Named(named) = &s.fields else {
+        return Err(syn::Error::new_spanned(
+            &input.ident,
+            "#[derive(Entity)] needs named fields",
+        ));
+    };
+    let mut out = Vec::new();
+    for f in &named.named {
+        let ident = f
+            .ident
+            .clone()
+            .ok_or_else(|| syn::Error::new(f.span(), "unnamed field"))?;
+        let raw = ident.to_string();
+        let raw = raw.strip_prefix("r#").unwrap_or(&raw).to_string();
+        let mut stored = rename(&raw, rename_all);
+        let mut serde_attrs = Vec::new();
+        for attr in &f.attrs {
+            if attr.path().is_ident("serde") {
+                serde_attrs.push(attr.clone());
+                let _ = attr.parse_nested_meta(|m| {
+                    if m.path.is_ident("rename") {
+                        stored = m.value()?.parse::<LitStr>()?.value();
+                    } else if m.input.peek(Token![=]) {
+                        let _: Expr = m.value()?.parse()?;
+                    }
+                    Ok(())
+                });
+            }
+        }
+        out.push(Field {
+            ident,
+            ty: f.ty.clone(),
+            stored,
+            serde_attrs,
+        });
+    }
+    Ok(out)
+}
+
+/// Checks a template at compile time with core's own parser; returns its attributes.
+fn template_attributes(lit: &LitStr, fields: &[Field], entity: &str) -> syn::Result<Vec<String>> {
+    let t = monotable_core::KeyTemplate::new(lit.value());
+    t.check()
+        .map_err(|e| syn::Error::new_spanned(lit, e.to_string()))?;
+    let attrs: Vec<String> = t.attributes().into_iter().map(str::to_string).collect();
+    for a in &attrs {
+        if !fields.iter().any(|f| &f.stored == a) {
+            return Err(syn::Error::new_spanned(
+                lit,
+                format!("key template names `{a}`, which is not a field of {entity}"),
+            ));
+        }
+    }
+    Ok(attrs)
+}
+
+fn opt_str(v: &Option<Option<LitStr>>, default: &str) -> TokenStream2 {
+    match v {
+        None => quote!(::core::option::Option::Some(#default)),
+        Some(None) => quote!(::core::option::Option::None),
+        Some(Some(s)) => quote!(::core::option::Option::Some(#s)),
+    }
+}
+
+fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
+    let (o, rename_all) = parse_options(input)?;
+    let fields = fields(input, rename_all.as_deref())?;
+    let name = &input.ident;
+    let entity = o
+        .entity
+        .clone()
+        .unwrap_or_else(|| LitStr::new(&name.to_string(), name.span()));
+    let krate = o
+        .krate
+        .clone()
+        .unwrap_or_else(|| syn::parse_quote!(::monotable));
+    let pk = o.pk.clone().ok_or_else(|| {
+        syn::Error::new(
+            Span::call_site(),
+            "#[derive(Entity)] needs #[monotable(pk = \"...\")]",
+        )
+    })?;
+    let entity_name = entity.value();
+    let mut key_attrs = template_attributes(&pk, &fields, &entity_name)?;
+    if let Some(sk) = &o.sk {
+        for a in template_attributes(sk, &fields, &entity_name)? {
+            if !key_attrs.contains(&a) {
+                key_attrs.push(a);
+            }
+        }
+    }
+    let mut index_calls = Vec::new();
+    for ix in &o.indexes {
+        for t in ix.pk.iter().chain(ix.sk.iter()) {
+            template_attributes(t, &fields, &entity_name)?;
+        }
+        let iname = &ix.name;
+        let sk = match &ix.sk {
+            Some(s) => quote!(::core::option::Option::Some(#s)),
+            None => quote!(::core::option::Option::None),
+        };
+        index_calls.push(if ix.local {
+            let s = ix.sk.as_ref();
+            quote!(.with_local_index(#iname, #s))
+        } else {
+            let p = ix.pk.as_ref();
+            quote!(.with_index(#iname, #p, #sk))
+        });
+    }
+    if let Some(v) = &o.version {
+        if !fields.iter().any(|f| f.stored == v.value()) {
+            return Err(syn::Error::new_spanned(
+                v,
+                format!(
+                    "version names `{}`, which is not a field of {entity_name}",
+                    v.value()
+                ),
+            ));
+        }
+    }
+    let sk_call = o.sk.as_ref().map(|s| quote!(.with_sort(#s)));
+    let key_name = o
+        .key
+        .clone()
+        .unwrap_or_else(|| format_ident!("{}Key", name));
+    let key_fields: Vec<&Field> = key_attrs
+        .iter()
+        .filter_map(|a| fields.iter().find(|f| &f.stored == a))
+        .collect();
+    let kf_decl = key_fields.iter().map(|f| {
+        let (ident, ty, attrs) = (&f.ident, &f.ty, &f.serde_attrs);
+        let doc = format!("The `{}` attribute.", f.stored);
+        quote!(#[doc = #doc] #(#attrs)* pub #ident: #ty)
+    });
+    let kf_init = key_fields.iter().map(|f| {
+        let ident = &f.ident;
+        quote!(#ident: ::core::clone::Clone::clone(&self.#ident))
+    });
+    let consts = fields.iter().map(|f| {
+        let c = format_ident!(
+            "{}",
+            f.ident.to_string().trim_start_matches("r#").to_uppercase()
+        );
+        let stored = &f.stored;
+        let doc = format!("Path of the `{stored}` attribute, for conditions and updates.");
+        quote!(#[doc = #doc] pub const #c: #krate::Path = #krate::Path::attr_static(#stored);)
+    });
+    let validate = o
+        .validate
+        .as_ref()
+        .map(|f| quote!(fn validate(&self) -> #krate::Result<()> { #f(self) }));
+    let et = opt_str(&o.entity_attribute, "_et");
+    let ct = opt_str(&o.created, "_ct");
+    let md = opt_str(&o.modified, "_md");
+    let version = match &o.version {
+        Some(v) => quote!(::core::option::Option::Some(#v)),
+        None => quote!(::core::option::Option::None),
+    };
+    let serde_path = quote!(#krate::__private::serde)
+        .to_string()
+        .replace(' ', "");
+    let key_doc =
+        format!("The key of a {entity_name}: the attributes of its primary key templates.");
+    let vis = &input.vis;
+    let (impl_g, ty_g, where_g) = input.generics.split_for_impl();
+    Ok(quote! {
+        #[doc = #key_doc]
+        #[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::cmp::PartialEq, #krate::__private::serde::Serialize)]
+        #[serde(crate = #serde_path)]
+        #vis struct #key_name { #(#kf_decl,)* }
+
+        impl #impl_g #name #ty_g #where_g {
+            #(#consts)*
+
+            /// This entity's key.
+            pub fn key(&self) -> #key_name {
+                #key_name { #(#kf_init,)* }
+            }
+        }
+
+        impl #impl_g #krate::KeySchema for #name #ty_g #where_g {
+            fn key_templates() -> #krate::EntityKeys {
+                #krate::EntityKeys::new(#pk) #sk_call #(#index_calls)*
+            }
+        }
+
+        impl #impl_g #krate::Entity for #name #ty_g #where_g {
+            const ENTITY_TYPE: &'static str = #entity;
+            type Key = #key_name;
+            fn options() -> #krate::EntityOptions {
+                #krate::EntityOptions {
+                    entity_attribute: #et,
+                    created_attribute: #ct,
+                    modified_attribute: #md,
+                    version_attribute: #version,
+                }
+            }
+            #validate
+        }
+    })
+}
