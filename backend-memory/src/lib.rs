@@ -41,7 +41,6 @@ struct Tables {
 #[derive(Debug, Default)]
 pub struct MemoryStorage {
     state: RwLock<Option<Tables>>,
-    table_name: RwLock<String>,
 }
 
 impl MemoryStorage {
@@ -49,15 +48,11 @@ impl MemoryStorage {
     pub fn new() -> Self {
         MemoryStorage::default()
     }
+}
 
-    fn missing(&self) -> Error {
-        Error::TableNotFound {
-            table: self
-                .table_name
-                .read()
-                .map(|n| n.clone())
-                .unwrap_or_default(),
-        }
+fn missing(schema: &TableSchema) -> Error {
+    Error::TableNotFound {
+        table: schema.name.clone(),
     }
 }
 
@@ -132,9 +127,6 @@ impl Storage for MemoryStorage {
 
     fn create(&self, schema: &TableSchema) -> impl Future<Output = Result<()>> + Send {
         let result = (|| {
-            if let Ok(mut n) = self.table_name.write() {
-                n.clone_from(&schema.name);
-            }
             let mut state = self.state.write().map_err(|_| poisoned())?;
             let tables = state.get_or_insert_with(Tables::default);
             while tables.indexes.len() < schema.indexes.len() {
@@ -148,7 +140,7 @@ impl Storage for MemoryStorage {
         std::future::ready(result)
     }
 
-    fn read<R, F>(&self, f: F) -> impl Future<Output = Result<R>> + Send
+    fn read<R, F>(&self, schema: &TableSchema, f: F) -> impl Future<Output = Result<R>> + Send
     where
         R: Send + 'static,
         F: FnOnce(&dyn StorageRead) -> Result<R> + Send + 'static,
@@ -156,14 +148,14 @@ impl Storage for MemoryStorage {
         let result = match self.state.read() {
             Err(_) => Err(poisoned()),
             Ok(state) => match state.as_ref() {
-                None => Err(self.missing()),
+                None => Err(missing(schema)),
                 Some(tables) => f(tables),
             },
         };
         std::future::ready(result)
     }
 
-    fn write<R, F>(&self, f: F) -> impl Future<Output = Result<R>> + Send
+    fn write<R, F>(&self, schema: &TableSchema, f: F) -> impl Future<Output = Result<R>> + Send
     where
         R: Send + 'static,
         F: FnOnce(&dyn StorageRead) -> Result<(R, Vec<Mutation>)> + Send + 'static,
@@ -171,7 +163,7 @@ impl Storage for MemoryStorage {
         let result = match self.state.write() {
             Err(_) => Err(poisoned()),
             Ok(mut state) => match state.as_mut() {
-                None => Err(self.missing()),
+                None => Err(missing(schema)),
                 Some(tables) => f(&*tables).map(|(out, mutations)| {
                     tables.apply(mutations);
                     out

@@ -72,14 +72,16 @@ pub trait Storage: Send + Sync + 'static {
     /// from the existing items).
     fn create(&self, schema: &TableSchema) -> impl Future<Output = Result<()>> + Send;
 
-    /// Runs `f` against a consistent view; [`Error::TableNotFound`] before `create`.
-    fn read<R, F>(&self, f: F) -> impl Future<Output = Result<R>> + Send
+    /// Runs `f` against a consistent view of `schema`'s table; [`Error::TableNotFound`] if
+    /// the table was never created.
+    fn read<R, F>(&self, schema: &TableSchema, f: F) -> impl Future<Output = Result<R>> + Send
     where
         R: Send + 'static,
         F: FnOnce(&dyn StorageRead) -> Result<R> + Send + 'static;
 
-    /// Runs `f` with exclusive write access and applies its mutations atomically.
-    fn write<R, F>(&self, f: F) -> impl Future<Output = Result<R>> + Send
+    /// Runs `f` with exclusive write access to `schema`'s table and applies its mutations
+    /// atomically.
+    fn write<R, F>(&self, schema: &TableSchema, f: F) -> impl Future<Output = Result<R>> + Send
     where
         R: Send + 'static,
         F: FnOnce(&dyn StorageRead) -> Result<(R, Vec<Mutation>)> + Send + 'static;
@@ -545,7 +547,7 @@ impl<S: Storage> Repository for Engine<S> {
         check_projection(&request.projection)?;
         let key = table_key(&self.schema, &request.key);
         self.storage
-            .read(move |view| {
+            .read(&self.schema, move |view| {
                 Ok(view
                     .get(Space::Table, &key)?
                     .map(|item| project(item, &request.projection)))
@@ -560,7 +562,7 @@ impl<S: Storage> Repository for Engine<S> {
         only_none_or_all_old(request.return_values)?;
         let schema = self.schema.clone();
         self.storage
-            .write(move |view| {
+            .write(&self.schema, move |view| {
                 let key = table_key(&schema, &request.item);
                 let old = view.get(Space::Table, &key)?;
                 if !condition_holds(&request.condition, old.as_ref()) {
@@ -587,7 +589,7 @@ impl<S: Storage> Repository for Engine<S> {
         check_condition(&request.condition)?;
         let schema = self.schema.clone();
         self.storage
-            .write(move |view| {
+            .write(&self.schema, move |view| {
                 let key = table_key(&schema, &request.key);
                 let old = view.get(Space::Table, &key)?;
                 if !condition_holds(&request.condition, old.as_ref()) {
@@ -627,7 +629,7 @@ impl<S: Storage> Repository for Engine<S> {
         only_none_or_all_old(request.return_values)?;
         let schema = self.schema.clone();
         self.storage
-            .write(move |view| {
+            .write(&self.schema, move |view| {
                 let key = table_key(&schema, &request.key);
                 let old = view.get(Space::Table, &key)?;
                 if !condition_holds(&request.condition, old.as_ref()) {
@@ -720,7 +722,7 @@ impl<S: Storage> Repository for Engine<S> {
         let exclusive_lower = request.exclusive_start_key.is_some() && forward;
         let schema2 = schema.clone();
         self.storage
-            .read(move |view| {
+            .read(&self.schema, move |view| {
                 let lo = if exclusive_lower {
                     Bound::Excluded(lower.as_slice())
                 } else {
@@ -780,7 +782,7 @@ impl<S: Storage> Repository for Engine<S> {
         };
         let schema2 = schema.clone();
         self.storage
-            .read(move |view| {
+            .read(&self.schema, move |view| {
                 let lo = match &start {
                     Some(s) => Bound::Excluded(s.as_slice()),
                     None => Bound::Unbounded,
@@ -815,7 +817,7 @@ impl<S: Storage> Repository for Engine<S> {
             encoded.push(e);
         }
         self.storage
-            .read(move |view| {
+            .read(&self.schema, move |view| {
                 let mut items = Vec::new();
                 for k in &encoded {
                     if let Some(item) = view.get(Space::Table, k)? {
@@ -861,7 +863,7 @@ impl<S: Storage> Repository for Engine<S> {
         }
         let schema = self.schema.clone();
         self.storage
-            .write(move |view| {
+            .write(&self.schema, move |view| {
                 let mut mutations = Vec::new();
                 for w in &writes {
                     let (key, new) = match w {
@@ -953,7 +955,7 @@ impl<S: Storage> Repository for Engine<S> {
         let actions = request.items;
         let result = self
             .storage
-            .write(move |view| {
+            .write(&self.schema, move |view| {
                 let mut reasons = Vec::with_capacity(n);
                 let mut mutations = Vec::new();
                 let mut failed = false;
@@ -1050,7 +1052,9 @@ impl<S: Storage> Repository for Engine<S> {
             encoded.push(e);
         }
         self.storage
-            .read(move |view| encoded.iter().map(|k| view.get(Space::Table, k)).collect())
+            .read(&self.schema, move |view| {
+                encoded.iter().map(|k| view.get(Space::Table, k)).collect()
+            })
             .instrument(self.span("TransactGetItems"))
             .await
     }
