@@ -17,6 +17,8 @@
 //! Each case becomes a `#[tokio::test]` named `topic::case`, so the test crate needs
 //! `tokio` (with the `macros` and `rt-multi-thread` features) as a dev-dependency.
 #![deny(missing_docs)]
+// Test support: a failed step is a failed test, so unwrap is the clearest way to say it.
+#![allow(clippy::unwrap_used)]
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};

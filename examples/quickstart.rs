@@ -1,0 +1,200 @@
+//! A small single-table design — users, repositories, issues and stars — on the embedded
+//! SQLite backend: create, get, a query by index with pagination, a transaction, and a
+//! conditional failure handled as a typed error.
+//!
+//! Run with `cargo run --example quickstart`. The database file is
+//! `$MONOTABLE_DB`, or `monotable-quickstart.db` in the system's temporary folder (recreated
+//! on each run).
+
+use monotable::prelude::*;
+use monotable::{
+    EntityQuery, Error, IndexSchema, KeyAttribute, SqliteRepository, SqliteStorage, TableSchema,
+    Update,
+};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize, monotable::Entity)]
+#[monotable(
+    pk = "USER#{username}",
+    sk = "PROFILE",
+    index(name = "gsi1", pk = "EMAIL#{email}", sk = "USER")
+)]
+struct User {
+    username: String,
+    name: String,
+    email: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, monotable::Entity)]
+#[monotable(
+    entity = "Repository",
+    pk = "REPO#{owner}#{name}",
+    sk = "REPO",
+    index(name = "gsi1", pk = "USER#{owner}", sk = "REPO#{name}")
+)]
+struct Repo {
+    owner: String,
+    name: String,
+    #[serde(default)]
+    stars: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, monotable::Entity)]
+#[monotable(
+    pk = "REPO#{owner}#{repo}",
+    sk = "ISSUE#{number:06}",
+    index(name = "gsi2", pk = "ISSUES#{owner}#{repo}#{status}", sk = "{number}")
+)]
+struct Issue {
+    owner: String,
+    repo: String,
+    number: u32,
+    title: String,
+    status: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, monotable::Entity)]
+#[monotable(
+    pk = "REPO#{owner}#{repo}",
+    sk = "STAR#{username}",
+    index(name = "gsi1", pk = "USER#{username}", sk = "STAR#{owner}#{repo}")
+)]
+struct Star {
+    owner: String,
+    repo: String,
+    username: String,
+}
+
+fn schema() -> TableSchema {
+    TableSchema::single_table("github")
+        .with_gsi("gsi1")
+        .with_index(
+            IndexSchema::global("gsi2", KeyAttribute::s("gsi2pk"))
+                .with_sort_key(KeyAttribute::n("gsi2sk")),
+        )
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let path = match std::env::var_os("MONOTABLE_DB") {
+        Some(p) => std::path::PathBuf::from(p),
+        None => {
+            let p = std::env::temp_dir().join("monotable-quickstart.db");
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", p.display()));
+            }
+            p
+        }
+    };
+    // The backend is this one line: MemoryRepository or (soon) DynamoDB fit here unchanged.
+    let repo = SqliteRepository::new(SqliteStorage::open(&path)?, schema())?;
+    repo.create_table().await?;
+    println!("database: {}", path.display());
+
+    // Create and get.
+    let ada = User {
+        username: "ada".into(),
+        name: "Ada Lovelace".into(),
+        email: "ada@example.com".into(),
+    };
+    repo.create(&ada).await?;
+    let found = repo
+        .get::<User>(&UserKey {
+            username: "ada".into(),
+        })
+        .await?;
+    println!("got user: {found:?}");
+
+    // A conditional failure, handled as a typed error.
+    match repo.create(&ada).await {
+        Err(Error::AlreadyExists { entity, key }) => {
+            println!("create again: {entity} {key} already exists")
+        }
+        other => println!("unexpected: {other:?}"),
+    }
+
+    // Issues written in batches (chunked to 25 per request).
+    repo.create(&Repo {
+        owner: "ada".into(),
+        name: "engine".into(),
+        stars: 0,
+    })
+    .await?;
+    let issues: Vec<Issue> = (1..=23)
+        .map(|n| Issue {
+            owner: "ada".into(),
+            repo: "engine".into(),
+            number: n,
+            title: format!("Issue {n}"),
+            status: if n % 3 == 0 {
+                "closed".into()
+            } else {
+                "open".into()
+            },
+        })
+        .collect();
+    repo.batch_put(&issues).await?;
+
+    // Query the open issues by index, a page of 5 at a time, following the cursor.
+    let mut query = EntityQuery::<Issue>::on_index(
+        "gsi2",
+        [("owner", "ada"), ("repo", "engine"), ("status", "open")],
+    )
+    .descending()
+    .limit(5);
+    let mut page_number = 1;
+    loop {
+        let page = repo.query_page(&query).await?;
+        let numbers: Vec<u32> = page.items.iter().map(|i| i.number).collect();
+        println!("open issues, page {page_number}: {numbers:?}");
+        match page.cursor {
+            Some(cursor) => query = query.after(Some(cursor)),
+            None => break,
+        }
+        page_number += 1;
+    }
+
+    // A transaction: the star and the counter change together or not at all.
+    let star = Star {
+        owner: "ada".into(),
+        repo: "engine".into(),
+        username: "grace".into(),
+    };
+    let repo_key = RepoKey {
+        owner: "ada".into(),
+        name: "engine".into(),
+    };
+    repo.transaction(|tx| {
+        tx.create(&star)?
+            .patch::<Repo>(&repo_key, Update::new().add(Repo::STARS, 1))?;
+        Ok(())
+    })
+    .await?;
+    // Starring twice cancels the whole transaction: the counter stays at 1.
+    let again = repo
+        .transaction(|tx| {
+            tx.create(&star)?
+                .patch::<Repo>(&repo_key, Update::new().add(Repo::STARS, 1))?;
+            Ok(())
+        })
+        .await;
+    if let Err(Error::TransactionCanceled { reasons }) = &again {
+        let codes: Vec<&str> = reasons.iter().map(|r| r.code.as_str()).collect();
+        println!("second star cancelled: {codes:?}");
+    }
+    let engine = repo
+        .get::<Repo>(&repo_key)
+        .await?
+        .expect("repository exists");
+    println!("stars on ada/engine: {}", engine.stars);
+
+    // Repositories and stars of a user come from one index.
+    let repos = repo
+        .query_all(EntityQuery::<Repo>::on_index("gsi1", [("owner", "ada")]))
+        .await?;
+    println!(
+        "ada's repositories: {:?}",
+        repos.iter().map(|r| &r.name).collect::<Vec<_>>()
+    );
+    Ok(())
+}
