@@ -17,6 +17,7 @@ pub mod eval;
 pub mod expr;
 pub mod keycodec;
 pub mod number;
+pub mod render;
 pub mod repository;
 pub mod schema;
 pub mod template;
