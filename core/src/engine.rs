@@ -529,6 +529,17 @@ enum Prepared {
     Check(Item),
 }
 
+impl Prepared {
+    fn key(&self) -> &Item {
+        match self {
+            Prepared::Put(i)
+            | Prepared::Update(i, _)
+            | Prepared::Delete(i)
+            | Prepared::Check(i) => i,
+        }
+    }
+}
+
 #[async_trait]
 impl<S: Storage> Repository for Engine<S> {
     fn schema(&self) -> &TableSchema {
@@ -900,15 +911,17 @@ impl<S: Storage> Repository for Engine<S> {
             if let Some(c) = action.condition() {
                 eval::check_condition(c, "ConditionExpression")?;
             }
+            // Static checks reject the whole request; what depends on the table's keys and
+            // indexes is reported per action below, as DynamoDB does.
             let p = match action {
                 TransactWriteItem::Put { item, .. } => {
-                    validate::check_item(&self.schema, item, WriteKind::Put)?;
+                    validate::check_item_except_index_keys(&self.schema, item, WriteKind::Put)?;
                     Prepared::Put(item.clone())
                 }
                 TransactWriteItem::Update { key, update, .. } => {
                     validate::check_key(&self.schema, key)?;
                     if !update.is_empty() {
-                        eval::check_update(&self.schema, update)?;
+                        eval::check_update_expression(update)?;
                     }
                     Prepared::Update(key.clone(), update.clone())
                 }
@@ -921,14 +934,8 @@ impl<S: Storage> Repository for Engine<S> {
                     Prepared::Check(key.clone())
                 }
             };
-            let key = match &p {
-                Prepared::Put(i)
-                | Prepared::Update(i, _)
-                | Prepared::Delete(i)
-                | Prepared::Check(i) => i,
-            };
             seen.insert(
-                table_key(&self.schema, key),
+                table_key(&self.schema, p.key()),
                 "Transaction request cannot include multiple operations on one item",
             )?;
             prepared.push(p);
@@ -956,67 +963,86 @@ impl<S: Storage> Repository for Engine<S> {
         let result = self
             .storage
             .write(&self.schema, move |view| {
+                let olds = prepared
+                    .iter()
+                    .map(|p| view.get(Space::Table, &table_key(&schema, p.key())))
+                    .collect::<Result<Vec<_>>>()?;
+                // First every update is evaluated: an error there (a missing operand, a bad
+                // path, a wrong operand type) rejects the whole request, conditions or not.
+                let mut news = Vec::with_capacity(n);
+                for (p, old) in prepared.iter().zip(&olds) {
+                    news.push(match p {
+                        Prepared::Put(item) => Some(item.clone()),
+                        Prepared::Delete(_) | Prepared::Check(_) => None,
+                        Prepared::Update(key, update) if update.is_empty() => {
+                            Some(old.clone().unwrap_or_else(|| key.clone()))
+                        }
+                        Prepared::Update(key, update) => {
+                            if eval::check_update_keys(&schema, update).is_err() {
+                                None
+                            } else {
+                                Some(eval::apply_update(old.as_ref(), key, update)?.item)
+                            }
+                        }
+                    });
+                }
+                // Then conditions and what the table's keys and limits say, one reason each.
                 let mut reasons = Vec::with_capacity(n);
                 let mut mutations = Vec::new();
-                let mut failed = false;
-                for (action, p) in actions.iter().zip(prepared) {
-                    let key = match &p {
-                        Prepared::Put(i)
-                        | Prepared::Update(i, _)
-                        | Prepared::Delete(i)
-                        | Prepared::Check(i) => i,
-                    };
-                    let old = view.get(Space::Table, &table_key(&schema, key))?;
-                    if !condition_holds(&action.condition().cloned(), old.as_ref()) {
-                        failed = true;
-                        reasons.push(CancellationReason {
+                for ((action, p), (old, new)) in actions
+                    .iter()
+                    .zip(&prepared)
+                    .zip(olds.into_iter().zip(news))
+                {
+                    let reason = if !condition_holds(&action.condition().cloned(), old.as_ref()) {
+                        CancellationReason {
                             code: CancellationCode::ConditionalCheckFailed,
                             message: Some("The conditional request failed".into()),
                             item: if action.return_old_on_condition_failure() {
-                                old
+                                old.clone()
                             } else {
                                 None
                             },
-                        });
-                        continue;
-                    }
-                    let new = match p {
-                        Prepared::Put(item) => Some(item),
-                        Prepared::Delete(_) => None,
-                        Prepared::Check(_) => {
-                            reasons.push(CancellationReason::none());
-                            continue;
                         }
-                        Prepared::Update(key, update) => {
-                            let applied = if update.is_empty() {
-                                Ok(old.clone().unwrap_or_else(|| key.clone()))
-                            } else {
-                                eval::apply_update(old.as_ref(), &key, &update).map(|u| u.item)
+                    } else {
+                        let invalid = match (p, &new) {
+                            (Prepared::Update(_, update), _)
+                                if !update.is_empty()
+                                    && eval::check_update_keys(&schema, update).is_err() =>
+                            {
+                                eval::check_update_keys(&schema, update).err()
                             }
-                            .and_then(|item| {
-                                validate::check_item(&schema, &item, WriteKind::Update)
-                                    .map(|_| item)
-                            });
-                            match applied {
-                                Ok(item) => Some(item),
-                                Err(e) => {
-                                    failed = true;
-                                    reasons.push(CancellationReason {
-                                        code: CancellationCode::ValidationError,
-                                        message: Some(e.to_string()),
-                                        item: None,
-                                    });
-                                    continue;
+                            (Prepared::Put(_), Some(item)) => {
+                                validate::check_index_keys(&schema, item, WriteKind::Put).err()
+                            }
+                            (Prepared::Update(..), Some(item)) => {
+                                validate::check_item(&schema, item, WriteKind::Update).err()
+                            }
+                            _ => None,
+                        };
+                        match invalid {
+                            Some(e) => CancellationReason {
+                                code: CancellationCode::ValidationError,
+                                message: Some(e.to_string()),
+                                item: None,
+                            },
+                            None => {
+                                if !matches!(p, Prepared::Check(_))
+                                    && (old.is_some() || new.is_some())
+                                {
+                                    mutations.extend(item_mutations(
+                                        &schema,
+                                        old.as_ref(),
+                                        new.as_ref(),
+                                    ));
                                 }
+                                CancellationReason::none()
                             }
                         }
                     };
-                    if old.is_some() || new.is_some() {
-                        mutations.extend(item_mutations(&schema, old.as_ref(), new.as_ref()));
-                    }
-                    reasons.push(CancellationReason::none());
+                    reasons.push(reason);
                 }
-                if failed {
+                if reasons.iter().any(|r| r.code != CancellationCode::None) {
                     return Err(Error::TransactionCanceled { reasons });
                 }
                 Ok(((), mutations))

@@ -353,6 +353,26 @@ fn type_word(v: &Value) -> &'static str {
 /// Checks an update before it is applied: key attributes untouched, no overlapping paths,
 /// operand types DynamoDB rejects whatever the item, path depth.
 pub fn check_update(schema: &TableSchema, update: &Update) -> Result<()> {
+    check_update_expression(update)?;
+    check_update_keys(schema, update)
+}
+
+/// Fails if the update writes one of the table's key attributes.
+pub fn check_update_keys(schema: &TableSchema, update: &Update) -> Result<()> {
+    for action in &update.actions {
+        let root = action.path().root();
+        if schema.is_key_attribute(root) {
+            return Err(Error::invalid(format!(
+                "One or more parameter values were invalid: Cannot update attribute {root}. This attribute is part of the key"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The checks of [`check_update`] that do not depend on the table: not empty, no
+/// overlapping paths, operand types, path depth.
+pub fn check_update_expression(update: &Update) -> Result<()> {
     if update.actions.is_empty() {
         return Err(Error::invalid(
             "Invalid UpdateExpression: The expression can not be empty;",
@@ -361,12 +381,6 @@ pub fn check_update(schema: &TableSchema, update: &Update) -> Result<()> {
     for (i, action) in update.actions.iter().enumerate() {
         let path = action.path();
         check_path_depth(path, "UpdateExpression")?;
-        if schema.is_key_attribute(path.root()) {
-            return Err(Error::invalid(format!(
-                "One or more parameter values were invalid: Cannot update attribute {}. This attribute is part of the key",
-                path.root()
-            )));
-        }
         for earlier in &update.actions[..i] {
             if earlier.path().overlaps(path) {
                 return Err(Error::invalid(format!(

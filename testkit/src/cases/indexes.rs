@@ -168,7 +168,7 @@ pub async fn index_key_type_mismatch_rejected(h: &Harness) {
     assert!(msg.contains("Type mismatch for Index Key"), "{msg}");
     let upd = UpdateItem {
         key: key("p", "a"),
-        update: Update::new().set("lsk", 1),
+        update: Update::new().set("gsi1sk", 1),
         ..Default::default()
     };
     assert!(invalid(repo.update_item(upd).await).contains("Type mismatch for Index Key"));

@@ -179,13 +179,13 @@ pub async fn transaction_update_upserts(h: &Harness) {
     );
 }
 
-/// An update that fails on the item it meets cancels the transaction with a validation
-/// reason (R138).
-pub async fn runtime_error_cancels_with_validation_reason(h: &Harness) {
+/// An update that cannot be evaluated on the item it meets (here ADD of a number to a
+/// string) rejects the whole request as a validation error, nothing written (R138).
+pub async fn update_error_rejects_whole_transaction(h: &Harness) {
     let repo = h.app().await;
     put(&*repo, key("p", "a").with("s", "text")).await;
-    let reasons = canceled(
-        repo.transact_write_items(tx(vec![
+    let r = repo
+        .transact_write_items(tx(vec![
             put_action(key("p", "b")),
             TransactWriteItem::Update {
                 key: key("p", "a"),
@@ -194,10 +194,99 @@ pub async fn runtime_error_cancels_with_validation_reason(h: &Harness) {
                 return_old_on_condition_failure: false,
             },
         ]))
+        .await;
+    assert_eq!(
+        invalid(r),
+        "An operand in the update expression has an incorrect data type"
+    );
+    assert!(get(&*repo, "p", "b").await.is_none());
+}
+
+/// An update evaluation error wins over a failed condition in the same transaction (R138).
+pub async fn update_error_wins_over_failed_condition(h: &Harness) {
+    let repo = h.app().await;
+    put(&*repo, key("p", "a")).await;
+    put(&*repo, key("p", "b")).await;
+    let r = repo
+        .transact_write_items(tx(vec![
+            check(key("p", "a"), Path::attr("pk").not_exists()),
+            TransactWriteItem::Update {
+                key: key("p", "b"),
+                update: Update::new().set(Path::attr("nomap").key("x"), 1),
+                condition: None,
+                return_old_on_condition_failure: false,
+            },
+        ]))
+        .await;
+    assert!(invalid(r).contains("document path provided in the update expression is invalid"));
+}
+
+/// Updating a key attribute in a transaction cancels it with a ValidationError reason
+/// (R138).
+pub async fn key_update_cancels_with_validation_reason(h: &Harness) {
+    let repo = h.app().await;
+    put(&*repo, key("p", "a")).await;
+    let reasons = canceled(
+        repo.transact_write_items(tx(vec![TransactWriteItem::Update {
+            key: key("p", "a"),
+            update: Update::new().set("sk", "q"),
+            condition: None,
+            return_old_on_condition_failure: false,
+        }]))
         .await,
     );
-    assert_eq!(reasons[1].code, CancellationCode::ValidationError);
-    assert!(get(&*repo, "p", "b").await.is_none());
+    assert_eq!(reasons[0].code, CancellationCode::ValidationError);
+    assert!(reasons[0]
+        .message
+        .as_deref()
+        .unwrap_or("")
+        .contains("Cannot update attribute sk"));
+}
+
+/// An update that would grow the item past 400 KB cancels the transaction with a
+/// ValidationError reason; the other actions are None (R138).
+pub async fn oversize_update_cancels_with_validation_reason(h: &Harness) {
+    let repo = h.app().await;
+    put(&*repo, key("p", "grow").with("f", "x".repeat(400_000))).await;
+    let reasons = canceled(
+        repo.transact_write_items(tx(vec![
+            put_action(key("p", "v8")),
+            TransactWriteItem::Update {
+                key: key("p", "grow"),
+                update: Update::new().set("g", "y".repeat(20_000)),
+                condition: None,
+                return_old_on_condition_failure: false,
+            },
+        ]))
+        .await,
+    );
+    let codes: Vec<_> = reasons.iter().map(|r| r.code.clone()).collect();
+    assert_eq!(
+        codes,
+        vec![CancellationCode::None, CancellationCode::ValidationError]
+    );
+    assert!(reasons[1]
+        .message
+        .as_deref()
+        .unwrap_or("")
+        .contains("Item size to update has exceeded"));
+    assert!(get(&*repo, "p", "v8").await.is_none());
+}
+
+/// An index key of the wrong type in a transactional put cancels it with a ValidationError
+/// reason (R163).
+pub async fn index_key_type_mismatch_cancels_transaction(h: &Harness) {
+    let repo = h.app().await;
+    let reasons = canceled(
+        repo.transact_write_items(tx(vec![put_action(key("w", "9").with("gsi1pk", 1))]))
+            .await,
+    );
+    assert_eq!(reasons[0].code, CancellationCode::ValidationError);
+    assert!(reasons[0]
+        .message
+        .as_deref()
+        .unwrap_or("")
+        .contains("Type mismatch for Index Key"));
 }
 
 /// Static errors (missing key, oversize item) reject the request before anything runs
