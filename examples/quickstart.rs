@@ -5,6 +5,13 @@
 //! Run with `cargo run --example quickstart`. The database file is
 //! `$MONOTABLE_DB`, or `monotable-quickstart.db` in the system's temporary folder (recreated
 //! on each run).
+//!
+//! The same program runs on DynamoDB when built with `--features dynamodb` and an endpoint
+//! is configured (`AWS_ENDPOINT_URL_DYNAMODB` for DynamoDB Local, or `MONOTABLE_DYNAMODB=1`
+//! for the account and region of aws-config's default chain); it then uses a new table
+//! `monotable-quickstart-<time>`.
+
+use std::sync::Arc;
 
 use monotable::prelude::*;
 use monotable::{
@@ -74,8 +81,24 @@ fn schema() -> TableSchema {
         )
 }
 
-#[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// The backend: SQLite by default; DynamoDB when built with the feature and asked for.
+async fn open_repository() -> monotable::Result<Arc<dyn Repository>> {
+    #[cfg(feature = "dynamodb")]
+    if std::env::var_os("AWS_ENDPOINT_URL_DYNAMODB").is_some()
+        || std::env::var_os("MONOTABLE_DYNAMODB").is_some()
+    {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let mut schema = schema();
+        schema.name = format!("monotable-quickstart-{secs}");
+        println!("backend: DynamoDB, table {}", schema.name);
+        // The swap is this line:
+        return Ok(Arc::new(
+            monotable::DynamoDbRepository::from_env(schema).await?,
+        ));
+    }
     let path = match std::env::var_os("MONOTABLE_DB") {
         Some(p) => std::path::PathBuf::from(p),
         None => {
@@ -86,10 +109,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             p
         }
     };
-    // The backend is this one line: MemoryRepository or (soon) DynamoDB fit here unchanged.
-    let repo = SqliteRepository::new(SqliteStorage::open(&path)?, schema())?;
+    println!("backend: SQLite, {}", path.display());
+    Ok(Arc::new(SqliteRepository::new(
+        SqliteStorage::open(&path)?,
+        schema(),
+    )?))
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let repo = open_repository().await?;
     repo.create_table().await?;
-    println!("database: {}", path.display());
 
     // Create and get.
     let ada = User {

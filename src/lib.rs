@@ -16,6 +16,12 @@ pub use monotable_sqlite as sqlite;
 #[cfg(feature = "sqlite")]
 pub use monotable_sqlite::{SqliteRepository, SqliteStorage};
 
+/// The DynamoDB backend (feature `dynamodb`).
+#[cfg(feature = "dynamodb")]
+pub use monotable_dynamodb as dynamodb;
+#[cfg(feature = "dynamodb")]
+pub use monotable_dynamodb::DynamoDbRepository;
+
 /// The traits most code needs in scope: `use monotable::prelude::*;`.
 pub mod prelude {
     pub use monotable_core::{Entity, KeySchema, Repository, RepositoryExt, TransactionContext};
