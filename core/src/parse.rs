@@ -1,0 +1,843 @@
+//! DynamoDB's expression language, parsed into core's AST: `KeyConditionExpression`,
+//! `ConditionExpression`/`FilterExpression`, `UpdateExpression` and `ProjectionExpression`,
+//! with `ExpressionAttributeNames` and `ExpressionAttributeValues`. Malformed expressions,
+//! reserved words used as names, and undefined or unused placeholders are rejected with
+//! DynamoDB's messages (as `Error::InvalidRequest`).
+//!
+//! ```
+//! use std::collections::HashMap;
+//! use monotable_core::parse::Placeholders;
+//! use monotable_core::Value;
+//!
+//! let mut p = Placeholders::new(
+//!     Some(HashMap::from([("#s".to_string(), "status".to_string())])),
+//!     Some(HashMap::from([(":open".to_string(), Value::from("open"))])),
+//! )?;
+//! let condition = p.condition("#s = :open AND attribute_exists(owner)", "ConditionExpression")?;
+//! p.finish()?;
+//! # Ok::<(), monotable_core::Error>(())
+//! ```
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::error::{Error, Result};
+use crate::expr::{
+    Comparator, Condition, KeyCondition, Operand, Path, SetValue, SortKeyCondition, Update,
+    UpdateAction, UpdateOperand,
+};
+use crate::reserved::is_reserved;
+use crate::value::Value;
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Ident(String),
+    Name(String),
+    Val(String),
+    Num(String),
+    Sym(&'static str),
+    Eof,
+}
+
+impl Tok {
+    fn text(&self) -> String {
+        match self {
+            Tok::Ident(s) | Tok::Name(s) | Tok::Val(s) | Tok::Num(s) => s.clone(),
+            Tok::Sym(s) => s.to_string(),
+            Tok::Eof => "<EOF>".to_string(),
+        }
+    }
+    fn is_kw(&self, kw: &str) -> bool {
+        matches!(self, Tok::Ident(s) if s.eq_ignore_ascii_case(kw))
+    }
+}
+
+fn lex(text: &str, clause: &str) -> Result<Vec<Tok>> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    while i < b.len() {
+        let c = b[i];
+        if c.is_ascii_whitespace() {
+            i += 1;
+            continue;
+        }
+        let two = if i + 1 < b.len() { &text[i..i + 2] } else { "" };
+        let sym2 = ["<>", "<=", ">="].into_iter().find(|s| *s == two);
+        if let Some(s) = sym2 {
+            out.push(Tok::Sym(s));
+            i += 2;
+            continue;
+        }
+        let sym1 = ["(", ")", "[", "]", ",", ".", "=", "<", ">", "+", "-"]
+            .into_iter()
+            .find(|s| s.as_bytes()[0] == c);
+        if let Some(s) = sym1 {
+            out.push(Tok::Sym(s));
+            i += 1;
+            continue;
+        }
+        let start = i;
+        if c == b'#' || c == b':' {
+            i += 1;
+            while i < b.len() && word(b[i]) {
+                i += 1;
+            }
+            let t = text[start..i].to_string();
+            if t.len() == 1 {
+                return Err(syntax(clause, &t, ""));
+            }
+            out.push(if c == b'#' { Tok::Name(t) } else { Tok::Val(t) });
+            continue;
+        }
+        if c.is_ascii_digit() {
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+            out.push(Tok::Num(text[start..i].to_string()));
+            continue;
+        }
+        if word(c) {
+            while i < b.len() && word(b[i]) {
+                i += 1;
+            }
+            out.push(Tok::Ident(text[start..i].to_string()));
+            continue;
+        }
+        let ch = text[i..].chars().next().unwrap_or('?');
+        return Err(Error::invalid(format!(
+            "Invalid {clause}: Invalid character encountered; character: {ch}"
+        )));
+    }
+    out.push(Tok::Eof);
+    Ok(out)
+}
+
+fn syntax(clause: &str, token: &str, near: &str) -> Error {
+    Error::invalid(format!(
+        "Invalid {clause}: Syntax error; token: \"{token}\", near: \"{near}\""
+    ))
+}
+
+/// The placeholders of one request, and which of them its expressions used.
+#[derive(Debug, Default)]
+pub struct Placeholders {
+    names: HashMap<String, String>,
+    values: HashMap<String, Value>,
+    used_names: BTreeSet<String>,
+    used_values: BTreeSet<String>,
+}
+
+impl Placeholders {
+    /// The request's `ExpressionAttributeNames` and `ExpressionAttributeValues`; an empty
+    /// map (as opposed to none) is an error, as is a value key that is not `:name`.
+    pub fn new(
+        names: Option<HashMap<String, String>>,
+        values: Option<HashMap<String, Value>>,
+    ) -> Result<Self> {
+        if names.as_ref().is_some_and(HashMap::is_empty) {
+            return Err(Error::invalid("ExpressionAttributeNames must not be empty"));
+        }
+        if values.as_ref().is_some_and(HashMap::is_empty) {
+            return Err(Error::invalid(
+                "ExpressionAttributeValues must not be empty",
+            ));
+        }
+        let values = values.unwrap_or_default();
+        for k in values.keys() {
+            let ok = k.len() > 1
+                && k.starts_with(':')
+                && k[1..]
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || c == b'_');
+            if !ok {
+                return Err(Error::invalid(format!(
+                    "ExpressionAttributeValues contains invalid key: Syntax error; key: \"{k}\""
+                )));
+            }
+        }
+        for (k, v) in &values {
+            crate::validate::check_value(v).map_err(|e| {
+                Error::invalid(format!(
+                    "ExpressionAttributeValues contains invalid value: {e} for key {k}"
+                ))
+            })?;
+        }
+        Ok(Placeholders {
+            names: names.unwrap_or_default(),
+            values,
+            ..Default::default()
+        })
+    }
+
+    /// Fails if a name or value placeholder was given and not used.
+    pub fn finish(&self) -> Result<()> {
+        let unused = |all: Vec<&String>, used: &BTreeSet<String>| -> Vec<String> {
+            let mut v: Vec<String> = all
+                .into_iter()
+                .filter(|k| !used.contains(*k))
+                .cloned()
+                .collect();
+            v.sort();
+            v
+        };
+        let names = unused(self.names.keys().collect(), &self.used_names);
+        if !names.is_empty() {
+            return Err(Error::invalid(format!(
+                "Value provided in ExpressionAttributeNames unused in expressions: keys: {{{}}}",
+                names.join(", ")
+            )));
+        }
+        let values = unused(self.values.keys().collect(), &self.used_values);
+        if !values.is_empty() {
+            return Err(Error::invalid(format!(
+                "Value provided in ExpressionAttributeValues unused in expressions: keys: {{{}}}",
+                values.join(", ")
+            )));
+        }
+        Ok(())
+    }
+
+    fn parser<'a>(&'a mut self, text: &str, clause: &'a str) -> Result<Parser<'a>> {
+        if text.trim().is_empty() {
+            return Err(Error::invalid(format!(
+                "Invalid {clause}: The expression can not be empty;"
+            )));
+        }
+        Ok(Parser {
+            toks: lex(text, clause)?,
+            pos: 0,
+            clause,
+            ph: self,
+        })
+    }
+
+    /// Parses a condition; `clause` names it in messages (`ConditionExpression`,
+    /// `FilterExpression`).
+    pub fn condition(&mut self, text: &str, clause: &str) -> Result<Condition> {
+        let mut p = self.parser(text, clause)?;
+        let c = p.or()?;
+        p.expect_end()?;
+        crate::eval::check_condition(&c, clause)?;
+        Ok(c)
+    }
+
+    /// Parses a projection.
+    pub fn projection(&mut self, text: &str) -> Result<Vec<Path>> {
+        let clause = "ProjectionExpression";
+        let mut p = self.parser(text, clause)?;
+        let mut out = vec![p.path()?];
+        while p.eat_sym(",") {
+            out.push(p.path()?);
+        }
+        p.expect_end()?;
+        crate::eval::check_projection(&out)?;
+        Ok(out)
+    }
+
+    /// Parses an update.
+    pub fn update(&mut self, text: &str) -> Result<Update> {
+        let clause = "UpdateExpression";
+        let mut p = self.parser(text, clause)?;
+        let mut seen = BTreeSet::new();
+        let mut update = Update::new();
+        while !matches!(p.peek(), Tok::Eof) {
+            let kw = match p.peek() {
+                Tok::Ident(s) => s.to_ascii_uppercase(),
+                other => return Err(p.syntax_at(&other)),
+            };
+            if !matches!(kw.as_str(), "SET" | "REMOVE" | "ADD" | "DELETE") {
+                return Err(p.syntax_at(&p.peek()));
+            }
+            p.next();
+            if !seen.insert(kw.clone()) {
+                return Err(Error::invalid(format!(
+                    "Invalid UpdateExpression: The \"{kw}\" section can only be used once in an update expression;"
+                )));
+            }
+            loop {
+                let action = match kw.as_str() {
+                    "SET" => {
+                        let path = p.path()?;
+                        p.expect_sym("=")?;
+                        let a = p.update_operand()?;
+                        let value = if p.eat_sym("+") {
+                            SetValue::Plus(a, p.update_operand()?)
+                        } else if p.eat_sym("-") {
+                            SetValue::Minus(a, p.update_operand()?)
+                        } else {
+                            SetValue::Operand(a)
+                        };
+                        if matches!(p.peek(), Tok::Sym("+") | Tok::Sym("-")) {
+                            return Err(p.syntax_at(&p.peek()));
+                        }
+                        UpdateAction::Set(path, value)
+                    }
+                    "REMOVE" => UpdateAction::Remove(p.path()?),
+                    "ADD" | "DELETE" => {
+                        let path = p.path()?;
+                        let value = match p.next() {
+                            Tok::Val(v) => p.value(&v)?,
+                            other => return Err(p.syntax_at(&other)),
+                        };
+                        if kw == "ADD" {
+                            UpdateAction::Add(path, value)
+                        } else {
+                            UpdateAction::Delete(path, value)
+                        }
+                    }
+                    _ => unreachable!(),
+                };
+                update.actions.push(action);
+                if !p.eat_sym(",") {
+                    break;
+                }
+            }
+        }
+        crate::eval::check_update_expression(&update)?;
+        Ok(update)
+    }
+
+    /// Parses a key condition on the named partition and sort key attributes.
+    pub fn key_condition(
+        &mut self,
+        text: &str,
+        partition_key: &str,
+        sort_key: Option<&str>,
+    ) -> Result<KeyCondition> {
+        let clause = "KeyConditionExpression";
+        let mut p = self.parser(text, clause)?;
+        let c = p.or()?;
+        p.expect_end()?;
+        let mut leaves = Vec::new();
+        flatten_and(c, &mut leaves)?;
+        if leaves.len() > 2 {
+            return Err(Error::invalid(
+                "KeyConditionExpressions must only contain one condition per key",
+            ));
+        }
+        let mut partition = None;
+        let mut sort = None;
+        for leaf in leaves {
+            let (name, cond) = key_leaf(leaf)?;
+            if name == partition_key {
+                if partition.is_some() {
+                    return Err(Error::invalid(
+                        "KeyConditionExpressions must only contain one condition per key",
+                    ));
+                }
+                match cond {
+                    SortKeyCondition::Eq(v) => partition = Some(v),
+                    _ => return Err(Error::invalid("Query key condition not supported")),
+                }
+            } else if Some(name.as_str()) == sort_key {
+                if sort.is_some() {
+                    return Err(Error::invalid(
+                        "KeyConditionExpressions must only contain one condition per key",
+                    ));
+                }
+                sort = Some(cond);
+            } else {
+                return Err(Error::invalid("Query condition missed key schema element"));
+            }
+        }
+        let partition =
+            partition.ok_or_else(|| Error::invalid("Query condition missed key schema element"))?;
+        Ok(KeyCondition { partition, sort })
+    }
+}
+
+fn flatten_and(c: Condition, out: &mut Vec<Condition>) -> Result<()> {
+    match c {
+        Condition::And(a, b) => {
+            flatten_and(*a, out)?;
+            flatten_and(*b, out)
+        }
+        Condition::Or(..) => Err(Error::invalid(
+            "Invalid operator used in KeyConditionExpression: OR",
+        )),
+        Condition::Not(..) => Err(Error::invalid(
+            "Invalid operator used in KeyConditionExpression: NOT",
+        )),
+        other => {
+            out.push(other);
+            Ok(())
+        }
+    }
+}
+
+fn key_leaf(c: Condition) -> Result<(String, SortKeyCondition)> {
+    let op_error = |op: &str| {
+        Error::invalid(format!(
+            "Invalid operator used in KeyConditionExpression: {op}"
+        ))
+    };
+    let nested = || Error::invalid("KeyConditionExpressions cannot contain nested operations");
+    let attr = |p: &Path| -> Result<String> {
+        if p.rest().is_empty() {
+            Ok(p.root().to_string())
+        } else {
+            Err(nested())
+        }
+    };
+    match c {
+        Condition::Compare { left, op, right } => {
+            let (path, value, op) = match (left, right) {
+                (Operand::Path(p), Operand::Value(v)) => (p, v, op),
+                (Operand::Value(v), Operand::Path(p)) => (
+                    p,
+                    v,
+                    match op {
+                        Comparator::Lt => Comparator::Gt,
+                        Comparator::Le => Comparator::Ge,
+                        Comparator::Gt => Comparator::Lt,
+                        Comparator::Ge => Comparator::Le,
+                        o => o,
+                    },
+                ),
+                (Operand::Path(_), Operand::Path(_)) => {
+                    return Err(Error::invalid(
+                        "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition",
+                    ))
+                }
+                (Operand::Size(_), _) | (_, Operand::Size(_)) => return Err(nested()),
+                _ => return Err(Error::invalid("Query condition missed key schema element")),
+            };
+            let cond = match op {
+                Comparator::Eq => SortKeyCondition::Eq(value),
+                Comparator::Lt => SortKeyCondition::Lt(value),
+                Comparator::Le => SortKeyCondition::Le(value),
+                Comparator::Gt => SortKeyCondition::Gt(value),
+                Comparator::Ge => SortKeyCondition::Ge(value),
+                Comparator::Ne => return Err(op_error("<>")),
+            };
+            Ok((attr(&path)?, cond))
+        }
+        Condition::Between { value: Operand::Path(p), low: Operand::Value(a), high: Operand::Value(b) } => {
+            Ok((attr(&p)?, SortKeyCondition::Between(a, b)))
+        }
+        Condition::Between { .. } => Err(nested()),
+        Condition::BeginsWith { path, prefix: Operand::Value(v) } => Ok((attr(&path)?, SortKeyCondition::BeginsWith(v))),
+        Condition::BeginsWith { .. } => Err(Error::invalid(
+            "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition",
+        )),
+        Condition::In { .. } => Err(op_error("IN")),
+        Condition::Contains { .. } => Err(op_error("contains")),
+        Condition::AttributeExists(_) => Err(op_error("attribute_exists")),
+        Condition::AttributeNotExists(_) => Err(op_error("attribute_not_exists")),
+        Condition::AttributeType { .. } => Err(op_error("attribute_type")),
+        Condition::And(..) | Condition::Or(..) | Condition::Not(..) => Err(op_error("OR")),
+    }
+}
+
+const CONDITION_FUNCTIONS: [&str; 5] = [
+    "attribute_exists",
+    "attribute_not_exists",
+    "attribute_type",
+    "begins_with",
+    "contains",
+];
+
+struct Parser<'a> {
+    toks: Vec<Tok>,
+    pos: usize,
+    clause: &'a str,
+    ph: &'a mut Placeholders,
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> Tok {
+        self.toks.get(self.pos).cloned().unwrap_or(Tok::Eof)
+    }
+    fn peek_at(&self, n: usize) -> Tok {
+        self.toks.get(self.pos + n).cloned().unwrap_or(Tok::Eof)
+    }
+    fn next(&mut self) -> Tok {
+        let t = self.peek();
+        self.pos += 1;
+        t
+    }
+    fn near(&self) -> String {
+        let start = self.pos.saturating_sub(1);
+        self.toks[start..(self.pos + 1).min(self.toks.len())]
+            .iter()
+            .filter(|t| **t != Tok::Eof)
+            .map(Tok::text)
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+    fn syntax_at(&self, t: &Tok) -> Error {
+        syntax(self.clause, &t.text(), &self.near())
+    }
+    fn eat_sym(&mut self, s: &str) -> bool {
+        if matches!(self.peek(), Tok::Sym(x) if x == s) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+    fn expect_sym(&mut self, s: &str) -> Result<()> {
+        if self.eat_sym(s) {
+            Ok(())
+        } else {
+            Err(self.syntax_at(&self.peek()))
+        }
+    }
+    fn expect_end(&self) -> Result<()> {
+        match self.peek() {
+            Tok::Eof => Ok(()),
+            t => Err(self.syntax_at(&t)),
+        }
+    }
+
+    fn name(&mut self, tok: &Tok) -> Result<String> {
+        match tok {
+            Tok::Name(ph) => {
+                let n = self.ph.names.get(ph).cloned().ok_or_else(|| {
+                    Error::invalid(format!(
+                        "Invalid {}: An expression attribute name used in the document path is not defined; attribute name: {ph}",
+                        self.clause
+                    ))
+                })?;
+                self.ph.used_names.insert(ph.clone());
+                Ok(n)
+            }
+            Tok::Ident(n) => {
+                if is_reserved(n) && !n.eq_ignore_ascii_case("size") {
+                    return Err(Error::invalid(format!(
+                        "Invalid {}: Attribute name is a reserved keyword; reserved keyword: {n}",
+                        self.clause
+                    )));
+                }
+                Ok(n.clone())
+            }
+            other => Err(self.syntax_at(other)),
+        }
+    }
+
+    fn value(&mut self, ph: &str) -> Result<Value> {
+        let v = self.ph.values.get(ph).cloned().ok_or_else(|| {
+            Error::invalid(format!(
+                "Invalid {}: An expression attribute value used in expression is not defined; attribute value: {ph}",
+                self.clause
+            ))
+        })?;
+        self.ph.used_values.insert(ph.to_string());
+        Ok(v)
+    }
+
+    fn path(&mut self) -> Result<Path> {
+        let first = self.next();
+        let mut path = Path::attr(self.name(&first)?);
+        loop {
+            if self.eat_sym(".") {
+                let t = self.next();
+                path = path.key(self.name(&t)?);
+            } else if self.eat_sym("[") {
+                let i = match self.next() {
+                    Tok::Num(n) => n
+                        .parse::<usize>()
+                        .map_err(|_| self.syntax_at(&Tok::Num(n.clone())))?,
+                    other => return Err(self.syntax_at(&other)),
+                };
+                self.expect_sym("]")?;
+                path = path.index(i);
+            } else {
+                return Ok(path);
+            }
+        }
+    }
+
+    fn is_function_call(&self) -> bool {
+        matches!(self.peek(), Tok::Ident(_)) && self.peek_at(1) == Tok::Sym("(")
+    }
+
+    /// `size(path)`, a path or a value.
+    fn operand(&mut self) -> Result<Operand> {
+        if self.is_function_call() {
+            let Tok::Ident(f) = self.next() else {
+                unreachable!()
+            };
+            self.next();
+            if f != "size" {
+                if CONDITION_FUNCTIONS.contains(&f.as_str()) {
+                    return Err(Error::invalid(format!(
+                        "Invalid {}: The function is not allowed to be used this way in an expression; function: {f}",
+                        self.clause
+                    )));
+                }
+                return Err(Error::invalid(format!(
+                    "Invalid {}: Invalid function name; function: {f}",
+                    self.clause
+                )));
+            }
+            let p = self.path_argument("size")?;
+            self.expect_sym(")")?;
+            return Ok(Operand::Size(p));
+        }
+        match self.peek() {
+            Tok::Val(v) => {
+                self.next();
+                Ok(Operand::Value(self.value(&v)?))
+            }
+            Tok::Ident(_) | Tok::Name(_) => Ok(Operand::Path(self.path()?)),
+            other => Err(self.syntax_at(&other)),
+        }
+    }
+
+    fn path_argument(&mut self, function: &str) -> Result<Path> {
+        match self.peek() {
+            Tok::Ident(_) | Tok::Name(_) => self.path(),
+            _ => Err(Error::invalid(format!(
+                "Invalid {}: Operator or function requires a document path; operator or function: {function}",
+                self.clause
+            ))),
+        }
+    }
+
+    fn or(&mut self) -> Result<Condition> {
+        let mut c = self.and()?;
+        while self.peek().is_kw("OR") {
+            self.next();
+            c = c.or(self.and()?);
+        }
+        Ok(c)
+    }
+
+    fn and(&mut self) -> Result<Condition> {
+        let mut c = self.not()?;
+        while self.peek().is_kw("AND") {
+            self.next();
+            c = c.and(self.not()?);
+        }
+        Ok(c)
+    }
+
+    fn not(&mut self) -> Result<Condition> {
+        if self.peek().is_kw("NOT") {
+            self.next();
+            return Ok(Condition::Not(Box::new(self.not()?)));
+        }
+        self.primary()
+    }
+
+    fn primary(&mut self) -> Result<Condition> {
+        if self.eat_sym("(") {
+            let c = self.or()?;
+            self.expect_sym(")")?;
+            return Ok(c);
+        }
+        if self.is_function_call() {
+            if let Tok::Ident(f) = self.peek() {
+                if CONDITION_FUNCTIONS.contains(&f.as_str()) {
+                    self.next();
+                    self.next();
+                    let c = self.function(&f)?;
+                    if matches!(self.peek(), Tok::Sym("=" | "<>" | "<" | "<=" | ">" | ">=")) {
+                        return Err(Error::invalid(format!(
+                            "Invalid {}: The function is not allowed to be used this way in an expression; function: {f}",
+                            self.clause
+                        )));
+                    }
+                    return Ok(c);
+                }
+            }
+        }
+        let left = self.operand()?;
+        let t = self.peek();
+        let op = match t {
+            Tok::Sym("=") => Comparator::Eq,
+            Tok::Sym("<>") => Comparator::Ne,
+            Tok::Sym("<") => Comparator::Lt,
+            Tok::Sym("<=") => Comparator::Le,
+            Tok::Sym(">") => Comparator::Gt,
+            Tok::Sym(">=") => Comparator::Ge,
+            ref k if k.is_kw("BETWEEN") => {
+                self.next();
+                let low = self.operand()?;
+                if !self.peek().is_kw("AND") {
+                    return Err(self.syntax_at(&self.peek()));
+                }
+                self.next();
+                let high = self.operand()?;
+                return Ok(Condition::Between {
+                    value: left,
+                    low,
+                    high,
+                });
+            }
+            ref k if k.is_kw("IN") => {
+                self.next();
+                self.expect_sym("(")?;
+                let mut list = vec![self.operand()?];
+                while self.eat_sym(",") {
+                    list.push(self.operand()?);
+                }
+                self.expect_sym(")")?;
+                return Ok(Condition::In { value: left, list });
+            }
+            _ => {
+                if let Operand::Size(_) = left {
+                    return Err(Error::invalid(format!(
+                        "Invalid {}: The function is not allowed to be used this way in an expression; function: size",
+                        self.clause
+                    )));
+                }
+                return Err(self.syntax_at(&t));
+            }
+        };
+        self.next();
+        let right = self.operand()?;
+        Ok(Condition::Compare { left, op, right })
+    }
+
+    fn function(&mut self, f: &str) -> Result<Condition> {
+        let path = self.path_argument(f)?;
+        let c = match f {
+            "attribute_exists" => Condition::AttributeExists(path),
+            "attribute_not_exists" => Condition::AttributeNotExists(path),
+            _ => {
+                if !self.eat_sym(",") {
+                    return Err(Error::invalid(format!(
+                        "Invalid {}: Incorrect number of operands for operator or function; operator or function: {f}, number of operands: 1",
+                        self.clause
+                    )));
+                }
+                let operand = self.operand()?;
+                match f {
+                    "attribute_type" => Condition::AttributeType {
+                        path,
+                        value_type: operand,
+                    },
+                    "begins_with" => Condition::BeginsWith {
+                        path,
+                        prefix: operand,
+                    },
+                    _ => Condition::Contains { path, operand },
+                }
+            }
+        };
+        self.expect_sym(")")?;
+        Ok(c)
+    }
+
+    fn update_operand(&mut self) -> Result<UpdateOperand> {
+        if self.is_function_call() {
+            let Tok::Ident(f) = self.next() else {
+                unreachable!()
+            };
+            self.next();
+            let out = match f.as_str() {
+                "if_not_exists" => {
+                    let p = self.path_argument("if_not_exists")?;
+                    self.expect_sym(",")?;
+                    UpdateOperand::IfNotExists(p, Box::new(self.update_operand()?))
+                }
+                "list_append" => {
+                    let a = self.update_operand()?;
+                    self.expect_sym(",")?;
+                    UpdateOperand::ListAppend(Box::new(a), Box::new(self.update_operand()?))
+                }
+                "size" | "attribute_exists" | "attribute_not_exists" | "attribute_type" | "begins_with" | "contains" => {
+                    return Err(Error::invalid(format!(
+                        "Invalid UpdateExpression: The function is not allowed in an update expression; function: {f}"
+                    )))
+                }
+                _ => return Err(Error::invalid(format!("Invalid UpdateExpression: Invalid function name; function: {f}"))),
+            };
+            self.expect_sym(")")?;
+            return Ok(out);
+        }
+        match self.peek() {
+            Tok::Val(v) => {
+                self.next();
+                Ok(UpdateOperand::Value(self.value(&v)?))
+            }
+            Tok::Ident(_) | Tok::Name(_) => Ok(UpdateOperand::Path(self.path()?)),
+            other => Err(self.syntax_at(&other)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ph(names: &[(&str, &str)], values: &[(&str, Value)]) -> Placeholders {
+        let n = (!names.is_empty()).then(|| {
+            names
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect()
+        });
+        let v = (!values.is_empty()).then(|| {
+            values
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.clone()))
+                .collect()
+        });
+        Placeholders::new(n, v).unwrap()
+    }
+
+    #[test]
+    fn precedence_and_functions() {
+        let mut p = ph(
+            &[("#s", "status")],
+            &[(":a", Value::from(1)), (":b", Value::from("x"))],
+        );
+        let c = p
+            .condition(
+                "a = :a OR NOT b = :a AND begins_with(#s, :b)",
+                "ConditionExpression",
+            )
+            .unwrap();
+        let expected = Path::attr("a")
+            .eq(1)
+            .or((!Path::attr("b").eq(1)).and(Path::attr("status").begins_with("x")));
+        assert_eq!(c, expected);
+        p.finish().unwrap();
+    }
+
+    #[test]
+    fn errors_read_as_dynamodb() {
+        let mut p = ph(&[], &[(":v", Value::from(1))]);
+        let e = p
+            .condition("status = :v", "ConditionExpression")
+            .unwrap_err();
+        assert!(e.to_string().contains("reserved keyword: status"), "{e}");
+        let e = p.condition("a = :nope", "ConditionExpression").unwrap_err();
+        assert!(e.to_string().contains("attribute value: :nope"), "{e}");
+        let e = p.condition("foo(a)", "ConditionExpression").unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("Invalid function name; function: foo"),
+            "{e}"
+        );
+        let mut q = ph(&[("#u", "u")], &[(":v", Value::from(1))]);
+        q.condition("a = :v", "ConditionExpression").unwrap();
+        assert!(q.finish().unwrap_err().to_string().contains("{#u}"));
+    }
+
+    #[test]
+    fn updates_and_key_conditions() {
+        let mut p = ph(&[], &[(":v", Value::from(1)), (":l", Value::L(vec![]))]);
+        let u = p
+            .update(
+                "SET a = if_not_exists(a, :v) + :v, l = list_append(l, :l) REMOVE b[2] ADD c :v",
+            )
+            .unwrap();
+        assert_eq!(u.actions.len(), 4);
+        assert!(p.update("SET a = :v SET b = :v").is_err());
+        assert!(p.update("SET a = :v + :v + :v").is_err());
+        let mut k = ph(&[], &[(":p", Value::from("p")), (":s", Value::from("s"))]);
+        let kc = k
+            .key_condition(":s <= sk AND pk = :p", "pk", Some("sk"))
+            .unwrap();
+        assert_eq!(kc.sort, Some(SortKeyCondition::Ge(Value::from("s"))));
+        assert!(k
+            .key_condition("pk = :p OR sk = :s", "pk", Some("sk"))
+            .is_err());
+        assert!(k.key_condition("sk = :s", "pk", Some("sk")).is_err());
+    }
+}
