@@ -149,6 +149,10 @@ where
     let message = service.message().unwrap_or_default().to_string();
     match service.code().unwrap_or_default() {
         "ConditionalCheckFailedException" => Error::ConditionFailed { item: None },
+        // Reasons, when DynamoDB gives them, are read by the caller from the typed error.
+        "TransactionCanceledException" => Error::TransactionCanceled {
+            reasons: Vec::new(),
+        },
         "ResourceNotFoundException" => Error::TableNotFound {
             table: table.to_string(),
         },

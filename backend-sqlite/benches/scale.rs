@@ -5,6 +5,8 @@
 //! `cargo bench -p monotable-sqlite --bench scale` (set `MONOTABLE_BENCH_SIZES=10000,100000`
 //! for fewer sizes). Data files are cached under `target/bench-data`.
 
+#![allow(missing_docs)] // criterion_group! generates an undocumented function.
+
 use std::path::PathBuf;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
@@ -184,5 +186,9 @@ fn scale(c: &mut Criterion) {
     query.finish();
 }
 
-criterion_group!(benches, scale);
+criterion_group! {
+    name = benches;
+    config = Criterion::default();
+    targets = scale
+}
 criterion_main!(benches);

@@ -135,9 +135,14 @@ impl<S: Storage> Engine<S> {
 
 // ---- keys and index entries ----------------------------------------------------------------
 
-/// The encoded table key of an item (or key).
+/// The encoded table key of an item (or key): DynamoDB Local's hash of the partition key,
+/// then the partition key and the sort key, so that a scan reads partitions in DynamoDB
+/// Local's order while each partition stays one contiguous range.
 pub fn table_key(schema: &TableSchema, item: &Item) -> Vec<u8> {
     let mut out = Vec::new();
+    if let Some(pk) = item.get(&schema.partition_key.name) {
+        out.extend_from_slice(&keycodec::local_hash(pk));
+    }
     for k in schema.keys() {
         if let Some(v) = item.get(&k.name) {
             keycodec::encode_into(&mut out, v);
@@ -146,12 +151,30 @@ pub fn table_key(schema: &TableSchema, item: &Item) -> Vec<u8> {
     out
 }
 
-/// The encoded index key of an item, or `None` if the item is not in the index (sparse).
+/// The start of every key of one partition of a space.
+fn partition_prefix(space: Space, value: &Value) -> Vec<u8> {
+    let mut out = Vec::new();
+    if space == Space::Table {
+        out.extend_from_slice(&keycodec::local_hash(value));
+    }
+    keycodec::encode_into(&mut out, value);
+    out
+}
+
+/// The encoded index key of an item, or `None` if the item is not in the index (sparse):
+/// the index keys, then DynamoDB Local's tie order (for a global index, its hash of the
+/// table keys; for a local one, the hash of the table's sort key), then the table key.
 pub fn index_key(schema: &TableSchema, index: &IndexSchema, item: &Item) -> Option<Vec<u8>> {
     let mut out = Vec::new();
     for k in index.keys() {
         let v = item.get(&k.name).filter(|v| k.key_type.matches(v))?;
         keycodec::encode_into(&mut out, v);
+    }
+    let pk = item.get(&schema.partition_key.name)?;
+    let sk = schema.sort_key.as_ref().and_then(|k| item.get(&k.name));
+    match (index.kind, sk) {
+        (IndexKind::Local, Some(sk)) => out.extend_from_slice(&keycodec::local_hash(sk)),
+        _ => out.extend_from_slice(&keycodec::local_tie(pk, sk)),
     }
     out.extend(table_key(schema, item));
     Some(out)
@@ -364,12 +387,13 @@ fn check_key_value(attr: &KeyAttribute, v: &Value) -> Result<()> {
 
 /// The byte range of a query's key condition, and the sort attribute for the start-key check.
 fn query_range(
+    space: Space,
     partition_attr: &KeyAttribute,
     sort_attr: Option<&KeyAttribute>,
     kc: &crate::expr::KeyCondition,
 ) -> Result<(Vec<u8>, Option<Vec<u8>>)> {
     check_key_value(partition_attr, &kc.partition)?;
-    let p = keycodec::encode(&kc.partition);
+    let p = partition_prefix(space, &kc.partition);
     let end = |bytes: &[u8]| keycodec::prefix_successor(bytes);
     let Some(sort) = &kc.sort else {
         return Ok((p.clone(), end(&p)));
@@ -430,14 +454,16 @@ fn short(v: &Value) -> String {
 }
 
 fn segment_of(schema: &TableSchema, item: &Item, total: u32) -> u32 {
-    let pk = item
-        .get(&schema.partition_key.name)
-        .map(keycodec::encode)
-        .unwrap_or_default();
-    ((u64::from(crc32fast::hash(&pk)) * u64::from(total)) >> 32) as u32
+    match item.get(&schema.partition_key.name) {
+        Some(pk) => keycodec::local_segment(&keycodec::local_hash(pk), total),
+        None => 0,
+    }
 }
 
 struct PageSpec {
+    /// The sort attribute and the inclusive bound at the end of the range in the direction
+    /// of travel: stopping by Limit on that value gives no last key (DynamoDB Local, R44).
+    end_bound: Option<(String, Value)>,
     filter: Option<Condition>,
     projection: Option<Vec<Path>>,
     limit: Option<u32>,
@@ -459,9 +485,13 @@ fn read_page(schema: &TableSchema, entries: Entries<'_>, spec: &PageSpec) -> Res
         }
         page.scanned_count += 1;
         bytes += item.size();
-        let full = spec.limit.is_some_and(|l| page.scanned_count >= l as usize)
-            || bytes >= PAGE_SIZE_LIMIT;
-        if full {
+        let by_limit = spec.limit.is_some_and(|l| page.scanned_count >= l as usize);
+        let full = by_limit || bytes >= PAGE_SIZE_LIMIT;
+        let at_end_bound = spec
+            .end_bound
+            .as_ref()
+            .is_some_and(|(attr, bound)| item.get(attr) == Some(bound));
+        if full && !(by_limit && at_end_bound && bytes < PAGE_SIZE_LIMIT) {
             page.last_evaluated_key = Some(lek_of(&keys, &item));
         }
         if spec
@@ -498,6 +528,56 @@ fn resolve_index<'a>(
             Ok(Some((i, index)))
         }
     }
+}
+
+/// A global index that does not project every attribute cannot return or filter on the
+/// others (a local index fetches them from the table).
+fn check_projected(
+    schema: &TableSchema,
+    index: Option<&IndexSchema>,
+    projection: &Option<Vec<Path>>,
+    filter: &Option<Condition>,
+) -> Result<()> {
+    let Some(index) =
+        index.filter(|i| i.kind == IndexKind::Global && i.projection != Projection::All)
+    else {
+        return Ok(());
+    };
+    let projected = |name: &str| {
+        schema.is_key_attribute(name)
+            || index.keys().any(|k| k.name == name)
+            || matches!(&index.projection, Projection::Include(list) if list.iter().any(|n| n == name))
+    };
+    let missing = |paths: Vec<&Path>| -> Vec<String> {
+        let mut names: Vec<String> = paths
+            .into_iter()
+            .map(|p| p.root().to_string())
+            .filter(|n| !projected(n))
+            .collect();
+        names.dedup();
+        names
+    };
+    if let Some(p) = projection {
+        let names = missing(p.iter().collect());
+        if !names.is_empty() {
+            return Err(Error::invalid(format!(
+                "One or more parameter values were invalid: Global secondary index {} does not project [{}]",
+                index.name,
+                names.join(", ")
+            )));
+        }
+    }
+    if let Some(f) = filter {
+        let names = missing(f.paths());
+        if !names.is_empty() {
+            return Err(Error::invalid(format!(
+                "One or more parameter values were invalid: Secondary index {} does not project one or more filter attributes: [{}]",
+                index.name,
+                names.join(", ")
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn check_select(count_only: bool, projection: &Option<Vec<Path>>) -> Result<()> {
@@ -686,9 +766,10 @@ impl<S: Storage> Repository for Engine<S> {
                 }
             }
         }
-        let (mut lower, upper) = query_range(pk_attr, sk_attr, &request.key_condition)?;
+        let (mut lower, upper) = query_range(space, pk_attr, sk_attr, &request.key_condition)?;
         let mut upper = upper;
         let ix = index.map(|(_, ix)| ix);
+        check_projected(&schema, ix, &request.projection, &request.filter)?;
         let start = match &request.exclusive_start_key {
             Some(esk) => {
                 let start = check_start_key(&schema, ix, esk)?;
@@ -722,7 +803,15 @@ impl<S: Storage> Repository for Engine<S> {
                 upper = Some(s);
             }
         }
+        let end_bound = match (&request.key_condition.sort, sk_attr, forward) {
+            (Some(SortKeyCondition::Le(v) | SortKeyCondition::Between(_, v)), Some(sk), true)
+            | (Some(SortKeyCondition::Ge(v) | SortKeyCondition::Between(v, _)), Some(sk), false) => {
+                Some((sk.name.clone(), v.clone()))
+            }
+            _ => None,
+        };
         let spec = PageSpec {
+            end_bound,
             filter: request.filter,
             projection: request.projection,
             limit: request.limit,
@@ -768,6 +857,7 @@ impl<S: Storage> Repository for Engine<S> {
         }
         let index = resolve_index(&schema, &request.index, request.consistent_read)?;
         let ix = index.map(|(_, ix)| ix);
+        check_projected(&schema, ix, &request.projection, &request.filter)?;
         let space = index.map_or(Space::Table, |(i, _)| Space::Index(i));
         let start = match &request.exclusive_start_key {
             Some(esk) => {
@@ -784,6 +874,7 @@ impl<S: Storage> Repository for Engine<S> {
             None => None,
         };
         let spec = PageSpec {
+            end_bound: None,
             filter: request.filter,
             projection: request.projection,
             limit: request.limit,

@@ -58,6 +58,93 @@ pub fn encode_into(out: &mut Vec<u8>, v: &Value) {
     }
 }
 
+/// DynamoDB's own byte form of a number (`LocalDBUtils.encodeBigDecimal` in DynamoDB
+/// Local): zero is `0x80`; otherwise a byte for the base-100 exponent, then one byte per
+/// base-100 digit pair aligned on the decimal point (`p + 1`, or `101 - p` and the exponent
+/// byte inverted for negatives, which end with `102` below 20 pairs). Order-preserving; its
+/// length is the number's size in DynamoDB's item-size accounting.
+pub fn dynamodb_number_bytes(n: &crate::Number) -> Vec<u8> {
+    if n.is_zero() {
+        return vec![0x80];
+    }
+    let (digits, exponent) = n.parts();
+    // Align on the decimal point: an odd exponent gets a leading zero digit.
+    let mut padded: Vec<u8> = Vec::with_capacity(digits.len() + 2);
+    let mut e = exponent;
+    if e.rem_euclid(2) != 0 {
+        padded.push(0);
+        e += 1;
+    }
+    padded.extend_from_slice(digits);
+    if padded.len() % 2 != 0 {
+        padded.push(0);
+    }
+    let pairs: Vec<u8> = padded.chunks(2).map(|c| c[0] * 10 + c[1]).collect();
+    let head = (192 + e / 2) as u8;
+    let mut out = Vec::with_capacity(pairs.len() + 2);
+    if n.is_negative() {
+        out.push(!head);
+        out.extend(pairs.iter().map(|p| 101 - p));
+        if pairs.len() < 20 {
+            out.push(102);
+        }
+    } else {
+        out.push(head);
+        out.extend(pairs.iter().map(|p| p + 1));
+    }
+    out
+}
+
+/// The bytes DynamoDB Local hashes for a key value: UTF-8 of a string, the bytes of a
+/// binary, [`dynamodb_number_bytes`] of a number.
+fn raw_bytes(v: &Value) -> std::borrow::Cow<'_, [u8]> {
+    match v {
+        Value::S(s) => s.as_bytes().into(),
+        Value::B(b) => b.as_slice().into(),
+        Value::N(n) => dynamodb_number_bytes(n).into(),
+        _ => (&[][..]).into(),
+    }
+}
+
+/// DynamoDB Local's hash of a key value, `SHA1("LocalDdb" || bytes)`: it orders a Scan's
+/// partitions, assigns parallel-scan segments, and (combined) orders index ties.
+pub fn local_hash(v: &Value) -> [u8; 20] {
+    use sha1::{Digest, Sha1};
+    let mut h = Sha1::new();
+    h.update(b"LocalDdb");
+    h.update(raw_bytes(v));
+    h.finalize().into()
+}
+
+/// DynamoDB Local's order of items with equal index keys: `SHA1("LocalDdb" || H(pk) ||
+/// H(sk))` for a table with a sort key, `H(pk)` without one.
+pub fn local_tie(pk: &Value, sk: Option<&Value>) -> [u8; 20] {
+    use sha1::{Digest, Sha1};
+    match sk {
+        None => local_hash(pk),
+        Some(sk) => {
+            let mut h = Sha1::new();
+            h.update(b"LocalDdb");
+            h.update(local_hash(pk));
+            h.update(local_hash(sk));
+            h.finalize().into()
+        }
+    }
+}
+
+/// The parallel-scan segment of a partition-key hash, as DynamoDB Local assigns it:
+/// `min(H / ((2^160 - 1) / total), total - 1)`.
+pub fn local_segment(hash: &[u8; 20], total: u32) -> u32 {
+    use num_bigint::BigUint;
+    let h = BigUint::from_bytes_be(hash);
+    let max = (BigUint::from(1u8) << 160u32) - 1u32;
+    let width = max / BigUint::from(total.max(1));
+    let s = h / width;
+    u32::try_from(s)
+        .unwrap_or(u32::MAX)
+        .min(total.saturating_sub(1))
+}
+
 /// The encoding of one key value.
 pub fn encode(v: &Value) -> Vec<u8> {
     let mut out = Vec::new();
@@ -99,6 +186,75 @@ pub fn prefix_successor(prefix: &[u8]) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn hash_order(values: &[Value]) -> Vec<Value> {
+        let mut v = values.to_vec();
+        v.sort_by_key(local_hash);
+        v
+    }
+
+    #[test]
+    fn local_hash_orders_partitions_as_dynamodb_local() {
+        // scan-order: p3, p0, p2, p5, p1, p4.
+        let s: Vec<Value> = ["p0", "p1", "p2", "p3", "p4", "p5"]
+            .map(Value::from)
+            .to_vec();
+        assert_eq!(
+            hash_order(&s),
+            ["p3", "p0", "p2", "p5", "p1", "p4"]
+                .map(Value::from)
+                .to_vec()
+        );
+        // scan-order-N-hash-keys.
+        let order = [
+            "1",
+            "7",
+            "12345678901234567890",
+            "-0.001",
+            "100",
+            "0",
+            "99999999999999999999999999999999999999",
+            "1.5",
+            "-1",
+            "1000",
+        ];
+        let n: Vec<Value> = order.iter().map(|x| Value::number(x).unwrap()).collect();
+        let mut shuffled = n.clone();
+        shuffled.reverse();
+        assert_eq!(hash_order(&shuffled), n);
+        // scan-order-B-hash-keys: /w==, YWJj, AA==, AQ==, gAA=.
+        let b: Vec<Value> = [
+            vec![0xff],
+            b"abc".to_vec(),
+            vec![0x00],
+            vec![0x01],
+            vec![0x80, 0x00],
+        ]
+        .map(Value::B)
+        .to_vec();
+        let mut shuffled = b.clone();
+        shuffled.rotate_left(2);
+        assert_eq!(hash_order(&shuffled), b);
+    }
+
+    #[test]
+    fn number_bytes_length_is_the_item_size() {
+        for t in [
+            "1",
+            "12",
+            "123",
+            "0.015",
+            "-1",
+            "-123",
+            "12345678901234567890",
+            "0",
+            "1E-130",
+            "9.9999999999999999999999999999999999999E+125",
+        ] {
+            let n = crate::Number::parse(t).unwrap();
+            assert_eq!(dynamodb_number_bytes(&n).len(), n.storage_size(), "{t}");
+        }
+    }
 
     #[test]
     fn strings_order_by_utf8_bytes() {

@@ -13,7 +13,7 @@
 //!     Some(HashMap::from([("#s".to_string(), "status".to_string())])),
 //!     Some(HashMap::from([(":open".to_string(), Value::from("open"))])),
 //! )?;
-//! let condition = p.condition("#s = :open AND attribute_exists(owner)", "ConditionExpression")?;
+//! let condition = p.condition("#s = :open AND attribute_exists(assignee)", "ConditionExpression")?;
 //! p.finish()?;
 //! # Ok::<(), monotable_core::Error>(())
 //! ```

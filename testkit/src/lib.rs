@@ -29,6 +29,7 @@ use monotable_core::{Repository, TableSchema};
 
 pub mod cases;
 pub mod fixtures;
+pub mod vectors;
 
 type Factory = Box<dyn Fn(TableSchema) -> BoxFuture<'static, Arc<dyn Repository>> + Send + Sync>;
 
