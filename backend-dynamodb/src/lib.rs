@@ -34,6 +34,31 @@ use monotable_core::{
 };
 use tracing::Instrument;
 
+tokio::task_local! {
+    /// Attempts made by the SDK for the request under way in this task.
+    static ATTEMPTS: std::cell::Cell<u32>;
+}
+
+/// Counts the SDK's attempts (the first try and each retry) into [`ATTEMPTS`].
+#[derive(Debug)]
+struct CountAttempts;
+
+impl aws_sdk_dynamodb::config::Intercept for CountAttempts {
+    fn name(&self) -> &'static str {
+        "monotable.count_attempts"
+    }
+
+    fn read_before_attempt(
+        &self,
+        _context: &aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
+        _components: &aws_sdk_dynamodb::config::RuntimeComponents,
+        _cfg: &mut aws_sdk_dynamodb::config::ConfigBag,
+    ) -> std::result::Result<(), aws_sdk_dynamodb::error::BoxError> {
+        let _ = ATTEMPTS.try_with(|a| a.set(a.get() + 1));
+        Ok(())
+    }
+}
+
 /// How the table is billed when [`Repository::create_table`] creates it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Billing {
@@ -211,11 +236,17 @@ impl DynamoDbRepository {
         Self::with_client(Client::new(&config), schema)
     }
 
-    /// A repository on an existing client.
+    /// A repository on an existing client (to which it adds an interceptor that counts the
+    /// SDK's attempts, for the spans).
     pub fn with_client(client: Client, schema: TableSchema) -> Result<Self> {
         schema.validate()?;
+        let config = client
+            .config()
+            .to_builder()
+            .interceptor(CountAttempts)
+            .build();
         Ok(DynamoDbRepository {
-            client,
+            client: Client::from_conf(config),
             schema,
             billing: Billing::default(),
         })
@@ -243,13 +274,35 @@ impl DynamoDbRepository {
             db.operation = operation,
             db.name = %self.schema.name,
             aws.dynamodb.consumed_capacity = tracing::field::Empty,
+            aws.dynamodb.retries = tracing::field::Empty,
         )
     }
 
-    fn record_capacity(capacity: Option<&ddb::ConsumedCapacity>) {
+    fn record_capacity(span: &tracing::Span, capacity: Option<&ddb::ConsumedCapacity>) {
         if let Some(units) = capacity.and_then(|c| c.capacity_units()) {
-            tracing::Span::current().record("aws.dynamodb.consumed_capacity", units);
+            span.record("aws.dynamodb.consumed_capacity", units);
         }
+    }
+
+    /// Runs one request in its span, and records how many times the SDK retried it.
+    async fn traced<F: std::future::Future>(
+        &self,
+        operation: &'static str,
+        request: F,
+    ) -> (F::Output, tracing::Span) {
+        let span = self.span(operation);
+        let (out, attempts) = ATTEMPTS
+            .scope(std::cell::Cell::new(0), async move {
+                let out = request.await;
+                (out, ATTEMPTS.with(std::cell::Cell::get))
+            })
+            .instrument(span.clone())
+            .await;
+        // Recorded only when the interceptor counted the attempts (it always should).
+        if attempts > 0 {
+            span.record("aws.dynamodb.retries", attempts - 1);
+        }
+        (out, span)
     }
 
     fn key_schema(
@@ -670,20 +723,22 @@ impl Repository for DynamoDbRepository {
     async fn get_item(&self, request: GetItem) -> Result<Option<Item>> {
         let mut r = Rendered::default();
         let projection = r.projection(&request.projection);
-        let out = self
-            .client
-            .get_item()
-            .table_name(self.table())
-            .set_key(Some(to_map(request.key)))
-            .set_projection_expression(projection)
-            .set_expression_attribute_names(r.names())
-            .consistent_read(request.consistent_read)
-            .return_consumed_capacity(ddb::ReturnConsumedCapacity::Total)
-            .send()
-            .instrument(self.span("GetItem"))
-            .await
-            .map_err(|e| map_error(e, None, self.table()))?;
-        Self::record_capacity(out.consumed_capacity());
+        let (out, span) = self
+            .traced(
+                "GetItem",
+                self.client
+                    .get_item()
+                    .table_name(self.table())
+                    .set_key(Some(to_map(request.key)))
+                    .set_projection_expression(projection)
+                    .set_expression_attribute_names(r.names())
+                    .consistent_read(request.consistent_read)
+                    .return_consumed_capacity(ddb::ReturnConsumedCapacity::Total)
+                    .send(),
+            )
+            .await;
+        let out = out.map_err(|e| map_error(e, None, self.table()))?;
+        Self::record_capacity(&span, out.consumed_capacity());
         out.item().map(from_map).transpose()
     }
 
@@ -691,25 +746,30 @@ impl Repository for DynamoDbRepository {
         let mut r = Rendered::default();
         let condition = r.condition(&request.condition);
         let size = request.item.size();
-        let out = self
-            .client
-            .put_item()
-            .table_name(self.table())
-            .set_item(Some(to_map(request.item)))
-            .set_condition_expression(condition)
-            .set_expression_attribute_names(r.names())
-            .set_expression_attribute_values(r.values())
-            .return_values(return_value(request.return_values))
-            .set_return_values_on_condition_check_failure(on_failure(request.return_old_on_condition_failure))
-            .return_consumed_capacity(ddb::ReturnConsumedCapacity::Total)
-            .send()
-            .instrument(self.span("PutItem"))
-            .await
+        let (out, span) = self
+            .traced(
+                "PutItem",
+                self.client
+                    .put_item()
+                    .table_name(self.table())
+                    .set_item(Some(to_map(request.item)))
+                    .set_condition_expression(condition)
+                    .set_expression_attribute_names(r.names())
+                    .set_expression_attribute_values(r.values())
+                    .return_values(return_value(request.return_values))
+                    .set_return_values_on_condition_check_failure(on_failure(
+                        request.return_old_on_condition_failure,
+                    ))
+                    .return_consumed_capacity(ddb::ReturnConsumedCapacity::Total)
+                    .send(),
+            )
+            .await;
+        let out = out
             .map_err(|e| {
                 let old = condition_item!(e, aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException);
                 with_old_item(map_error(e, Some(size), self.table()), old.as_ref())
             })?;
-        Self::record_capacity(out.consumed_capacity());
+        Self::record_capacity(&span, out.consumed_capacity());
         out.attributes().map(from_map).transpose()
     }
 
@@ -717,26 +777,31 @@ impl Repository for DynamoDbRepository {
         let mut r = Rendered::default();
         let update = (!request.update.is_empty()).then(|| r.builder.update(&request.update));
         let condition = r.condition(&request.condition);
-        let out = self
-            .client
-            .update_item()
-            .table_name(self.table())
-            .set_key(Some(to_map(request.key)))
-            .set_update_expression(update)
-            .set_condition_expression(condition)
-            .set_expression_attribute_names(r.names())
-            .set_expression_attribute_values(r.values())
-            .return_values(return_value(request.return_values))
-            .set_return_values_on_condition_check_failure(on_failure(request.return_old_on_condition_failure))
-            .return_consumed_capacity(ddb::ReturnConsumedCapacity::Total)
-            .send()
-            .instrument(self.span("UpdateItem"))
-            .await
+        let (out, span) = self
+            .traced(
+                "UpdateItem",
+                self.client
+                    .update_item()
+                    .table_name(self.table())
+                    .set_key(Some(to_map(request.key)))
+                    .set_update_expression(update)
+                    .set_condition_expression(condition)
+                    .set_expression_attribute_names(r.names())
+                    .set_expression_attribute_values(r.values())
+                    .return_values(return_value(request.return_values))
+                    .set_return_values_on_condition_check_failure(on_failure(
+                        request.return_old_on_condition_failure,
+                    ))
+                    .return_consumed_capacity(ddb::ReturnConsumedCapacity::Total)
+                    .send(),
+            )
+            .await;
+        let out = out
             .map_err(|e| {
                 let old = condition_item!(e, aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException);
                 with_old_item(map_error(e, None, self.table()), old.as_ref())
             })?;
-        Self::record_capacity(out.consumed_capacity());
+        Self::record_capacity(&span, out.consumed_capacity());
         match out.attributes() {
             Some(a) if !a.is_empty() => from_map(a).map(Some),
             _ => Ok(None),
@@ -746,25 +811,30 @@ impl Repository for DynamoDbRepository {
     async fn delete_item(&self, request: DeleteItem) -> Result<Option<Item>> {
         let mut r = Rendered::default();
         let condition = r.condition(&request.condition);
-        let out = self
-            .client
-            .delete_item()
-            .table_name(self.table())
-            .set_key(Some(to_map(request.key)))
-            .set_condition_expression(condition)
-            .set_expression_attribute_names(r.names())
-            .set_expression_attribute_values(r.values())
-            .return_values(return_value(request.return_values))
-            .set_return_values_on_condition_check_failure(on_failure(request.return_old_on_condition_failure))
-            .return_consumed_capacity(ddb::ReturnConsumedCapacity::Total)
-            .send()
-            .instrument(self.span("DeleteItem"))
-            .await
+        let (out, span) = self
+            .traced(
+                "DeleteItem",
+                self.client
+                    .delete_item()
+                    .table_name(self.table())
+                    .set_key(Some(to_map(request.key)))
+                    .set_condition_expression(condition)
+                    .set_expression_attribute_names(r.names())
+                    .set_expression_attribute_values(r.values())
+                    .return_values(return_value(request.return_values))
+                    .set_return_values_on_condition_check_failure(on_failure(
+                        request.return_old_on_condition_failure,
+                    ))
+                    .return_consumed_capacity(ddb::ReturnConsumedCapacity::Total)
+                    .send(),
+            )
+            .await;
+        let out = out
             .map_err(|e| {
                 let old = condition_item!(e, aws_sdk_dynamodb::operation::delete_item::DeleteItemError::ConditionalCheckFailedException);
                 with_old_item(map_error(e, None, self.table()), old.as_ref())
             })?;
-        Self::record_capacity(out.consumed_capacity());
+        Self::record_capacity(&span, out.consumed_capacity());
         out.attributes().map(from_map).transpose()
     }
 
@@ -791,27 +861,29 @@ impl Repository for DynamoDbRepository {
             .key_condition(&request.key_condition, &pk, sk.as_deref());
         let filter = request.filter.as_ref().map(|f| r.builder.condition(f));
         let projection = r.projection(&request.projection);
-        let out = self
-            .client
-            .query()
-            .table_name(self.table())
-            .set_index_name(request.index.clone())
-            .key_condition_expression(kc)
-            .set_filter_expression(filter)
-            .set_projection_expression(projection)
-            .set_expression_attribute_names(r.names())
-            .set_expression_attribute_values(r.values())
-            .scan_index_forward(request.forward)
-            .set_limit(limit(request.limit))
-            .set_exclusive_start_key(request.exclusive_start_key.map(to_map))
-            .set_select(request.count_only.then_some(ddb::Select::Count))
-            .consistent_read(request.consistent_read)
-            .return_consumed_capacity(ddb::ReturnConsumedCapacity::Total)
-            .send()
-            .instrument(self.span("Query"))
-            .await
-            .map_err(|e| map_error(e, None, self.table()))?;
-        Self::record_capacity(out.consumed_capacity());
+        let (out, span) = self
+            .traced(
+                "Query",
+                self.client
+                    .query()
+                    .table_name(self.table())
+                    .set_index_name(request.index.clone())
+                    .key_condition_expression(kc)
+                    .set_filter_expression(filter)
+                    .set_projection_expression(projection)
+                    .set_expression_attribute_names(r.names())
+                    .set_expression_attribute_values(r.values())
+                    .scan_index_forward(request.forward)
+                    .set_limit(limit(request.limit))
+                    .set_exclusive_start_key(request.exclusive_start_key.map(to_map))
+                    .set_select(request.count_only.then_some(ddb::Select::Count))
+                    .consistent_read(request.consistent_read)
+                    .return_consumed_capacity(ddb::ReturnConsumedCapacity::Total)
+                    .send(),
+            )
+            .await;
+        let out = out.map_err(|e| map_error(e, None, self.table()))?;
+        Self::record_capacity(&span, out.consumed_capacity());
         page(
             out.items(),
             out.count(),
@@ -828,27 +900,29 @@ impl Repository for DynamoDbRepository {
             Some(s) => (Some(s.segment as i32), Some(s.total as i32)),
             None => (None, None),
         };
-        let out = self
-            .client
-            .scan()
-            .table_name(self.table())
-            .set_index_name(request.index.clone())
-            .set_filter_expression(filter)
-            .set_projection_expression(projection)
-            .set_expression_attribute_names(r.names())
-            .set_expression_attribute_values(r.values())
-            .set_limit(limit(request.limit))
-            .set_exclusive_start_key(request.exclusive_start_key.map(to_map))
-            .set_segment(segment)
-            .set_total_segments(total)
-            .set_select(request.count_only.then_some(ddb::Select::Count))
-            .consistent_read(request.consistent_read)
-            .return_consumed_capacity(ddb::ReturnConsumedCapacity::Total)
-            .send()
-            .instrument(self.span("Scan"))
-            .await
-            .map_err(|e| map_error(e, None, self.table()))?;
-        Self::record_capacity(out.consumed_capacity());
+        let (out, span) = self
+            .traced(
+                "Scan",
+                self.client
+                    .scan()
+                    .table_name(self.table())
+                    .set_index_name(request.index.clone())
+                    .set_filter_expression(filter)
+                    .set_projection_expression(projection)
+                    .set_expression_attribute_names(r.names())
+                    .set_expression_attribute_values(r.values())
+                    .set_limit(limit(request.limit))
+                    .set_exclusive_start_key(request.exclusive_start_key.map(to_map))
+                    .set_segment(segment)
+                    .set_total_segments(total)
+                    .set_select(request.count_only.then_some(ddb::Select::Count))
+                    .consistent_read(request.consistent_read)
+                    .return_consumed_capacity(ddb::ReturnConsumedCapacity::Total)
+                    .send(),
+            )
+            .await;
+        let out = out.map_err(|e| map_error(e, None, self.table()))?;
+        Self::record_capacity(&span, out.consumed_capacity());
         page(
             out.items(),
             out.count(),
@@ -863,16 +937,18 @@ impl Repository for DynamoDbRepository {
         projection: Option<Vec<Path>>,
     ) -> Result<BatchGetOutput> {
         let request = self.keys_and_attributes(keys, &projection)?;
-        let out = self
-            .client
-            .batch_get_item()
-            .request_items(self.table(), request)
-            .return_consumed_capacity(ddb::ReturnConsumedCapacity::Total)
-            .send()
-            .instrument(self.span("BatchGetItem"))
-            .await
-            .map_err(|e| map_error(e, None, self.table()))?;
-        Self::record_capacity(out.consumed_capacity().first());
+        let (out, span) = self
+            .traced(
+                "BatchGetItem",
+                self.client
+                    .batch_get_item()
+                    .request_items(self.table(), request)
+                    .return_consumed_capacity(ddb::ReturnConsumedCapacity::Total)
+                    .send(),
+            )
+            .await;
+        let out = out.map_err(|e| map_error(e, None, self.table()))?;
+        Self::record_capacity(&span, out.consumed_capacity().first());
         let items = out
             .responses()
             .and_then(|r| r.get(self.table()))
@@ -918,16 +994,18 @@ impl Repository for DynamoDbRepository {
                 .build())
             })
             .collect::<Result<Vec<_>>>()?;
-        let out = self
-            .client
-            .batch_write_item()
-            .request_items(self.table(), requests)
-            .return_consumed_capacity(ddb::ReturnConsumedCapacity::Total)
-            .send()
-            .instrument(self.span("BatchWriteItem"))
-            .await
-            .map_err(|e| map_error(e, size, self.table()))?;
-        Self::record_capacity(out.consumed_capacity().first());
+        let (out, span) = self
+            .traced(
+                "BatchWriteItem",
+                self.client
+                    .batch_write_item()
+                    .request_items(self.table(), requests)
+                    .return_consumed_capacity(ddb::ReturnConsumedCapacity::Total)
+                    .send(),
+            )
+            .await;
+        let out = out.map_err(|e| map_error(e, size, self.table()))?;
+        Self::record_capacity(&span, out.consumed_capacity().first());
         let unprocessed = out
             .unprocessed_items()
             .and_then(|u| u.get(self.table()))
@@ -960,18 +1038,21 @@ impl Repository for DynamoDbRepository {
             .into_iter()
             .map(|a| self.transact_item(a))
             .collect::<Result<Vec<_>>>()?;
-        let out = self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .set_client_request_token(request.client_request_token)
-            .return_consumed_capacity(ddb::ReturnConsumedCapacity::Total)
-            .send()
-            .instrument(self.span("TransactWriteItems"))
+        let (out, span) = self
+            .traced(
+                "TransactWriteItems",
+                self.client
+                    .transact_write_items()
+                    .set_transact_items(Some(items))
+                    .set_client_request_token(request.client_request_token)
+                    .return_consumed_capacity(ddb::ReturnConsumedCapacity::Total)
+                    .send(),
+            )
             .await;
+        let out = out;
         match out {
             Ok(out) => {
-                Self::record_capacity(out.consumed_capacity().first());
+                Self::record_capacity(&span, out.consumed_capacity().first());
                 Ok(())
             }
             Err(e) => {
@@ -998,15 +1079,18 @@ impl Repository for DynamoDbRepository {
                 Ok(ddb::TransactGetItem::builder().get(get).build())
             })
             .collect::<Result<Vec<_>>>()?;
-        let out = self
-            .client
-            .transact_get_items()
-            .set_transact_items(Some(items))
-            .return_consumed_capacity(ddb::ReturnConsumedCapacity::Total)
-            .send()
-            .instrument(self.span("TransactGetItems"))
-            .await
-            .map_err(|e| map_error(e, None, self.table()))?;
+        let (out, span) = self
+            .traced(
+                "TransactGetItems",
+                self.client
+                    .transact_get_items()
+                    .set_transact_items(Some(items))
+                    .return_consumed_capacity(ddb::ReturnConsumedCapacity::Total)
+                    .send(),
+            )
+            .await;
+        let out = out.map_err(|e| map_error(e, None, self.table()))?;
+        Self::record_capacity(&span, out.consumed_capacity().first());
         out.responses()
             .iter()
             .map(|r| r.item().map(from_map).transpose())

@@ -1,0 +1,75 @@
+//! Creating tables from the schema, idempotently, and checking an existing table against a
+//! schema, on DynamoDB Local.
+
+mod support;
+
+use monotable_core::{IndexSchema, KeyAttribute, Projection, Repository, TableSchema};
+use monotable_dynamodb::{Billing, DynamoDbRepository};
+
+fn name(tag: &str) -> String {
+    format!("mt-tables-{tag}-{}", std::process::id())
+}
+
+#[tokio::test]
+async fn create_is_idempotent_and_check_finds_no_difference() {
+    let schema = TableSchema::single_table(name("same"))
+        .with_gsi("gsi1")
+        .with_index(IndexSchema::local("lsi1", KeyAttribute::n("rank")))
+        .with_index(
+            IndexSchema::global("keys", KeyAttribute::s("kpk"))
+                .with_projection(Projection::KeysOnly),
+        )
+        .with_ttl_attribute("expires");
+    let repo = DynamoDbRepository::with_client(support::client(), schema).unwrap();
+    repo.create_table().await.unwrap();
+    repo.create_table().await.unwrap();
+    assert_eq!(repo.check_table().await.unwrap(), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn check_reports_each_difference() {
+    let table = name("diff");
+    let created = TableSchema::single_table(&table).with_gsi("gsi1");
+    DynamoDbRepository::with_client(support::client(), created)
+        .unwrap()
+        .with_billing(Billing::Provisioned { read: 5, write: 5 })
+        .create_table()
+        .await
+        .unwrap();
+    let wanted = TableSchema::new(&table, KeyAttribute::s("pk"))
+        .with_sort_key(KeyAttribute::n("sk"))
+        .with_gsi("gsi2");
+    let diffs = DynamoDbRepository::with_client(support::client(), wanted)
+        .unwrap()
+        .check_table()
+        .await
+        .unwrap();
+    assert!(
+        diffs
+            .iter()
+            .any(|d| d.starts_with("table key:") && d.contains("RANGE sk N")),
+        "{diffs:?}"
+    );
+    assert!(
+        diffs.iter().any(|d| d.contains("index gsi2: missing")),
+        "{diffs:?}"
+    );
+    assert!(
+        diffs
+            .iter()
+            .any(|d| d.contains("index gsi1: in the table, not in the schema")),
+        "{diffs:?}"
+    );
+    assert_eq!(diffs.len(), 3, "{diffs:?}");
+}
+
+#[tokio::test]
+async fn check_of_a_missing_table_is_table_not_found() {
+    let repo =
+        DynamoDbRepository::with_client(support::client(), TableSchema::single_table(name("none")))
+            .unwrap();
+    assert!(matches!(
+        repo.check_table().await,
+        Err(monotable_core::Error::TableNotFound { .. })
+    ));
+}
