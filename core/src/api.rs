@@ -331,19 +331,7 @@ pub(crate) fn entity_update<E: Entity>(
     }
     let keys = E::key_templates();
     for ik in &keys.indexes {
-        let (_, index) = schema.index(&ik.index)?;
-        let partition = if index.kind == crate::schema::IndexKind::Global {
-            ik.partition.as_ref()
-        } else {
-            None
-        };
-        for (attr, template) in [
-            (Some(&index.partition_key), partition),
-            (index.sort_key.as_ref(), ik.sort.as_ref()),
-        ] {
-            let (Some(attr), Some(template)) = (attr, template) else {
-                continue;
-            };
+        for (attr, template) in entity::index_key_templates::<E>(schema, ik)? {
             let touched = template.attributes().iter().any(|a| changed.contains(*a));
             if template.attributes().iter().any(|a| removed.contains(*a)) {
                 // Removing an attribute of a sparse index key takes the item out of the index.

@@ -4,7 +4,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::schema::{IndexKind, TableSchema};
+use crate::schema::{IndexKind, KeyAttribute, TableSchema};
 use crate::template::{Composed, KeyTemplate};
 use crate::value::{Item, Value};
 
@@ -233,31 +233,12 @@ pub fn index_keys<E: Entity>(schema: &TableSchema, attrs: &Item) -> Result<Vec<(
     let keys = E::key_templates();
     let mut out = Vec::new();
     for ik in &keys.indexes {
-        let (_, index) = schema.index(&ik.index).map_err(|_| Error::InvalidKey {
-            template: ik.index.clone(),
-            part: ik.index.clone(),
-            reason: format!(
-                "entity {} names index {} that the table does not have",
-                E::ENTITY_TYPE,
-                ik.index
-            ),
-        })?;
         let mut composed = Vec::new();
         let mut complete = true;
-        let partition = if index.kind == IndexKind::Global {
-            ik.partition.as_ref()
-        } else {
-            None
-        };
-        for (attr, template) in [
-            (Some(&index.partition_key), partition),
-            (index.sort_key.as_ref(), ik.sort.as_ref()),
-        ] {
-            if let (Some(attr), Some(template)) = (attr, template) {
-                match template.compose(attrs)? {
-                    Composed::Complete(v) => composed.push((attr.name.clone(), v)),
-                    Composed::Partial { .. } => complete = false,
-                }
+        for (attr, template) in index_key_templates::<E>(schema, ik)? {
+            match template.compose(attrs)? {
+                Composed::Complete(v) => composed.push((attr.name.clone(), v)),
+                Composed::Partial { .. } => complete = false,
             }
         }
         if complete {
@@ -265,6 +246,30 @@ pub fn index_keys<E: Entity>(schema: &TableSchema, attrs: &Item) -> Result<Vec<(
         }
     }
     Ok(out)
+}
+
+/// The key attributes of one of the entity's indexes, each with the entity's template for
+/// it. A local index's partition key is the table's, composed by the table's template, so
+/// only its sort key is listed.
+pub(crate) fn index_key_templates<'a, E: Entity>(
+    schema: &'a TableSchema,
+    ik: &'a IndexKeys,
+) -> Result<Vec<(&'a KeyAttribute, &'a KeyTemplate)>> {
+    let (_, index) = schema.index(&ik.index).map_err(|_| Error::InvalidKey {
+        template: ik.index.clone(),
+        part: ik.index.clone(),
+        reason: format!(
+            "entity {} names index {} that the table does not have",
+            E::ENTITY_TYPE,
+            ik.index
+        ),
+    })?;
+    let partition = match index.kind {
+        IndexKind::Global => ik.partition.as_ref().map(|t| (&index.partition_key, t)),
+        IndexKind::Local => None,
+    };
+    let sort = index.sort_key.as_ref().zip(ik.sort.as_ref());
+    Ok(partition.into_iter().chain(sort).collect())
 }
 
 /// The current time in ISO 8601 (RFC 3339, UTC).

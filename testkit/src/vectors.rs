@@ -401,6 +401,16 @@ fn condition(
         .transpose()
 }
 
+/// The request's `UpdateExpression`, or no actions without one.
+fn update_expression(ph: &mut Placeholders, body: &Json) -> Wire<Update> {
+    match body.get("UpdateExpression") {
+        Some(u) => ph
+            .update(u.as_str().unwrap_or_default())
+            .map_err(wire_error),
+        None => Ok(Update::new()),
+    }
+}
+
 fn projection(ph: &mut Placeholders, body: &Json) -> Wire<Option<Vec<Path>>> {
     body.get("ProjectionExpression")
         .map(|p| {
@@ -589,10 +599,7 @@ async fn execute(tables: &Tables, op: &str, body: &Json) -> std::result::Result<
             let repo = tables.get(body)?;
             check_legacy(body)?;
             let mut ph = placeholders(body)?;
-            let update = match body.get("UpdateExpression") {
-                Some(u) => ph.update(u.as_str().unwrap_or_default()).map_err(wire_error)?,
-                None => Update::new(),
-            };
+            let update = update_expression(&mut ph, body)?;
             let cond = condition(&mut ph, body, "ConditionExpression")?;
             ph.finish().map_err(wire_error)?;
             let req = UpdateItem {
@@ -710,10 +717,7 @@ async fn execute(tables: &Tables, op: &str, body: &Json) -> std::result::Result<
                 let action = match kinds[0] {
                     "Put" => TransactWriteItem::Put { item: item(&a["Item"])?, condition: cond, return_old_on_condition_failure: return_old },
                     "Update" => {
-                        let update = match a.get("UpdateExpression") {
-                            Some(u) => ph.update(u.as_str().unwrap_or_default()).map_err(wire_error)?,
-                            None => Update::new(),
-                        };
+                        let update = update_expression(&mut ph, a)?;
                         TransactWriteItem::Update { key: item(&a["Key"])?, update, condition: cond, return_old_on_condition_failure: return_old }
                     }
                     "Delete" => TransactWriteItem::Delete { key: item(&a["Key"])?, condition: cond, return_old_on_condition_failure: return_old },
