@@ -1,8 +1,8 @@
 //! Schemas, entities and helpers shared by the cases.
 
 use monotable_core::{
-    validation_error, Entity, Error, IndexSchema, Item, KeyAttribute, KeyCondition, Page,
-    Projection, PutItem, Query, Repository, Result, SortKeyCondition, TableSchema, Value,
+    validation_error, Error, IndexSchema, Item, KeyAttribute, KeyCondition, Page, Projection,
+    PutItem, Query, Repository, Result, SortKeyCondition, TableSchema, Value,
 };
 use monotable_derive::Entity;
 use serde::{Deserialize, Serialize};
@@ -285,9 +285,4 @@ pub struct Doc {
     /// Optimistic-locking version.
     #[serde(default)]
     pub version: u64,
-}
-
-/// Keeps the entity-type names in one place for the cases.
-pub fn entity_types() -> [&'static str; 3] {
-    [User::ENTITY_TYPE, Order::ENTITY_TYPE, Doc::ENTITY_TYPE]
 }
