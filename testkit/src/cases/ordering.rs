@@ -196,38 +196,22 @@ pub async fn binary_begins_with(h: &Harness) {
 
 /// Descending order is the exact reverse of ascending, for S, N and B (R9).
 pub async fn descending_is_exact_reverse(h: &Harness) {
-    let repo = h.app().await;
-    seed(
-        &*repo,
-        "p",
-        &strings().into_iter().map(s).collect::<Vec<_>>(),
-    )
-    .await;
-    let mut desc = q("p");
-    desc.forward = false;
-    let mut expected: Vec<Value> = strings().into_iter().map(s).collect();
-    expected.reverse();
-    assert_eq!(sks(&query(&*repo, desc.clone()).await), expected);
-    let nums = h.table(numeric_schema()).await;
-    seed(
-        &*nums,
-        "p",
-        &numbers().into_iter().map(n).collect::<Vec<_>>(),
-    )
-    .await;
-    let mut expected: Vec<Value> = numbers().into_iter().map(n).collect();
-    expected.reverse();
-    assert_eq!(sks(&query(&*nums, desc.clone()).await), expected);
-    let bins = h.table(binary_schema()).await;
-    seed(
-        &*bins,
-        "p",
-        &binaries().into_iter().map(Value::B).collect::<Vec<_>>(),
-    )
-    .await;
-    let mut expected: Vec<Value> = binaries().into_iter().map(Value::B).collect();
-    expected.reverse();
-    assert_eq!(sks(&query(&*bins, desc).await), expected);
+    let strings: Vec<Value> = strings().into_iter().map(s).collect();
+    let numbers: Vec<Value> = numbers().into_iter().map(n).collect();
+    let binaries: Vec<Value> = binaries().into_iter().map(Value::B).collect();
+    for (schema, ascending) in [
+        (crate::fixtures::app_schema(), strings),
+        (numeric_schema(), numbers),
+        (binary_schema(), binaries),
+    ] {
+        let repo = h.table(schema).await;
+        seed(&*repo, "p", &ascending).await;
+        let mut desc = q("p");
+        desc.forward = false;
+        let mut expected = ascending;
+        expected.reverse();
+        assert_eq!(sks(&query(&*repo, desc).await), expected);
+    }
 }
 
 /// A scan returns each partition's items together and in sort-key order (R10).
