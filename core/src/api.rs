@@ -302,7 +302,8 @@ pub(crate) fn entity_update<E: Entity>(
 ) -> Result<(Item, Update)> {
     let key_attrs = Item::from_serialize(key)?;
     let table_key = entity::primary_key::<E>(schema, &key_attrs)?;
-    // What the update gives literally, and which top-level attributes it changes.
+    // What the update gives literally, which top-level attributes it writes, and which it
+    // removes.
     let mut known = key_attrs.clone();
     let mut changed = BTreeSet::new();
     let mut removed = BTreeSet::new();
@@ -319,13 +320,8 @@ pub(crate) fn entity_update<E: Entity>(
         }
     }
     let mut full = update;
-    let written: BTreeSet<String> = full
-        .actions
-        .iter()
-        .map(|a| a.path().root().to_string())
-        .collect();
     for (name, value) in key_attrs.iter() {
-        if !written.contains(name) {
+        if !changed.contains(name) {
             full = full.set(name.as_str(), value.clone());
         }
     }
@@ -335,7 +331,7 @@ pub(crate) fn entity_update<E: Entity>(
             let touched = template.attributes().iter().any(|a| changed.contains(*a));
             if template.attributes().iter().any(|a| removed.contains(*a)) {
                 // Removing an attribute of a sparse index key takes the item out of the index.
-                if !written.contains(&attr.name) {
+                if !changed.contains(&attr.name) {
                     full = full.remove(attr.name.as_str());
                 }
                 continue;
@@ -367,7 +363,7 @@ pub(crate) fn entity_update<E: Entity>(
         full = full.set_if_not_exists(a, now);
     }
     if let Some(a) = options.version_attribute {
-        if !written.contains(a) {
+        if !changed.contains(a) {
             full = full.add(a, 1);
         }
     }
@@ -545,12 +541,11 @@ pub trait RepositoryExt: Repository {
         let page = self
             .query(Query {
                 index: query.index.clone(),
-                key_condition: kc,
                 filter: query.filter.clone(),
                 forward: query.forward,
                 limit: query.limit,
                 exclusive_start_key: start,
-                ..Query::new(KeyCondition::partition(""))
+                ..Query::new(kc)
             })
             .await
             .map_err(|e| cursor_error(e, query.cursor.is_some()))?;

@@ -1097,10 +1097,8 @@ impl<S: Storage> Repository for Engine<S> {
                         }
                     } else {
                         let invalid = match (p, &new) {
-                            (Prepared::Update(_, update), _)
-                                if !update.is_empty()
-                                    && eval::check_update_keys(&schema, update).is_err() =>
-                            {
+                            // No new item: the first pass found a key attribute updated.
+                            (Prepared::Update(_, update), None) => {
                                 eval::check_update_keys(&schema, update).err()
                             }
                             (Prepared::Put(_), Some(item)) => {

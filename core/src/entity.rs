@@ -226,9 +226,7 @@ pub fn primary_key<E: Entity>(schema: &TableSchema, attrs: &Item) -> Result<Item
 }
 
 /// The index key attributes of an entity, composed from `attrs`. An index whose template
-/// names an absent attribute is left out (a sparse index). With `partial_ok = false`, an
-/// index key that can only be partly composed is an error (used by updates, which must
-/// give every attribute of an index key they change).
+/// names an absent attribute is left out (a sparse index).
 pub fn index_keys<E: Entity>(schema: &TableSchema, attrs: &Item) -> Result<Vec<(String, Value)>> {
     let keys = E::key_templates();
     let mut out = Vec::new();

@@ -98,8 +98,7 @@ fn check_node(cond: &Condition, clause: &str) -> Result<()> {
     };
     match cond {
         Condition::Compare { left, op, right } => {
-            if matches!(left, Operand::Path(_)) && left == right {
-                let Operand::Path(p) = left else { unreachable!() };
+            if let (Operand::Path(p), true) = (left, left == right) {
                 return Err(Error::invalid(format!(
                     "Invalid {clause}: The first operand must be distinct from the remaining operands for this operator or function; operator: {}, first operand: {}",
                     op.symbol(),
