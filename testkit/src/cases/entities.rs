@@ -14,6 +14,11 @@ fn user_key(id: &str) -> UserKey {
     UserKey { user_id: id.into() }
 }
 
+/// The stored user's name (the user must exist).
+async fn user_name(repo: &dyn monotable_core::Repository, id: &str) -> String {
+    repo.get::<User>(&user_key(id)).await.unwrap().unwrap().name
+}
+
 /// create writes the entity with its composed keys and entity type; get reads it back.
 pub async fn create_then_get(h: &Harness) {
     let repo = h.app().await;
@@ -41,14 +46,7 @@ pub async fn create_existing_is_already_exists(h: &Harness) {
         matches!(r, Err(Error::AlreadyExists { ref entity, .. }) if entity == "User"),
         "{r:?}"
     );
-    assert_eq!(
-        repo.get::<User>(&user_key("u1"))
-            .await
-            .unwrap()
-            .unwrap()
-            .name,
-        "Ada"
-    );
+    assert_eq!(user_name(&*repo, "u1").await, "Ada");
 }
 
 /// put replaces an existing entity (an upsert).
@@ -56,14 +54,7 @@ pub async fn put_replaces(h: &Harness) {
     let repo = h.app().await;
     repo.put(&User::new("u1", "Ada")).await.unwrap();
     repo.put(&User::new("u1", "Ada Lovelace")).await.unwrap();
-    assert_eq!(
-        repo.get::<User>(&user_key("u1"))
-            .await
-            .unwrap()
-            .unwrap()
-            .name,
-        "Ada Lovelace"
-    );
+    assert_eq!(user_name(&*repo, "u1").await, "Ada Lovelace");
 }
 
 /// Timestamps: `_ct` and `_md` are ISO 8601; an update moves `_md` and keeps `_ct`.
@@ -450,14 +441,7 @@ pub async fn transaction_create_conflict(h: &Harness) {
             .len(),
         0
     );
-    assert_eq!(
-        repo.get::<User>(&user_key("u1"))
-            .await
-            .unwrap()
-            .unwrap()
-            .name,
-        "Ada"
-    );
+    assert_eq!(user_name(&*repo, "u1").await, "Ada");
 }
 
 /// Optimistic locking: create writes version 1; a put with a stale version fails.

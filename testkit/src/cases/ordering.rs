@@ -92,30 +92,16 @@ pub async fn numbers_order_by_value(h: &Harness) {
 /// Number keys are equal by value: `1.000` replaces `1`; `1000` finds `1e3` (R5).
 pub async fn number_keys_equal_by_value(h: &Harness) {
     let repo = h.table(numeric_schema()).await;
-    put(
-        &*repo,
-        Item::new()
-            .with("pk", "p")
-            .with("sk", n("1"))
-            .with("orig", "1"),
-    )
-    .await;
-    put(
-        &*repo,
-        Item::new()
-            .with("pk", "p")
-            .with("sk", n("1.000"))
-            .with("orig", "1.000"),
-    )
-    .await;
-    put(
-        &*repo,
-        Item::new()
-            .with("pk", "p")
-            .with("sk", n("1e3"))
-            .with("orig", "1e3"),
-    )
-    .await;
+    for text in ["1", "1.000", "1e3"] {
+        put(
+            &*repo,
+            Item::new()
+                .with("pk", "p")
+                .with("sk", n(text))
+                .with("orig", text),
+        )
+        .await;
+    }
     let page = query(&*repo, q("p")).await;
     assert_eq!(page.count, 2);
     assert_eq!(get(&*repo, "p", n("1")).await.unwrap()["orig"], s("1.000"));
