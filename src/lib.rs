@@ -1,7 +1,25 @@
 #![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
 
-pub use monotable_core::*;
+// What an application uses: the item model, entities and templates, expressions, the
+// `Repository` type, the typed API and errors.
+pub use monotable_core::{api, entity, error, expr, item, repository, schema};
+pub use monotable_core::{
+    validation_error, BatchGetOutput, BatchWriteOutput, CancellationCode, CancellationReason,
+    CollectionPage, CollectionQuery, Comparator, Condition, Cursor, DeleteItem, Entity,
+    EntityKeys, EntityOptions, EntityQuery, Error, GetItem, IndexKeys, IndexKind, IndexSchema,
+    Item, KeyAttribute, KeyCondition, KeySchema, KeyTemplate, KeyType, Number, Page, Path,
+    Projection, PutItem, Query, QueryPage, Repository, RepositoryExt, Result, ReturnValues, Scan,
+    Segment, SortKeyCondition, TableSchema, TransactWrite, TransactWriteItem, Transaction,
+    TransactionContext, Update, UpdateItem, Value, ValueType, WriteRequest,
+};
+
+/// For backend authors: the `Storage` contract, the engine, key encoding, validation, the
+/// evaluator and the renderer. Applications do not need it.
+pub use monotable_core::raw;
+
+#[doc(hidden)]
+pub use monotable_core::__private;
 pub use monotable_derive::Entity;
 
 /// The in-memory backend (feature `memory`).
@@ -24,5 +42,5 @@ pub use monotable_dynamodb::DynamoDbRepository;
 
 /// The traits most code needs in scope: `use monotable::prelude::*;`.
 pub mod prelude {
-    pub use monotable_core::{Entity, KeySchema, Repository, RepositoryExt, TransactionContext};
+    pub use monotable_core::prelude::*;
 }

@@ -25,7 +25,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types as ddb;
 use aws_sdk_dynamodb::Client;
-use monotable_core::render::ExpressionBuilder;
+use monotable_core::raw::render::ExpressionBuilder;
 use monotable_core::{
     BatchGetOutput, BatchWriteOutput, CancellationCode, CancellationReason, DeleteItem, Error,
     GetItem, IndexKind, Item, Page, Path, Projection, PutItem, Query, Repository, Result,
@@ -106,8 +106,10 @@ fn from_map(map: &AttributeMap) -> Result<Item> {
         .map(|v| v.into_iter().collect())
 }
 
-fn build_error(e: impl std::fmt::Display) -> Error {
-    Error::invalid(e.to_string())
+/// An SDK builder that refused its input: a bug on this side of the wire, not the caller's
+/// request, so a backend error.
+fn build_error(e: aws_sdk_dynamodb::error::BuildError) -> Error {
+    Error::backend("dynamodb", false, e)
 }
 
 /// Expression strings and their placeholders for one request.
@@ -192,9 +194,7 @@ where
             }
         }
         "ValidationException" => Error::InvalidRequest { message },
-        "IdempotentParameterMismatchException" => {
-            Error::invalid(format!("IdempotentParameterMismatch: {message}"))
-        }
+        "IdempotentParameterMismatchException" => Error::IdempotencyMismatch { message },
         "ProvisionedThroughputExceededException"
         | "ThrottlingException"
         | "RequestLimitExceeded"

@@ -1,7 +1,7 @@
 //! # monotable-memory
 //!
 //! The in-memory backend: one `BTreeMap` per table and per index, behind a lock, given
-//! DynamoDB's semantics by `monotable_core::engine`. Made for unit tests: no I/O, starts in
+//! DynamoDB's semantics by `monotable_core::raw`. Made for unit tests: no I/O, starts in
 //! microseconds, safe to share between tasks; conditional writes and transactions are atomic.
 //!
 //! ```
@@ -23,7 +23,7 @@ use std::future::Future;
 use std::ops::Bound;
 use std::sync::RwLock;
 
-use monotable_core::engine::{self, Engine, Entries, Mutation, Space, Storage, StorageRead};
+use monotable_core::raw::{self, Engine, Entries, Mutation, Space, Storage, StorageRead};
 use monotable_core::{Error, Item, Result, TableSchema};
 
 /// A repository held in memory.
@@ -132,7 +132,7 @@ impl Storage for MemoryStorage {
             while tables.indexes.len() < schema.indexes.len() {
                 let position = tables.indexes.len();
                 tables.indexes.push(Tree::new());
-                let fill = engine::backfill_index(schema, position, &*tables)?;
+                let fill = raw::backfill_index(schema, position, &*tables)?;
                 tables.apply(fill);
             }
             Ok(())

@@ -10,7 +10,7 @@
 use std::path::PathBuf;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use monotable_core::engine::{item_mutations, Storage};
+use monotable_core::raw::{item_mutations, Storage};
 use monotable_core::{GetItem, Item, KeyCondition, Query, Repository, TableSchema};
 use monotable_sqlite::{Durability, SqliteRepository, SqliteStorage};
 use rusqlite::{params, Connection};

@@ -1,7 +1,7 @@
 //! # monotable-sqlite
 //!
 //! The embedded default backend: one SQLite file (bundled SQLite through `rusqlite`), with
-//! DynamoDB's semantics from `monotable_core::engine`. The table is an SQLite table keyed by
+//! DynamoDB's semantics from `monotable_core::raw`. The table is an SQLite table keyed by
 //! the order-preserving encoding of (partition key, sort key); each secondary index is one
 //! more table keyed by (index keys, table keys), holding only the items that have the index's
 //! keys (sparse, like DynamoDB's). Point reads and queries are B-tree lookups and range
@@ -28,7 +28,7 @@ use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use monotable_core::engine::{self, Engine, Entries, Mutation, Space, Storage, StorageRead};
+use monotable_core::raw::{self, Engine, Entries, Mutation, Space, Storage, StorageRead};
 use monotable_core::{Error, Item, Result, TableSchema};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
@@ -433,7 +433,7 @@ impl Storage for SqliteStorage {
                             conn: &tx,
                             names: names2.clone(),
                         };
-                        let fill = engine::backfill_index(&schema2, position, &view)?;
+                        let fill = raw::backfill_index(&schema2, position, &view)?;
                         apply(&tx, &names2, fill)?;
                     }
                 }

@@ -5,7 +5,7 @@
 use std::sync::mpsc;
 use std::time::Duration;
 
-use monotable_core::engine::Storage;
+use monotable_core::raw::Storage;
 use monotable_core::{GetItem, Item, PutItem, Repository, TableSchema};
 use monotable_sqlite::{SqliteRepository, SqliteStorage};
 

@@ -1,6 +1,6 @@
 //! The one error type, classified by what a caller can do about it.
 
-use crate::value::Item;
+use crate::item::Item;
 
 /// A `Result` whose error is monotable's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -83,6 +83,13 @@ pub enum Error {
     #[error("{message}")]
     InvalidRequest {
         /// What is wrong.
+        message: String,
+    },
+    /// A transaction's idempotency token was used before with a different request
+    /// (DynamoDB's `IdempotentParameterMismatchException`); nothing was written.
+    #[error("idempotency token reused with a different request{}", if .message.is_empty() { String::new() } else { format!(": {}", .message) })]
+    IdempotencyMismatch {
+        /// The service's message (DynamoDB Local sends an empty one).
         message: String,
     },
     /// The table does not exist.

@@ -1,46 +1,50 @@
 //! # monotable-core
 //!
-//! The heart of monotable, independent of any backend: the item model ([`Value`], [`Item`],
+//! The heart of monotable, independent of any backend.
+//!
+//! What an application uses is at the crate root: the item model ([`Value`], [`Item`],
 //! exact [`Number`]s), entities and their key templates ([`Entity`], [`KeySchema`],
-//! [`KeyTemplate`]), one expression AST with its evaluator ([`expr`], [`eval`]), the
-//! [`Repository`] contract every backend implements, the typed API on top of it
-//! ([`RepositoryExt`], [`Transaction`]), cursors, errors, and the [`engine`] that gives any
-//! ordered key-value store DynamoDB's semantics.
+//! [`KeyTemplate`]), the table's [`TableSchema`], expressions and their builders
+//! ([`Path`], [`Condition`], [`Update`]; the AST and the parser in [`expr`]), the
+//! [`Repository`] contract as a type, the typed API on top of it ([`RepositoryExt`],
+//! [`EntityQuery`], [`Transaction`]), cursors and errors.
+//!
+//! What a backend author uses — the `Storage` contract, the engine that gives any ordered
+//! key-value store DynamoDB's semantics, key encoding, validation, the evaluator, the
+//! renderer and the reserved words — is in [`raw`].
+//!
+//! Layers, from the bottom: `item` → `expr` → `schema`, `entity` → `repository` → `raw`
+//! (engine) and `api` (typed API). A module imports only from layers below it.
 #![deny(missing_docs)]
 
 pub mod api;
-pub mod cursor;
-pub mod engine;
 pub mod entity;
 pub mod error;
-pub mod eval;
 pub mod expr;
-pub mod keycodec;
-pub mod number;
-pub mod parse;
-pub mod render;
+pub mod item;
+pub mod raw;
 pub mod repository;
-pub mod reserved;
 pub mod schema;
-pub mod template;
-pub mod transaction;
-pub mod validate;
-pub mod value;
 
-pub use api::{CollectionPage, CollectionQuery, EntityQuery, QueryPage, RepositoryExt};
-pub use cursor::Cursor;
+pub use api::{
+    CollectionPage, CollectionQuery, Cursor, EntityQuery, QueryPage, RepositoryExt, Transaction,
+    TransactionContext,
+};
+pub use entity::template::KeyTemplate;
 pub use entity::{validation_error, Entity, EntityKeys, EntityOptions, IndexKeys, KeySchema};
 pub use error::{CancellationCode, CancellationReason, Error, Result};
 pub use expr::{Comparator, Condition, KeyCondition, Path, SortKeyCondition, Update};
-pub use number::Number;
+pub use item::{Item, Number, Value, ValueType};
 pub use repository::{
     BatchGetOutput, BatchWriteOutput, DeleteItem, GetItem, Page, PutItem, Query, Repository,
     ReturnValues, Scan, Segment, TransactWrite, TransactWriteItem, UpdateItem, WriteRequest,
 };
 pub use schema::{IndexKind, IndexSchema, KeyAttribute, KeyType, Projection, TableSchema};
-pub use template::KeyTemplate;
-pub use transaction::{Transaction, TransactionContext};
-pub use value::{Item, Value, ValueType};
+
+/// The traits most code needs in scope: `use monotable_core::prelude::*;`.
+pub mod prelude {
+    pub use crate::{Entity, KeySchema, Repository, RepositoryExt, TransactionContext};
+}
 
 #[doc(hidden)]
 pub mod __private {

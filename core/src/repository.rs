@@ -4,8 +4,8 @@ use async_trait::async_trait;
 
 use crate::error::Result;
 use crate::expr::{Condition, KeyCondition, Path, Update};
+use crate::item::Item;
 use crate::schema::TableSchema;
-use crate::value::Item;
 
 /// What a write returns of the item (DynamoDB's `ReturnValues`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

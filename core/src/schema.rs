@@ -1,7 +1,7 @@
 //! Table schemas: key attributes, secondary indexes and their projections.
 
 use crate::error::{Error, Result};
-use crate::value::{Item, Value, ValueType};
+use crate::item::{Item, Value, ValueType};
 
 /// The type of a key attribute: DynamoDB keys are strings, numbers or binary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -262,6 +262,19 @@ impl TableSchema {
             }
         }
         Ok(())
+    }
+
+    /// The key attributes of an entry in the table (`index` `None`) or in an index: the
+    /// index's keys, then the table's that the index does not already have. A page's last
+    /// evaluated key has exactly these.
+    pub fn entry_keys<'a>(&'a self, index: Option<&'a IndexSchema>) -> Vec<&'a KeyAttribute> {
+        let mut keys: Vec<&KeyAttribute> = index.map(|i| i.keys().collect()).unwrap_or_default();
+        for k in self.keys() {
+            if !keys.iter().any(|x| x.name == k.name) {
+                keys.push(k);
+            }
+        }
+        keys
     }
 
     /// The primary key of an item: its key attributes only.

@@ -3,10 +3,10 @@
 
 use std::collections::HashMap;
 
-use monotable_core::eval::{check_condition, check_update_expression};
+use monotable_core::expr::check::{check_condition, check_update_expression};
+use monotable_core::expr::parse::Placeholders;
 use monotable_core::expr::{Comparator, Operand, SetValue, UpdateAction, UpdateOperand};
-use monotable_core::parse::Placeholders;
-use monotable_core::render::ExpressionBuilder;
+use monotable_core::raw::render::ExpressionBuilder;
 use monotable_core::{Condition, Path, Update, Value};
 use proptest::prelude::*;
 

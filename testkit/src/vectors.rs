@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
-use monotable_core::parse::Placeholders;
+use monotable_core::expr::parse::Placeholders;
 use monotable_core::{
     DeleteItem, Error, GetItem, IndexSchema, Item, KeyAttribute, KeyType, Page, Path, Projection,
     PutItem, Query, Repository, ReturnValues, Scan, Segment, TableSchema, TransactWrite,
@@ -122,9 +122,7 @@ fn wire_error(e: Error) -> WireError {
             "ResourceNotFoundException",
             "Cannot do operations on a non-existent table".to_string(),
         ),
-        Error::InvalidRequest { message } if message.starts_with("IdempotentParameterMismatch") => {
-            ("IdempotentParameterMismatchException", String::new())
-        }
+        Error::IdempotencyMismatch { message } => ("IdempotentParameterMismatchException", message),
         Error::InvalidRequest { message } => ("ValidationException", message),
         Error::ItemTooLarge { message, .. } => ("ValidationException", message),
         Error::InvalidKey { .. } | Error::Validation { .. } | Error::InvalidCursor { .. } => {

@@ -1,285 +1,25 @@
 //! The typed entity API, written once on top of [`Repository`] for every backend.
 
 use std::collections::BTreeSet;
-use std::marker::PhantomData;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 
-use crate::cursor::Cursor;
+use super::query::{CollectionPage, CollectionQuery, EntityQuery, QueryPage};
+use crate::api::cursor::Cursor;
+use crate::api::Transaction;
+use crate::entity::update::entity_update;
 use crate::entity::{self, Entity};
 use crate::error::{Error, Result};
-use crate::expr::{
-    Condition, KeyCondition, Path, SetValue, SortKeyCondition, Update, UpdateAction, UpdateOperand,
-};
+use crate::expr::{Condition, KeyCondition, Path, Update};
+use crate::item::{Item, Value};
 use crate::repository::*;
-use crate::schema::TableSchema;
-use crate::template::{Composed, KeyTemplate};
-use crate::transaction::Transaction;
-use crate::value::{Item, Value};
 
 /// How many batch requests the typed API keeps in flight at once.
 pub const BATCH_CONCURRENCY: usize = 4;
 /// How many times a batch request with unprocessed work or throttling is tried.
 pub const BATCH_ATTEMPTS: u32 = 8;
-
-/// One page of a typed query.
-#[derive(Debug, Clone)]
-pub struct QueryPage<E> {
-    /// The entities of the page (items of other entity types are left out).
-    pub items: Vec<E>,
-    /// Where the next page starts; `None` on the last page.
-    pub cursor: Option<Cursor>,
-    /// Items evaluated by the backend, before any filter.
-    pub scanned_count: usize,
-}
-
-#[derive(Debug, Clone)]
-enum SortSpec {
-    Op(fn(Value) -> SortKeyCondition, Item),
-    BeginsWith(Item),
-    Between(Item, Item),
-}
-
-/// A query for entities of type `E`: a partition of the table or of an index, an optional
-/// sort-key condition given by attribute values, a filter, a direction, a limit, a cursor.
-///
-/// Without a sort condition, a query whose sort template starts with a literal (such as
-/// `ORDER#`) is limited to keys with that prefix, so it reads only `E`'s items.
-pub struct EntityQuery<E> {
-    index: Option<String>,
-    partition: Item,
-    sort: Option<SortSpec>,
-    filter: Option<Condition>,
-    limit: Option<u32>,
-    forward: bool,
-    cursor: Option<Cursor>,
-    _entity: PhantomData<fn() -> E>,
-}
-
-impl<E> Clone for EntityQuery<E> {
-    fn clone(&self) -> Self {
-        EntityQuery {
-            index: self.index.clone(),
-            partition: self.partition.clone(),
-            sort: self.sort.clone(),
-            filter: self.filter.clone(),
-            limit: self.limit,
-            forward: self.forward,
-            cursor: self.cursor.clone(),
-            _entity: PhantomData,
-        }
-    }
-}
-
-impl<E> std::fmt::Debug for EntityQuery<E> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EntityQuery")
-            .field("index", &self.index)
-            .field("partition", &self.partition)
-            .field("sort", &self.sort)
-            .field("limit", &self.limit)
-            .field("forward", &self.forward)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<E: Entity> EntityQuery<E> {
-    /// Query the table's partition composed from `attrs` by the entity's partition template.
-    pub fn new(attrs: impl Into<Item>) -> Self {
-        EntityQuery {
-            index: None,
-            partition: attrs.into(),
-            sort: None,
-            filter: None,
-            limit: None,
-            forward: true,
-            cursor: None,
-            _entity: PhantomData,
-        }
-    }
-
-    /// Query index `index` instead, its partition composed by the entity's template for it.
-    pub fn on_index(index: impl Into<String>, attrs: impl Into<Item>) -> Self {
-        let mut q = Self::new(attrs);
-        q.index = Some(index.into());
-        q
-    }
-
-    /// Sort key equal to the key composed from `attrs`.
-    pub fn sort_eq(self, attrs: impl Into<Item>) -> Self {
-        self.sort(SortSpec::Op(SortKeyCondition::Eq, attrs.into()))
-    }
-    /// Sort key below the key composed from `attrs`.
-    pub fn sort_lt(self, attrs: impl Into<Item>) -> Self {
-        self.sort(SortSpec::Op(SortKeyCondition::Lt, attrs.into()))
-    }
-    /// Sort key at most the key composed from `attrs`.
-    pub fn sort_le(self, attrs: impl Into<Item>) -> Self {
-        self.sort(SortSpec::Op(SortKeyCondition::Le, attrs.into()))
-    }
-    /// Sort key above the key composed from `attrs`.
-    pub fn sort_gt(self, attrs: impl Into<Item>) -> Self {
-        self.sort(SortSpec::Op(SortKeyCondition::Gt, attrs.into()))
-    }
-    /// Sort key at least the key composed from `attrs`.
-    pub fn sort_ge(self, attrs: impl Into<Item>) -> Self {
-        self.sort(SortSpec::Op(SortKeyCondition::Ge, attrs.into()))
-    }
-    /// Sort key starting with what `attrs` compose (the leading attributes of the template).
-    pub fn sort_begins_with(self, attrs: impl Into<Item>) -> Self {
-        self.sort(SortSpec::BeginsWith(attrs.into()))
-    }
-    /// Sort key between the keys composed from `low` and `high`, inclusive.
-    pub fn sort_between(self, low: impl Into<Item>, high: impl Into<Item>) -> Self {
-        self.sort(SortSpec::Between(low.into(), high.into()))
-    }
-    fn sort(mut self, s: SortSpec) -> Self {
-        self.sort = Some(s);
-        self
-    }
-    /// Keeps only the items for which `filter` holds (after the limit, as in DynamoDB).
-    pub fn filter(mut self, filter: Condition) -> Self {
-        self.filter = Some(filter);
-        self
-    }
-    /// Evaluates at most `n` items per page.
-    pub fn limit(mut self, n: u32) -> Self {
-        self.limit = Some(n);
-        self
-    }
-    /// Descending sort-key order.
-    pub fn descending(mut self) -> Self {
-        self.forward = false;
-        self
-    }
-    /// Starts after a previous page's cursor.
-    pub fn after(mut self, cursor: Option<Cursor>) -> Self {
-        self.cursor = cursor;
-        self
-    }
-
-    fn key_condition(&self) -> Result<KeyCondition> {
-        let keys = E::key_templates();
-        let (pk_t, sk_t) = keys.templates(self.index.as_deref())?;
-        let partition = pk_t.compose_complete(&self.partition)?;
-        let sort = match (&self.sort, sk_t) {
-            (None, Some(t)) if !t.literal_prefix().is_empty() => Some(
-                SortKeyCondition::BeginsWith(Value::from(t.literal_prefix())),
-            ),
-            (None, _) => None,
-            (Some(_), None) => {
-                return Err(Error::invalid("a sort condition needs a sort key template"))
-            }
-            (Some(spec), Some(t)) => Some(match spec {
-                SortSpec::Op(op, attrs) => op(compose_any(t, attrs)?),
-                SortSpec::BeginsWith(attrs) => match t.compose(attrs)? {
-                    Composed::Complete(v) => SortKeyCondition::BeginsWith(v),
-                    Composed::Partial { open_prefix, .. } => {
-                        SortKeyCondition::BeginsWith(Value::S(open_prefix))
-                    }
-                },
-                SortSpec::Between(a, b) => {
-                    SortKeyCondition::Between(compose_any(t, a)?, compose_any(t, b)?)
-                }
-            }),
-        };
-        Ok(KeyCondition { partition, sort })
-    }
-
-    fn scope(&self, kc: &KeyCondition) -> String {
-        format!("{}|{:?}|{:?}", E::ENTITY_TYPE, self.index, kc.partition)
-    }
-}
-
-fn compose_any(t: &KeyTemplate, attrs: &Item) -> Result<Value> {
-    Ok(match t.compose(attrs)? {
-        Composed::Complete(v) => v,
-        Composed::Partial {
-            prefix, missing, ..
-        } => {
-            if prefix.is_empty() {
-                return Err(Error::InvalidKey {
-                    template: t.to_string(),
-                    part: missing,
-                    reason: "missing attribute".into(),
-                });
-            }
-            Value::S(prefix)
-        }
-    })
-}
-
-/// A query that returns every entity type of one partition (a collection), each item
-/// decoded later into its own type.
-#[derive(Debug, Clone)]
-pub struct CollectionQuery {
-    index: Option<String>,
-    partition: Value,
-    limit: Option<u32>,
-    forward: bool,
-    cursor: Option<Cursor>,
-}
-
-impl CollectionQuery {
-    /// The partition `partition` (an already composed key) of the table or of `index`.
-    pub fn new(index: Option<&str>, partition: impl Into<Value>) -> Self {
-        CollectionQuery {
-            index: index.map(str::to_string),
-            partition: partition.into(),
-            limit: None,
-            forward: true,
-            cursor: None,
-        }
-    }
-
-    /// The partition that `E`'s template for `index` composes from `attrs`.
-    pub fn for_entity<E: Entity>(index: Option<&str>, attrs: impl Into<Item>) -> Result<Self> {
-        let keys = E::key_templates();
-        let (pk_t, _) = keys.templates(index)?;
-        Ok(Self::new(index, pk_t.compose_complete(&attrs.into())?))
-    }
-
-    /// At most `n` items per page.
-    pub fn limit(mut self, n: u32) -> Self {
-        self.limit = Some(n);
-        self
-    }
-    /// Descending sort-key order.
-    pub fn descending(mut self) -> Self {
-        self.forward = false;
-        self
-    }
-    /// Starts after a previous page's cursor.
-    pub fn after(mut self, cursor: Option<Cursor>) -> Self {
-        self.cursor = cursor;
-        self
-    }
-    fn scope(&self) -> String {
-        format!("collection|{:?}|{:?}", self.index, self.partition)
-    }
-}
-
-/// One page of a collection: items of several entity types.
-#[derive(Debug, Clone)]
-pub struct CollectionPage {
-    /// The raw items, in sort-key order.
-    pub items: Vec<Item>,
-    /// Where the next page starts.
-    pub cursor: Option<Cursor>,
-}
-
-impl CollectionPage {
-    /// The items of entity type `E`, decoded.
-    pub fn entities<E: Entity>(&self) -> Result<Vec<E>> {
-        self.items
-            .iter()
-            .filter(|i| entity::is_entity::<E>(i))
-            .map(Item::deserialize_into)
-            .collect()
-    }
-}
 
 fn key_string(key: &Item) -> String {
     key.values()
@@ -289,85 +29,6 @@ fn key_string(key: &Item) -> String {
         })
         .collect::<Vec<_>>()
         .join(" / ")
-}
-
-/// The key and full update for an entity update: the caller's actions plus the entity's
-/// managed attributes, the attributes of its key, and every index key whose attributes the
-/// update gives.
-pub(crate) fn entity_update<E: Entity>(
-    schema: &TableSchema,
-    key: &E::Key,
-    update: Update,
-    now: &str,
-) -> Result<(Item, Update)> {
-    let key_attrs = Item::from_serialize(key)?;
-    let table_key = entity::primary_key::<E>(schema, &key_attrs)?;
-    // What the update gives literally, which top-level attributes it writes, and which it
-    // removes.
-    let mut known = key_attrs.clone();
-    let mut changed = BTreeSet::new();
-    let mut removed = BTreeSet::new();
-    for action in &update.actions {
-        let p = action.path();
-        changed.insert(p.root().to_string());
-        if let (UpdateAction::Remove(_), true) = (action, p.rest().is_empty()) {
-            removed.insert(p.root().to_string());
-        }
-        if let (UpdateAction::Set(p, SetValue::Operand(UpdateOperand::Value(v))), true) =
-            (action, action.path().rest().is_empty())
-        {
-            known.insert(p.root().to_string(), v.clone());
-        }
-    }
-    let mut full = update;
-    for (name, value) in key_attrs.iter() {
-        if !changed.contains(name) {
-            full = full.set(name.as_str(), value.clone());
-        }
-    }
-    let keys = E::key_templates();
-    for ik in &keys.indexes {
-        for (attr, template) in entity::index_key_templates::<E>(schema, ik)? {
-            let touched = template.attributes().iter().any(|a| changed.contains(*a));
-            if template.attributes().iter().any(|a| removed.contains(*a)) {
-                // Removing an attribute of a sparse index key takes the item out of the index.
-                if !changed.contains(&attr.name) {
-                    full = full.remove(attr.name.as_str());
-                }
-                continue;
-            }
-            match template.compose(&known)? {
-                Composed::Complete(v) => full = full.set(attr.name.as_str(), v),
-                Composed::Partial { missing, .. } if touched => {
-                    return Err(Error::InvalidKey {
-                        template: template.to_string(),
-                        part: missing,
-                        reason: format!(
-                            "the update changes part of the {} key; set every attribute of {}",
-                            ik.index, template
-                        ),
-                    })
-                }
-                Composed::Partial { .. } => {}
-            }
-        }
-    }
-    let options = E::options();
-    if let Some(a) = options.entity_attribute {
-        full = full.set(a, E::ENTITY_TYPE);
-    }
-    if let Some(a) = options.modified_attribute {
-        full = full.set(a, now);
-    }
-    if let Some(a) = options.created_attribute {
-        full = full.set_if_not_exists(a, now);
-    }
-    if let Some(a) = options.version_attribute {
-        if !changed.contains(a) {
-            full = full.add(a, 1);
-        }
-    }
-    Ok((table_key, full))
 }
 
 fn jitter(attempt: u32) -> Duration {
@@ -536,7 +197,7 @@ pub trait RepositoryExt: Repository {
         let start = query
             .cursor
             .as_ref()
-            .map(|c| c.decode(&scope))
+            .map(|c| c.decode_for(&scope, self.schema(), query.index.as_deref()))
             .transpose()?;
         let page = self
             .query(Query {
@@ -547,8 +208,7 @@ pub trait RepositoryExt: Repository {
                 exclusive_start_key: start,
                 ..Query::new(kc)
             })
-            .await
-            .map_err(|e| cursor_error(e, query.cursor.is_some()))?;
+            .await?;
         Ok(QueryPage {
             items: page
                 .items
@@ -586,7 +246,7 @@ pub trait RepositoryExt: Repository {
         let start = query
             .cursor
             .as_ref()
-            .map(|c| c.decode(&scope))
+            .map(|c| c.decode_for(&scope, self.schema(), query.index.as_deref()))
             .transpose()?;
         let page = self
             .query(Query {
@@ -596,8 +256,7 @@ pub trait RepositoryExt: Repository {
                 exclusive_start_key: start,
                 ..Query::new(KeyCondition::partition(query.partition.clone()))
             })
-            .await
-            .map_err(|e| cursor_error(e, query.cursor.is_some()))?;
+            .await?;
         Ok(CollectionPage {
             items: page.items,
             cursor: page.last_evaluated_key.map(|k| Cursor::encode(&scope, &k)),
@@ -684,7 +343,9 @@ pub trait RepositoryExt: Repository {
         let mut seen = BTreeSet::new();
         for w in &writes {
             let (WriteRequest::Put(i) | WriteRequest::Delete(i)) = w;
-            if !seen.insert(crate::engine::table_key(self.schema(), i)) {
+            // The key attributes' values, in the schema's order: one entry per item.
+            let key = format!("{:?}", self.schema().key_of(i));
+            if !seen.insert(key) {
                 return Err(Error::invalid(
                     "Provided list of item keys contains duplicates",
                 ));
@@ -735,15 +396,6 @@ pub trait RepositoryExt: Repository {
         let out = f(&mut tx)?;
         self.commit(tx).await?;
         Ok(out)
-    }
-}
-
-fn cursor_error(e: Error, had_cursor: bool) -> Error {
-    match e {
-        Error::InvalidRequest { message } if had_cursor && message.contains("starting key") => {
-            Error::InvalidCursor { reason: message }
-        }
-        other => other,
     }
 }
 

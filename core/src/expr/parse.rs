@@ -6,7 +6,7 @@
 //!
 //! ```
 //! use std::collections::HashMap;
-//! use monotable_core::parse::Placeholders;
+//! use monotable_core::expr::parse::Placeholders;
 //! use monotable_core::Value;
 //!
 //! let mut p = Placeholders::new(
@@ -21,12 +21,12 @@
 use std::collections::{BTreeSet, HashMap};
 
 use crate::error::{Error, Result};
+use crate::expr::reserved::is_reserved;
 use crate::expr::{
     Comparator, Condition, KeyCondition, Operand, Path, SetValue, SortKeyCondition, Update,
     UpdateAction, UpdateOperand,
 };
-use crate::reserved::is_reserved;
-use crate::value::Value;
+use crate::item::Value;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {
@@ -157,7 +157,7 @@ impl Placeholders {
             }
         }
         for (k, v) in &values {
-            crate::validate::check_value(v).map_err(|e| {
+            crate::item::check_value(v).map_err(|e| {
                 Error::invalid(format!(
                     "ExpressionAttributeValues contains invalid value: {e} for key {k}"
                 ))
@@ -218,7 +218,7 @@ impl Placeholders {
         let mut p = self.parser(text, clause)?;
         let c = p.or()?;
         p.expect_end()?;
-        crate::eval::check_condition(&c, clause)?;
+        crate::expr::check::check_condition(&c, clause)?;
         Ok(c)
     }
 
@@ -231,7 +231,7 @@ impl Placeholders {
             out.push(p.path()?);
         }
         p.expect_end()?;
-        crate::eval::check_projection(&out)?;
+        crate::expr::check::check_projection(&out)?;
         Ok(out)
     }
 
@@ -294,7 +294,7 @@ impl Placeholders {
                 }
             }
         }
-        crate::eval::check_update_expression(&update)?;
+        crate::expr::check::check_update_expression(&update)?;
         Ok(update)
     }
 

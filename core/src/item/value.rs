@@ -6,7 +6,7 @@ use std::fmt;
 use base64::Engine as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::number::Number;
+use crate::item::Number;
 
 const BASE64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
@@ -122,7 +122,7 @@ impl Value {
     }
 
     /// A number value from DynamoDB number text.
-    pub fn number(text: &str) -> Result<Value, crate::number::NumberError> {
+    pub fn number(text: &str) -> Result<Value, crate::item::NumberError> {
         Number::parse(text).map(Value::N)
     }
 

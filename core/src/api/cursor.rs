@@ -6,7 +6,8 @@ use std::str::FromStr;
 use base64::Engine as _;
 
 use crate::error::{Error, Result};
-use crate::value::Item;
+use crate::item::{Item, Value};
+use crate::schema::TableSchema;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
 const VERSION: u8 = 1;
@@ -46,6 +47,38 @@ impl Cursor {
         let json: serde_json::Value =
             serde_json::from_slice(payload).map_err(|_| invalid("unreadable key"))?;
         Item::from_json(&json).map_err(|_| invalid("unreadable key"))
+    }
+
+    /// Decodes the last evaluated key as [`decode`](Self::decode) does, and checks that it
+    /// is a key of `schema`'s table or of `index` (its attributes, their types, none empty),
+    /// so that a cursor that cannot start this query is [`Error::InvalidCursor`] before any
+    /// request is sent.
+    pub fn decode_for(
+        &self,
+        scope: &str,
+        schema: &TableSchema,
+        index: Option<&str>,
+    ) -> Result<Item> {
+        let key = self.decode(scope)?;
+        let index = index
+            .map(|name| schema.index(name).map(|(_, i)| i))
+            .transpose()?;
+        let expected = schema.entry_keys(index);
+        let fits = key.len() == expected.len()
+            && expected.iter().all(|k| {
+                key.get(&k.name).is_some_and(|v| {
+                    k.key_type.matches(v)
+                        && !matches!(v, Value::S(s) if s.is_empty())
+                        && !matches!(v, Value::B(b) if b.is_empty())
+                })
+            });
+        if fits {
+            Ok(key)
+        } else {
+            Err(Error::InvalidCursor {
+                reason: "its key does not fit this query's table or index".to_string(),
+            })
+        }
     }
 
     /// The cursor's text.

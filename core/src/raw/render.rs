@@ -9,7 +9,7 @@ use crate::expr::{
     Condition, KeyCondition, Operand, Path, PathElement, SetValue, SortKeyCondition, Update,
     UpdateAction, UpdateOperand,
 };
-use crate::value::Value;
+use crate::item::Value;
 
 /// Collects placeholders while rendering the expressions of one request.
 #[derive(Debug, Default, Clone)]

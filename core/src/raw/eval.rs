@@ -6,18 +6,14 @@ use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::error::{Error, Result};
+use crate::expr::check::{check_update_expression, compare_values};
 use crate::expr::{
     Comparator, Condition, Operand, Path, PathElement, SetValue, Update, UpdateAction,
     UpdateOperand,
 };
-use crate::number::NumberError;
+use crate::item::NumberError;
+use crate::item::{Item, Value, ValueType};
 use crate::schema::TableSchema;
-use crate::value::{Item, Value, ValueType};
-
-/// Deepest document path DynamoDB accepts.
-pub const MAX_PATH_DEPTH: usize = 32;
-/// Most operands of `IN`.
-pub const MAX_IN_OPERANDS: usize = 100;
 
 /// The value at `path` in `item`, if present.
 pub fn resolve<'a>(item: &'a Item, path: &Path) -> Option<&'a Value> {
@@ -30,166 +26,6 @@ pub fn resolve<'a>(item: &'a Item, path: &Path) -> Option<&'a Value> {
         };
     }
     Some(v)
-}
-
-/// Formats a path as DynamoDB's messages do: `[m, a]`, `[l, [0]]`.
-pub fn path_for_message(path: &Path) -> String {
-    let parts: Vec<String> = path
-        .elements()
-        .into_iter()
-        .map(|e| match e {
-            PathElement::Key(k) => k.to_string(),
-            PathElement::Index(i) => format!("[{i}]"),
-        })
-        .collect();
-    format!("[{}]", parts.join(", "))
-}
-
-fn is_ordered(t: ValueType) -> bool {
-    matches!(t, ValueType::S | ValueType::N | ValueType::B)
-}
-
-/// Orders two values of the same ordered type (S by bytes, N by value, B by unsigned bytes).
-pub fn compare_values(a: &Value, b: &Value) -> Option<Ordering> {
-    match (a, b) {
-        (Value::S(x), Value::S(y)) => Some(x.as_bytes().cmp(y.as_bytes())),
-        (Value::N(x), Value::N(y)) => Some(x.cmp(y)),
-        (Value::B(x), Value::B(y)) => Some(x.cmp(y)),
-        _ => None,
-    }
-}
-
-fn type_label(v: &Value) -> &'static str {
-    v.value_type().name()
-}
-
-fn operand_error(clause: &str, function: &str, v: &Value) -> Error {
-    Error::invalid(format!(
-        "Invalid {clause}: Incorrect operand type for operator or function; operator or function: {function}, operand type: {}",
-        type_label(v)
-    ))
-}
-
-/// Checks a condition before it is evaluated: what DynamoDB rejects whatever the item
-/// (`IN` with over 100 operands, ordered comparison of unordered constants, inverted or
-/// mixed-type constant `BETWEEN` bounds, bad `attribute_type` names, too deep paths).
-/// `clause` names the expression in messages (`ConditionExpression`, `FilterExpression`).
-pub fn check_condition(cond: &Condition, clause: &str) -> Result<()> {
-    for p in cond.paths() {
-        check_path_depth(p, clause)?;
-    }
-    check_node(cond, clause)
-}
-
-fn check_path_depth(p: &Path, clause: &str) -> Result<()> {
-    if p.len() > MAX_PATH_DEPTH {
-        return Err(Error::invalid(format!(
-            "Invalid {clause}: The document path has too many nesting levels; nesting levels: {}",
-            p.len()
-        )));
-    }
-    Ok(())
-}
-
-fn check_node(cond: &Condition, clause: &str) -> Result<()> {
-    let constant = |o: &Operand| match o {
-        Operand::Value(v) => Some(v.clone()),
-        _ => None,
-    };
-    match cond {
-        Condition::Compare { left, op, right } => {
-            if let (Operand::Path(p), true) = (left, left == right) {
-                return Err(Error::invalid(format!(
-                    "Invalid {clause}: The first operand must be distinct from the remaining operands for this operator or function; operator: {}, first operand: {}",
-                    op.symbol(),
-                    path_for_message(p)
-                )));
-            }
-            if !matches!(op, Comparator::Eq | Comparator::Ne) {
-                for v in [constant(left), constant(right)].into_iter().flatten() {
-                    if !is_ordered(v.value_type()) {
-                        return Err(operand_error(clause, op.symbol(), &v));
-                    }
-                }
-            }
-            Ok(())
-        }
-        Condition::Between { value, low, high } => {
-            if let (Some(l), Some(h)) = (constant(low), constant(high)) {
-                if l.value_type() != h.value_type() {
-                    return Err(Error::invalid(format!(
-                        "Invalid {clause}: The BETWEEN operator requires same data type for lower and upper bounds; lower bound operand: AttributeValue: {}, upper bound operand: AttributeValue: {}",
-                        short(&l), short(&h)
-                    )));
-                }
-                match compare_values(&l, &h) {
-                    Some(Ordering::Greater) => {
-                        return Err(Error::invalid(format!(
-                            "Invalid {clause}: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {}, upper bound operand: AttributeValue: {}",
-                            short(&l), short(&h)
-                        )))
-                    }
-                    None => return Err(operand_error(clause, "BETWEEN", &l)),
-                    _ => {}
-                }
-            }
-            if let Some(v) = constant(value) {
-                if !is_ordered(v.value_type()) {
-                    return Err(operand_error(clause, "BETWEEN", &v));
-                }
-            }
-            Ok(())
-        }
-        Condition::In { list, .. } => {
-            if list.len() > MAX_IN_OPERANDS {
-                return Err(Error::invalid(format!(
-                    "Invalid {clause}: The IN operator is provided with too many operands; number of operands: {}",
-                    list.len()
-                )));
-            }
-            if list.is_empty() {
-                return Err(Error::invalid(format!("Invalid {clause}: Syntax error; token: \")\"")));
-            }
-            Ok(())
-        }
-        Condition::BeginsWith { prefix, .. } => match constant(prefix) {
-            Some(v) if !matches!(v, Value::S(_) | Value::B(_)) => {
-                Err(operand_error(clause, "begins_with", &v))
-            }
-            _ => Ok(()),
-        },
-        Condition::Contains { .. }
-        | Condition::AttributeExists(_)
-        | Condition::AttributeNotExists(_) => Ok(()),
-        Condition::AttributeType { value_type, .. } => match value_type {
-            Operand::Value(Value::S(name)) => {
-                if ValueType::from_name(name).is_some() {
-                    Ok(())
-                } else {
-                    Err(Error::invalid(format!(
-                        "Invalid {clause}: Invalid attribute type name found; type: {name}, valid types: {{N,BS,L,B,NULL,M,S,SS,NS,BOOL}}"
-                    )))
-                }
-            }
-            Operand::Value(v) => Err(operand_error(clause, "attribute_type", v)),
-            _ => Err(Error::invalid(format!(
-                "Invalid {clause}: Incorrect operand type for operator or function; operator or function: attribute_type"
-            ))),
-        },
-        Condition::And(a, b) | Condition::Or(a, b) => {
-            check_node(a, clause)?;
-            check_node(b, clause)
-        }
-        Condition::Not(a) => check_node(a, clause),
-    }
-}
-
-fn short(v: &Value) -> String {
-    match v {
-        Value::S(s) => format!("{{S:{s}}}"),
-        Value::N(n) => format!("{{N:{n}}}"),
-        other => format!("{{{}:…}}", type_label(other)),
-    }
 }
 
 enum Resolved<'a> {
@@ -333,22 +169,6 @@ pub struct Updated {
     /// The top-level attributes the update wrote (for `UPDATED_OLD` / `UPDATED_NEW`).
     pub touched: BTreeSet<String>,
 }
-
-fn type_word(v: &Value) -> &'static str {
-    match v.value_type() {
-        ValueType::S => "STRING",
-        ValueType::N => "NUMBER",
-        ValueType::B => "BINARY",
-        ValueType::Bool => "BOOLEAN",
-        ValueType::Null => "NULL",
-        ValueType::L => "LIST",
-        ValueType::M => "MAP",
-        ValueType::Ss => "STRING_SET",
-        ValueType::Ns => "NUMBER_SET",
-        ValueType::Bs => "BINARY_SET",
-    }
-}
-
 /// Checks an update before it is applied: key attributes untouched, no overlapping paths,
 /// operand types DynamoDB rejects whatever the item, path depth.
 pub fn check_update(schema: &TableSchema, update: &Update) -> Result<()> {
@@ -367,93 +187,6 @@ pub fn check_update_keys(schema: &TableSchema, update: &Update) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// The checks of [`check_update`] that do not depend on the table: not empty, no
-/// overlapping paths, operand types, path depth.
-pub fn check_update_expression(update: &Update) -> Result<()> {
-    if update.actions.is_empty() {
-        return Err(Error::invalid(
-            "Invalid UpdateExpression: The expression can not be empty;",
-        ));
-    }
-    for (i, action) in update.actions.iter().enumerate() {
-        let path = action.path();
-        check_path_depth(path, "UpdateExpression")?;
-        for earlier in &update.actions[..i] {
-            if earlier.path().overlaps(path) {
-                return Err(Error::invalid(format!(
-                    "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: {}, path two: {}",
-                    path_for_message(earlier.path()),
-                    path_for_message(path)
-                )));
-            }
-        }
-        match action {
-            UpdateAction::Add(_, v) => {
-                if !matches!(v, Value::N(_) | Value::Ss(_) | Value::Ns(_) | Value::Bs(_)) {
-                    return Err(Error::invalid(format!(
-                        "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: {}, typeSet: ALLOWED_FOR_ADD_OPERAND",
-                        type_word(v)
-                    )));
-                }
-                crate::validate::check_value(v)?;
-            }
-            UpdateAction::Delete(_, v) => {
-                if !matches!(v, Value::Ss(_) | Value::Ns(_) | Value::Bs(_)) {
-                    return Err(Error::invalid(format!(
-                        "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: DELETE, operand type: {}, typeSet: ALLOWED_FOR_DELETE_OPERAND",
-                        type_word(v)
-                    )));
-                }
-                crate::validate::check_value(v)?;
-            }
-            UpdateAction::Set(_, sv) => match sv {
-                SetValue::Operand(o) => check_update_operand(o)?,
-                SetValue::Plus(a, b) | SetValue::Minus(a, b) => {
-                    for o in [a, b] {
-                        check_update_operand(o)?;
-                        if let UpdateOperand::Value(v) = o {
-                            if !matches!(v, Value::N(_)) {
-                                return Err(Error::invalid(format!(
-                                    "Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: {}, operand type: {}",
-                                    if matches!(sv, SetValue::Plus(..)) { "+" } else { "-" },
-                                    type_label(v)
-                                )));
-                            }
-                        }
-                    }
-                }
-            },
-            UpdateAction::Remove(_) => {}
-        }
-    }
-    Ok(())
-}
-
-fn check_update_operand(o: &UpdateOperand) -> Result<()> {
-    match o {
-        UpdateOperand::Path(p) => check_path_depth(p, "UpdateExpression"),
-        UpdateOperand::Value(v) => crate::validate::check_value(v),
-        UpdateOperand::IfNotExists(p, v) => {
-            check_path_depth(p, "UpdateExpression")?;
-            check_update_operand(v)
-        }
-        UpdateOperand::ListAppend(a, b) => {
-            for x in [a, b] {
-                if let UpdateOperand::Value(v) = x.as_ref() {
-                    if !matches!(v, Value::L(_)) {
-                        return Err(Error::invalid(format!(
-                            "Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: list_append, operand type: {}",
-                            type_label(v)
-                        )));
-                    }
-                }
-                check_update_operand(x)?;
-            }
-            Ok(())
-        }
-    }
 }
 
 fn eval_update_operand(o: &UpdateOperand, old: &Item) -> Result<Value> {
@@ -667,30 +400,6 @@ pub fn apply_update(old: Option<&Item>, key: &Item, update: &Update) -> Result<U
         item: Item::from(item),
         touched,
     })
-}
-
-// ---- projections ---------------------------------------------------------------------------
-
-/// Checks a projection: not empty, no overlapping or repeated paths.
-pub fn check_projection(paths: &[Path]) -> Result<()> {
-    if paths.is_empty() {
-        return Err(Error::invalid(
-            "Invalid ProjectionExpression: The expression can not be empty;",
-        ));
-    }
-    for (i, p) in paths.iter().enumerate() {
-        check_path_depth(p, "ProjectionExpression")?;
-        for q in &paths[..i] {
-            if q.overlaps(p) {
-                return Err(Error::invalid(format!(
-                    "Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: {}, path two: {}",
-                    path_for_message(q),
-                    path_for_message(p)
-                )));
-            }
-        }
-    }
-    Ok(())
 }
 
 #[derive(Default)]

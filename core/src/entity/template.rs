@@ -3,7 +3,7 @@
 use std::fmt;
 
 use crate::error::{Error, Result};
-use crate::value::{Item, Value};
+use crate::item::{Item, Value};
 
 /// The default delimiter between the parts of a composed key.
 pub const DEFAULT_DELIMITER: char = '#';

@@ -1,12 +1,12 @@
 //! Write transactions: DynamoDB's write set, collected and committed at once.
 
-use crate::api::entity_update;
+use crate::entity::update::entity_update;
 use crate::entity::{self, Entity};
 use crate::error::{Error, Result};
 use crate::expr::{Condition, Path, Update};
+use crate::item::Item;
 use crate::repository::{TransactWrite, TransactWriteItem, MAX_TRANSACTION_ACTIONS};
 use crate::schema::TableSchema;
-use crate::value::Item;
 
 /// Something that collects transaction actions: entity-level helpers over [`push`].
 ///

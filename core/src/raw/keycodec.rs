@@ -5,7 +5,7 @@
 //! Every encoded value is self-delimiting, so a composite key (partition, then sort) is the
 //! concatenation of its encoded parts and still orders part by part.
 
-use crate::value::Value;
+use crate::item::Value;
 
 const TAG_S: u8 = 0x01;
 const TAG_B: u8 = 0x02;

@@ -1,12 +1,15 @@
 //! Entities: domain types stored as items, with keys composed from their attributes.
 
+pub mod template;
+pub mod update;
+
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use crate::entity::template::{Composed, KeyTemplate};
 use crate::error::{Error, Result};
+use crate::item::{Item, Value};
 use crate::schema::{IndexKind, KeyAttribute, TableSchema};
-use crate::template::{Composed, KeyTemplate};
-use crate::value::{Item, Value};
 
 /// The key templates of one secondary index of an entity.
 #[derive(Debug, Clone, PartialEq, Eq)]

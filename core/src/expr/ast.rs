@@ -12,7 +12,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use crate::value::{Value, ValueType};
+use crate::item::{Value, ValueType};
 
 /// One step of a document path.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

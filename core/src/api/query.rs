@@ -1,0 +1,267 @@
+//! Typed queries: one entity type on the table or an index, or a collection of several.
+
+use std::marker::PhantomData;
+
+use crate::api::cursor::Cursor;
+use crate::entity::template::{Composed, KeyTemplate};
+use crate::entity::{self, Entity};
+use crate::error::{Error, Result};
+use crate::expr::{Condition, KeyCondition, SortKeyCondition};
+use crate::item::{Item, Value};
+
+/// One page of a typed query.
+#[derive(Debug, Clone)]
+pub struct QueryPage<E> {
+    /// The entities of the page (items of other entity types are left out).
+    pub items: Vec<E>,
+    /// Where the next page starts; `None` on the last page.
+    pub cursor: Option<Cursor>,
+    /// Items evaluated by the backend, before any filter.
+    pub scanned_count: usize,
+}
+
+#[derive(Debug, Clone)]
+enum SortSpec {
+    Op(fn(Value) -> SortKeyCondition, Item),
+    BeginsWith(Item),
+    Between(Item, Item),
+}
+
+/// A query for entities of type `E`: a partition of the table or of an index, an optional
+/// sort-key condition given by attribute values, a filter, a direction, a limit, a cursor.
+///
+/// Without a sort condition, a query whose sort template starts with a literal (such as
+/// `ORDER#`) is limited to keys with that prefix, so it reads only `E`'s items.
+pub struct EntityQuery<E> {
+    pub(super) index: Option<String>,
+    pub(super) partition: Item,
+    sort: Option<SortSpec>,
+    pub(super) filter: Option<Condition>,
+    pub(super) limit: Option<u32>,
+    pub(super) forward: bool,
+    pub(super) cursor: Option<Cursor>,
+    pub(super) _entity: PhantomData<fn() -> E>,
+}
+
+impl<E> Clone for EntityQuery<E> {
+    fn clone(&self) -> Self {
+        EntityQuery {
+            index: self.index.clone(),
+            partition: self.partition.clone(),
+            sort: self.sort.clone(),
+            filter: self.filter.clone(),
+            limit: self.limit,
+            forward: self.forward,
+            cursor: self.cursor.clone(),
+            _entity: PhantomData,
+        }
+    }
+}
+
+impl<E> std::fmt::Debug for EntityQuery<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EntityQuery")
+            .field("index", &self.index)
+            .field("partition", &self.partition)
+            .field("sort", &self.sort)
+            .field("limit", &self.limit)
+            .field("forward", &self.forward)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<E: Entity> EntityQuery<E> {
+    /// Query the table's partition composed from `attrs` by the entity's partition template.
+    pub fn new(attrs: impl Into<Item>) -> Self {
+        EntityQuery {
+            index: None,
+            partition: attrs.into(),
+            sort: None,
+            filter: None,
+            limit: None,
+            forward: true,
+            cursor: None,
+            _entity: PhantomData,
+        }
+    }
+
+    /// Query index `index` instead, its partition composed by the entity's template for it.
+    pub fn on_index(index: impl Into<String>, attrs: impl Into<Item>) -> Self {
+        let mut q = Self::new(attrs);
+        q.index = Some(index.into());
+        q
+    }
+
+    /// Sort key equal to the key composed from `attrs`.
+    pub fn sort_eq(self, attrs: impl Into<Item>) -> Self {
+        self.sort(SortSpec::Op(SortKeyCondition::Eq, attrs.into()))
+    }
+    /// Sort key below the key composed from `attrs`.
+    pub fn sort_lt(self, attrs: impl Into<Item>) -> Self {
+        self.sort(SortSpec::Op(SortKeyCondition::Lt, attrs.into()))
+    }
+    /// Sort key at most the key composed from `attrs`.
+    pub fn sort_le(self, attrs: impl Into<Item>) -> Self {
+        self.sort(SortSpec::Op(SortKeyCondition::Le, attrs.into()))
+    }
+    /// Sort key above the key composed from `attrs`.
+    pub fn sort_gt(self, attrs: impl Into<Item>) -> Self {
+        self.sort(SortSpec::Op(SortKeyCondition::Gt, attrs.into()))
+    }
+    /// Sort key at least the key composed from `attrs`.
+    pub fn sort_ge(self, attrs: impl Into<Item>) -> Self {
+        self.sort(SortSpec::Op(SortKeyCondition::Ge, attrs.into()))
+    }
+    /// Sort key starting with what `attrs` compose (the leading attributes of the template).
+    pub fn sort_begins_with(self, attrs: impl Into<Item>) -> Self {
+        self.sort(SortSpec::BeginsWith(attrs.into()))
+    }
+    /// Sort key between the keys composed from `low` and `high`, inclusive.
+    pub fn sort_between(self, low: impl Into<Item>, high: impl Into<Item>) -> Self {
+        self.sort(SortSpec::Between(low.into(), high.into()))
+    }
+    fn sort(mut self, s: SortSpec) -> Self {
+        self.sort = Some(s);
+        self
+    }
+    /// Keeps only the items for which `filter` holds (after the limit, as in DynamoDB).
+    pub fn filter(mut self, filter: Condition) -> Self {
+        self.filter = Some(filter);
+        self
+    }
+    /// Evaluates at most `n` items per page.
+    pub fn limit(mut self, n: u32) -> Self {
+        self.limit = Some(n);
+        self
+    }
+    /// Descending sort-key order.
+    pub fn descending(mut self) -> Self {
+        self.forward = false;
+        self
+    }
+    /// Starts after a previous page's cursor.
+    pub fn after(mut self, cursor: Option<Cursor>) -> Self {
+        self.cursor = cursor;
+        self
+    }
+
+    pub(super) fn key_condition(&self) -> Result<KeyCondition> {
+        let keys = E::key_templates();
+        let (pk_t, sk_t) = keys.templates(self.index.as_deref())?;
+        let partition = pk_t.compose_complete(&self.partition)?;
+        let sort = match (&self.sort, sk_t) {
+            (None, Some(t)) if !t.literal_prefix().is_empty() => Some(
+                SortKeyCondition::BeginsWith(Value::from(t.literal_prefix())),
+            ),
+            (None, _) => None,
+            (Some(_), None) => {
+                return Err(Error::invalid("a sort condition needs a sort key template"))
+            }
+            (Some(spec), Some(t)) => Some(match spec {
+                SortSpec::Op(op, attrs) => op(compose_any(t, attrs)?),
+                SortSpec::BeginsWith(attrs) => match t.compose(attrs)? {
+                    Composed::Complete(v) => SortKeyCondition::BeginsWith(v),
+                    Composed::Partial { open_prefix, .. } => {
+                        SortKeyCondition::BeginsWith(Value::S(open_prefix))
+                    }
+                },
+                SortSpec::Between(a, b) => {
+                    SortKeyCondition::Between(compose_any(t, a)?, compose_any(t, b)?)
+                }
+            }),
+        };
+        Ok(KeyCondition { partition, sort })
+    }
+
+    pub(super) fn scope(&self, kc: &KeyCondition) -> String {
+        format!("{}|{:?}|{:?}", E::ENTITY_TYPE, self.index, kc.partition)
+    }
+}
+
+pub(super) fn compose_any(t: &KeyTemplate, attrs: &Item) -> Result<Value> {
+    Ok(match t.compose(attrs)? {
+        Composed::Complete(v) => v,
+        Composed::Partial {
+            prefix, missing, ..
+        } => {
+            if prefix.is_empty() {
+                return Err(Error::InvalidKey {
+                    template: t.to_string(),
+                    part: missing,
+                    reason: "missing attribute".into(),
+                });
+            }
+            Value::S(prefix)
+        }
+    })
+}
+
+/// A query that returns every entity type of one partition (a collection), each item
+/// decoded later into its own type.
+#[derive(Debug, Clone)]
+pub struct CollectionQuery {
+    pub(super) index: Option<String>,
+    pub(super) partition: Value,
+    pub(super) limit: Option<u32>,
+    pub(super) forward: bool,
+    pub(super) cursor: Option<Cursor>,
+}
+
+impl CollectionQuery {
+    /// The partition `partition` (an already composed key) of the table or of `index`.
+    pub fn new(index: Option<&str>, partition: impl Into<Value>) -> Self {
+        CollectionQuery {
+            index: index.map(str::to_string),
+            partition: partition.into(),
+            limit: None,
+            forward: true,
+            cursor: None,
+        }
+    }
+
+    /// The partition that `E`'s template for `index` composes from `attrs`.
+    pub fn for_entity<E: Entity>(index: Option<&str>, attrs: impl Into<Item>) -> Result<Self> {
+        let keys = E::key_templates();
+        let (pk_t, _) = keys.templates(index)?;
+        Ok(Self::new(index, pk_t.compose_complete(&attrs.into())?))
+    }
+
+    /// At most `n` items per page.
+    pub fn limit(mut self, n: u32) -> Self {
+        self.limit = Some(n);
+        self
+    }
+    /// Descending sort-key order.
+    pub fn descending(mut self) -> Self {
+        self.forward = false;
+        self
+    }
+    /// Starts after a previous page's cursor.
+    pub fn after(mut self, cursor: Option<Cursor>) -> Self {
+        self.cursor = cursor;
+        self
+    }
+    pub(super) fn scope(&self) -> String {
+        format!("collection|{:?}|{:?}", self.index, self.partition)
+    }
+}
+
+/// One page of a collection: items of several entity types.
+#[derive(Debug, Clone)]
+pub struct CollectionPage {
+    /// The raw items, in sort-key order.
+    pub items: Vec<Item>,
+    /// Where the next page starts.
+    pub cursor: Option<Cursor>,
+}
+
+impl CollectionPage {
+    /// The items of entity type `E`, decoded.
+    pub fn entities<E: Entity>(&self) -> Result<Vec<E>> {
+        self.items
+            .iter()
+            .filter(|i| entity::is_entity::<E>(i))
+            .map(Item::deserialize_into)
+            .collect()
+    }
+}

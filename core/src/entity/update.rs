@@ -1,0 +1,89 @@
+//! An entity-level update turned into an item update that keeps the entity's managed
+//! attributes and composed keys in step.
+
+use std::collections::BTreeSet;
+
+use crate::entity::{self, template::Composed, Entity};
+use crate::error::{Error, Result};
+use crate::expr::{SetValue, Update, UpdateAction, UpdateOperand};
+use crate::item::Item;
+use crate::schema::TableSchema;
+
+/// The key and full update for an entity update: the caller's actions plus the entity's
+/// managed attributes, the attributes of its key, and every index key whose attributes the
+/// update gives.
+pub fn entity_update<E: Entity>(
+    schema: &TableSchema,
+    key: &E::Key,
+    update: Update,
+    now: &str,
+) -> Result<(Item, Update)> {
+    let key_attrs = Item::from_serialize(key)?;
+    let table_key = entity::primary_key::<E>(schema, &key_attrs)?;
+    // What the update gives literally, which top-level attributes it writes, and which it
+    // removes.
+    let mut known = key_attrs.clone();
+    let mut changed = BTreeSet::new();
+    let mut removed = BTreeSet::new();
+    for action in &update.actions {
+        let p = action.path();
+        changed.insert(p.root().to_string());
+        if let (UpdateAction::Remove(_), true) = (action, p.rest().is_empty()) {
+            removed.insert(p.root().to_string());
+        }
+        if let (UpdateAction::Set(p, SetValue::Operand(UpdateOperand::Value(v))), true) =
+            (action, action.path().rest().is_empty())
+        {
+            known.insert(p.root().to_string(), v.clone());
+        }
+    }
+    let mut full = update;
+    for (name, value) in key_attrs.iter() {
+        if !changed.contains(name) {
+            full = full.set(name.as_str(), value.clone());
+        }
+    }
+    let keys = E::key_templates();
+    for ik in &keys.indexes {
+        for (attr, template) in entity::index_key_templates::<E>(schema, ik)? {
+            let touched = template.attributes().iter().any(|a| changed.contains(*a));
+            if template.attributes().iter().any(|a| removed.contains(*a)) {
+                // Removing an attribute of a sparse index key takes the item out of the index.
+                if !changed.contains(&attr.name) {
+                    full = full.remove(attr.name.as_str());
+                }
+                continue;
+            }
+            match template.compose(&known)? {
+                Composed::Complete(v) => full = full.set(attr.name.as_str(), v),
+                Composed::Partial { missing, .. } if touched => {
+                    return Err(Error::InvalidKey {
+                        template: template.to_string(),
+                        part: missing,
+                        reason: format!(
+                            "the update changes part of the {} key; set every attribute of {}",
+                            ik.index, template
+                        ),
+                    })
+                }
+                Composed::Partial { .. } => {}
+            }
+        }
+    }
+    let options = E::options();
+    if let Some(a) = options.entity_attribute {
+        full = full.set(a, E::ENTITY_TYPE);
+    }
+    if let Some(a) = options.modified_attribute {
+        full = full.set(a, now);
+    }
+    if let Some(a) = options.created_attribute {
+        full = full.set_if_not_exists(a, now);
+    }
+    if let Some(a) = options.version_attribute {
+        if !changed.contains(a) {
+            full = full.add(a, 1);
+        }
+    }
+    Ok((table_key, full))
+}

@@ -1,0 +1,10 @@
+//! The item model: DynamoDB's ten attribute types ([`Value`]), items ([`Item`]), exact
+//! decimal numbers ([`Number`]), and the rules every value obeys wherever it is stored.
+
+mod check;
+mod number;
+mod value;
+
+pub use check::{check_value, MAX_NESTING};
+pub use number::{Number, NumberError};
+pub use value::*;

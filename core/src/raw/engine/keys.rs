@@ -1,0 +1,278 @@
+//! Encoded keys: where an item and its index entries live in a [`Storage`], the ranges a
+//! key condition reads, and the checks on start keys.
+
+use std::ops::Bound;
+
+use super::storage::{Mutation, Space, StorageRead};
+use crate::error::{Error, Result};
+use crate::expr::check;
+use crate::expr::SortKeyCondition;
+use crate::item::{Item, Value};
+use crate::raw::keycodec;
+use crate::schema::{IndexKind, IndexSchema, KeyAttribute, Projection, TableSchema};
+
+/// The encoded table key of an item (or key): DynamoDB Local's hash of the partition key,
+/// then the partition key and the sort key, so that a scan reads partitions in DynamoDB
+/// Local's order while each partition stays one contiguous range.
+pub fn table_key(schema: &TableSchema, item: &Item) -> Vec<u8> {
+    let mut out = Vec::new();
+    if let Some(pk) = item.get(&schema.partition_key.name) {
+        out.extend_from_slice(&keycodec::local_hash(pk));
+    }
+    for k in schema.keys() {
+        if let Some(v) = item.get(&k.name) {
+            keycodec::encode_into(&mut out, v);
+        }
+    }
+    out
+}
+
+/// The start of every key of one partition of a space.
+pub(super) fn partition_prefix(space: Space, value: &Value) -> Vec<u8> {
+    let mut out = Vec::new();
+    if space == Space::Table {
+        out.extend_from_slice(&keycodec::local_hash(value));
+    }
+    keycodec::encode_into(&mut out, value);
+    out
+}
+
+/// The encoded index key of an item, or `None` if the item is not in the index (sparse):
+/// the index keys, then DynamoDB Local's tie order (for a global index, its hash of the
+/// table keys; for a local one, the hash of the table's sort key), then the table key.
+pub fn index_key(schema: &TableSchema, index: &IndexSchema, item: &Item) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    for k in index.keys() {
+        let v = item.get(&k.name).filter(|v| k.key_type.matches(v))?;
+        keycodec::encode_into(&mut out, v);
+    }
+    let pk = item.get(&schema.partition_key.name)?;
+    let sk = schema.sort_key.as_ref().and_then(|k| item.get(&k.name));
+    match (index.kind, sk) {
+        (IndexKind::Local, Some(sk)) => out.extend_from_slice(&keycodec::local_hash(sk)),
+        _ => out.extend_from_slice(&keycodec::local_tie(pk, sk)),
+    }
+    out.extend(table_key(schema, item));
+    Some(out)
+}
+
+pub(super) fn index_entry(schema: &TableSchema, index: &IndexSchema, item: &Item) -> Item {
+    let keep = |name: &str| {
+        schema.is_key_attribute(name)
+            || index.keys().any(|k| k.name == name)
+            || match &index.projection {
+                Projection::All => true,
+                Projection::KeysOnly => false,
+                Projection::Include(list) => list.iter().any(|n| n == name),
+            }
+    };
+    item.iter()
+        .filter(|(k, _)| keep(k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// The mutations that replace `old` by `new` (either may be absent) in the table and every
+/// index.
+pub fn item_mutations(
+    schema: &TableSchema,
+    old: Option<&Item>,
+    new: Option<&Item>,
+) -> Vec<Mutation> {
+    let mut out = Vec::new();
+    let key = table_key(schema, new.or(old).expect("an old or a new item"));
+    out.push(Mutation {
+        space: Space::Table,
+        key,
+        item: new.cloned(),
+    });
+    for (i, index) in schema.indexes.iter().enumerate() {
+        let old_key = old.and_then(|o| index_key(schema, index, o));
+        let new_key = new.and_then(|n| index_key(schema, index, n));
+        if let Some(ok) = &old_key {
+            if new_key.as_ref() != Some(ok) {
+                out.push(Mutation {
+                    space: Space::Index(i),
+                    key: ok.clone(),
+                    item: None,
+                });
+            }
+        }
+        if let (Some(nk), Some(n)) = (new_key, new) {
+            out.push(Mutation {
+                space: Space::Index(i),
+                key: nk,
+                item: Some(index_entry(schema, index, n)),
+            });
+        }
+    }
+    out
+}
+
+/// Every mutation that builds index `position` from the table's existing items.
+pub fn backfill_index(
+    schema: &TableSchema,
+    position: usize,
+    view: &dyn StorageRead,
+) -> Result<Vec<Mutation>> {
+    let index = &schema.indexes[position];
+    let mut out = Vec::new();
+    for entry in view.range(Space::Table, Bound::Unbounded, Bound::Unbounded, false)? {
+        let (_, item) = entry?;
+        if let Some(key) = index_key(schema, index, &item) {
+            out.push(Mutation {
+                space: Space::Index(position),
+                key,
+                item: Some(index_entry(schema, index, &item)),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The key attributes of a space: for an index, its keys then the table's.
+pub(super) fn lek_of(keys: &[&KeyAttribute], item: &Item) -> Item {
+    keys.iter()
+        .filter_map(|k| item.get(&k.name).map(|v| (k.name.clone(), v.clone())))
+        .collect()
+}
+
+pub(super) fn check_start_key(
+    schema: &TableSchema,
+    index: Option<&IndexSchema>,
+    esk: &Item,
+) -> Result<Vec<u8>> {
+    let keys = schema.entry_keys(index);
+    if esk.is_empty() {
+        return Err(Error::invalid("The provided starting key is invalid"));
+    }
+    if index.is_none() && esk.len() != keys.len() {
+        return Err(Error::invalid(
+            "Exclusive Start Key must have same size as table's key schema",
+        ));
+    }
+    if esk.len() != keys.len() || keys.iter().any(|k| !esk.contains_key(&k.name)) {
+        return Err(Error::invalid("The provided starting key is invalid"));
+    }
+    for k in &keys {
+        let v = &esk[&k.name];
+        if !k.key_type.matches(v) {
+            return Err(Error::invalid(
+                "The provided starting key is invalid: Type mismatch for attribute to update",
+            ));
+        }
+        if matches!(v, Value::S(s) if s.is_empty()) || matches!(v, Value::B(b) if b.is_empty()) {
+            return Err(Error::invalid(format!(
+                "The provided starting key is invalid: One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: {}",
+                k.name
+            )));
+        }
+    }
+    Ok(match index {
+        Some(i) => index_key(schema, i, esk).unwrap_or_default(),
+        None => table_key(schema, esk),
+    })
+}
+
+pub(super) fn check_key_value(attr: &KeyAttribute, v: &Value) -> Result<()> {
+    if !attr.key_type.matches(v) {
+        return Err(Error::invalid(
+            "One or more parameter values were invalid: Condition parameter type does not match schema type",
+        ));
+    }
+    if matches!(v, Value::S(s) if s.is_empty()) || matches!(v, Value::B(b) if b.is_empty()) {
+        return Err(Error::invalid(format!(
+            "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: {}",
+            attr.name
+        )));
+    }
+    Ok(())
+}
+
+/// The byte range of a query's key condition, and the sort attribute for the start-key check.
+pub(super) fn query_range(
+    space: Space,
+    partition_attr: &KeyAttribute,
+    sort_attr: Option<&KeyAttribute>,
+    kc: &crate::expr::KeyCondition,
+) -> Result<(Vec<u8>, Option<Vec<u8>>)> {
+    check_key_value(partition_attr, &kc.partition)?;
+    let p = partition_prefix(space, &kc.partition);
+    let end = |bytes: &[u8]| keycodec::prefix_successor(bytes);
+    let Some(sort) = &kc.sort else {
+        return Ok((p.clone(), end(&p)));
+    };
+    let sort_attr =
+        sort_attr.ok_or_else(|| Error::invalid("Query condition missed key schema element"))?;
+    let with = |v: &Value| -> Result<Vec<u8>> {
+        check_key_value(sort_attr, v)?;
+        if v.as_s().map(str::len).unwrap_or(0) > crate::schema::MAX_SORT_KEY_SIZE {
+            return Err(Error::invalid("One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes"));
+        }
+        let mut x = p.clone();
+        keycodec::encode_into(&mut x, v);
+        Ok(x)
+    };
+    Ok(match sort {
+        SortKeyCondition::Eq(v) => {
+            let k = with(v)?;
+            let e = end(&k);
+            (k, e)
+        }
+        SortKeyCondition::Lt(v) => (p.clone(), Some(with(v)?)),
+        SortKeyCondition::Le(v) => (p.clone(), end(&with(v)?)),
+        SortKeyCondition::Gt(v) => (end(&with(v)?).unwrap_or_default(), end(&p)),
+        SortKeyCondition::Ge(v) => (with(v)?, end(&p)),
+        SortKeyCondition::Between(a, b) => {
+            let (lo, hi) = (with(a)?, with(b)?);
+            if a.value_type() != b.value_type() {
+                return Err(Error::invalid("Invalid KeyConditionExpression: The BETWEEN operator requires same data type for lower and upper bounds"));
+            }
+            if check::compare_values(a, b) == Some(std::cmp::Ordering::Greater) {
+                return Err(Error::invalid(format!(
+                    "Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {}, upper bound operand: AttributeValue: {}",
+                    short(a), short(b)
+                )));
+            }
+            (lo, end(&hi))
+        }
+        SortKeyCondition::BeginsWith(v) => {
+            if sort_attr.key_type == crate::schema::KeyType::N {
+                return Err(Error::invalid("Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N"));
+            }
+            check_key_value(sort_attr, v)?;
+            let mut k = p.clone();
+            k.extend(keycodec::encode_prefix(v));
+            let e = end(&k);
+            (k, e)
+        }
+    })
+}
+
+pub(super) fn short(v: &Value) -> String {
+    match v {
+        Value::S(s) => format!("{{S:{s}}}"),
+        Value::N(n) => format!("{{N:{n}}}"),
+        other => format!("{other:?}"),
+    }
+}
+
+pub(super) fn sort_matches(cond: &SortKeyCondition, v: &Value) -> bool {
+    use std::cmp::Ordering::*;
+    let c = |x: &Value| check::compare_values(v, x);
+    match cond {
+        SortKeyCondition::Eq(x) => c(x) == Some(Equal),
+        SortKeyCondition::Lt(x) => c(x) == Some(Less),
+        SortKeyCondition::Le(x) => matches!(c(x), Some(Less | Equal)),
+        SortKeyCondition::Gt(x) => c(x) == Some(Greater),
+        SortKeyCondition::Ge(x) => matches!(c(x), Some(Greater | Equal)),
+        SortKeyCondition::Between(a, b) => {
+            matches!(c(a), Some(Greater | Equal)) && matches!(c(b), Some(Less | Equal))
+        }
+        SortKeyCondition::BeginsWith(p) => match (v, p) {
+            (Value::S(s), Value::S(p)) => s.as_bytes().starts_with(p.as_bytes()),
+            (Value::B(s), Value::B(p)) => s.starts_with(p),
+            _ => false,
+        },
+    }
+}

@@ -1,0 +1,451 @@
+//! The local engine: DynamoDB's semantics over any ordered key-value store.
+//!
+//! The memory and SQLite backends implement only [`Storage`] — get, ordered range reads and
+//! an atomic apply of [`Mutation`]s — and wrap it in [`Engine`], which implements
+//! [`Repository`]. Validation, key encoding, conditions, updates, pagination, limits,
+//! batches and transactions are all here, once, so the local backends cannot drift apart.
+
+mod checks;
+mod keys;
+mod pages;
+mod storage;
+mod transact;
+
+use std::collections::{BTreeSet, HashMap};
+use std::ops::Bound;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use async_trait::async_trait;
+use tracing::Instrument;
+
+use crate::error::{Error, Result};
+use crate::expr::check;
+use crate::expr::{Path, SortKeyCondition};
+use crate::item::Item;
+use crate::raw::eval;
+use crate::raw::validate::{self, WriteKind};
+use crate::repository::*;
+use crate::schema::TableSchema;
+
+use checks::*;
+use keys::*;
+use pages::*;
+use transact::Seen;
+
+pub use keys::{backfill_index, index_key, item_mutations, table_key};
+pub use pages::PAGE_SIZE_LIMIT;
+pub use storage::{Entries, Mutation, Space, Storage, StorageRead};
+
+/// A [`Repository`] over a [`Storage`], with DynamoDB's semantics.
+pub struct Engine<S> {
+    storage: S,
+    schema: Arc<TableSchema>,
+    tokens: Mutex<HashMap<String, (String, Instant)>>,
+}
+
+impl<S> std::fmt::Debug for Engine<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("table", &self.schema.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: Storage> Engine<S> {
+    /// A repository for `schema` over `storage`; fails if the schema itself is invalid.
+    pub fn new(storage: S, schema: TableSchema) -> Result<Self> {
+        schema.validate()?;
+        Ok(Engine {
+            storage,
+            schema: Arc::new(schema),
+            tokens: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The underlying storage.
+    pub fn storage(&self) -> &S {
+        &self.storage
+    }
+
+    fn span(&self, operation: &'static str) -> tracing::Span {
+        tracing::debug_span!(
+            "monotable.request",
+            db.system = S::BACKEND,
+            db.operation = operation,
+            db.name = %self.schema.name,
+        )
+    }
+}
+
+#[async_trait]
+impl<S: Storage> Repository for Engine<S> {
+    fn schema(&self) -> &TableSchema {
+        &self.schema
+    }
+
+    async fn create_table(&self) -> Result<()> {
+        self.storage
+            .create(&self.schema)
+            .instrument(self.span("CreateTable"))
+            .await
+    }
+
+    async fn get_item(&self, request: GetItem) -> Result<Option<Item>> {
+        validate::check_key(&self.schema, &request.key)?;
+        check_projection(&request.projection)?;
+        let key = table_key(&self.schema, &request.key);
+        self.storage
+            .read(&self.schema, move |view| {
+                Ok(view
+                    .get(Space::Table, &key)?
+                    .map(|item| project(item, &request.projection)))
+            })
+            .instrument(self.span("GetItem"))
+            .await
+    }
+
+    async fn put_item(&self, request: PutItem) -> Result<Option<Item>> {
+        validate::check_item(&self.schema, &request.item, WriteKind::Put)?;
+        check_condition(&request.condition)?;
+        only_none_or_all_old(request.return_values)?;
+        let schema = self.schema.clone();
+        self.storage
+            .write(&self.schema, move |view| {
+                let key = table_key(&schema, &request.item);
+                let old = view.get(Space::Table, &key)?;
+                if !condition_holds(&request.condition, old.as_ref()) {
+                    return Err(condition_failed(
+                        old,
+                        request.return_old_on_condition_failure,
+                    ));
+                }
+                let mutations = item_mutations(&schema, old.as_ref(), Some(&request.item));
+                let out = (request.return_values == ReturnValues::AllOld)
+                    .then_some(old)
+                    .flatten();
+                Ok((out, mutations))
+            })
+            .instrument(self.span("PutItem"))
+            .await
+    }
+
+    async fn update_item(&self, request: UpdateItem) -> Result<Option<Item>> {
+        validate::check_key(&self.schema, &request.key)?;
+        if !request.update.is_empty() {
+            eval::check_update(&self.schema, &request.update)?;
+        }
+        check_condition(&request.condition)?;
+        let schema = self.schema.clone();
+        self.storage
+            .write(&self.schema, move |view| {
+                let key = table_key(&schema, &request.key);
+                let old = view.get(Space::Table, &key)?;
+                if !condition_holds(&request.condition, old.as_ref()) {
+                    return Err(condition_failed(
+                        old,
+                        request.return_old_on_condition_failure,
+                    ));
+                }
+                let updated = if request.update.is_empty() {
+                    eval::Updated {
+                        item: old.clone().unwrap_or_else(|| request.key.clone()),
+                        touched: BTreeSet::new(),
+                    }
+                } else {
+                    eval::apply_update(old.as_ref(), &request.key, &request.update)?
+                };
+                validate::check_item(&schema, &updated.item, WriteKind::Update)?;
+                let mutations = item_mutations(&schema, old.as_ref(), Some(&updated.item));
+                let out = match request.return_values {
+                    ReturnValues::None => None,
+                    ReturnValues::AllOld => old,
+                    ReturnValues::AllNew => Some(updated.item),
+                    ReturnValues::UpdatedOld => select_touched(old, &updated.touched),
+                    ReturnValues::UpdatedNew => {
+                        select_touched(Some(updated.item), &updated.touched)
+                    }
+                };
+                Ok((out, mutations))
+            })
+            .instrument(self.span("UpdateItem"))
+            .await
+    }
+
+    async fn delete_item(&self, request: DeleteItem) -> Result<Option<Item>> {
+        validate::check_key(&self.schema, &request.key)?;
+        check_condition(&request.condition)?;
+        only_none_or_all_old(request.return_values)?;
+        let schema = self.schema.clone();
+        self.storage
+            .write(&self.schema, move |view| {
+                let key = table_key(&schema, &request.key);
+                let old = view.get(Space::Table, &key)?;
+                if !condition_holds(&request.condition, old.as_ref()) {
+                    return Err(condition_failed(
+                        old,
+                        request.return_old_on_condition_failure,
+                    ));
+                }
+                let mutations = match &old {
+                    Some(o) => item_mutations(&schema, Some(o), None),
+                    None => Vec::new(),
+                };
+                let out = (request.return_values == ReturnValues::AllOld)
+                    .then_some(old)
+                    .flatten();
+                Ok((out, mutations))
+            })
+            .instrument(self.span("DeleteItem"))
+            .await
+    }
+
+    async fn query(&self, request: Query) -> Result<Page> {
+        let schema = self.schema.clone();
+        check_limit(request.limit)?;
+        check_select(request.count_only, &request.projection)?;
+        let index = resolve_index(&schema, &request.index, request.consistent_read)?;
+        let (space, pk_attr, sk_attr) = match index {
+            Some((i, ix)) => (Space::Index(i), &ix.partition_key, ix.sort_key.as_ref()),
+            None => (
+                Space::Table,
+                &schema.partition_key,
+                schema.sort_key.as_ref(),
+            ),
+        };
+        if let Some(f) = &request.filter {
+            check::check_condition(f, "FilterExpression")?;
+            for p in f.paths() {
+                if p.root() == pk_attr.name || sk_attr.is_some_and(|s| s.name == p.root()) {
+                    return Err(Error::invalid(format!(
+                        "Filter Expression can only contain non-primary key attributes: Primary key attribute: {}",
+                        p.root()
+                    )));
+                }
+            }
+        }
+        let (mut lower, upper) = query_range(space, pk_attr, sk_attr, &request.key_condition)?;
+        let mut upper = upper;
+        let ix = index.map(|(_, ix)| ix);
+        check_projected(&schema, ix, &request.projection, &request.filter)?;
+        let start = match &request.exclusive_start_key {
+            Some(esk) => {
+                let start = check_start_key(&schema, ix, esk)?;
+                let in_range = start.as_slice() >= lower.as_slice()
+                    && upper
+                        .as_ref()
+                        .is_none_or(|u| start.as_slice() < u.as_slice());
+                let sort_ok = match (&request.key_condition.sort, sk_attr) {
+                    (Some(cond), Some(sk)) => {
+                        esk.get(&sk.name).is_some_and(|v| sort_matches(cond, v))
+                    }
+                    _ => true,
+                };
+                if !in_range
+                    || !sort_ok
+                    || esk.get(&pk_attr.name) != Some(&request.key_condition.partition)
+                {
+                    return Err(Error::invalid(
+                        "The provided starting key does not match the range key predicate",
+                    ));
+                }
+                Some(start)
+            }
+            None => None,
+        };
+        let forward = request.forward;
+        if let Some(s) = start {
+            if forward {
+                lower = s;
+            } else {
+                upper = Some(s);
+            }
+        }
+        let end_bound = match (&request.key_condition.sort, sk_attr, forward) {
+            (Some(SortKeyCondition::Le(v) | SortKeyCondition::Between(_, v)), Some(sk), true)
+            | (Some(SortKeyCondition::Ge(v) | SortKeyCondition::Between(v, _)), Some(sk), false) => {
+                Some((sk.name.clone(), v.clone()))
+            }
+            _ => None,
+        };
+        let spec = PageSpec {
+            end_bound,
+            filter: request.filter,
+            projection: request.projection,
+            limit: request.limit,
+            count_only: request.count_only,
+            lek_keys: schema.entry_keys(ix).into_iter().cloned().collect(),
+            segment: None,
+        };
+        let exclusive_lower = request.exclusive_start_key.is_some() && forward;
+        let schema2 = schema.clone();
+        self.storage
+            .read(&self.schema, move |view| {
+                let lo = if exclusive_lower {
+                    Bound::Excluded(lower.as_slice())
+                } else {
+                    Bound::Included(lower.as_slice())
+                };
+                let hi = match &upper {
+                    Some(u) => Bound::Excluded(u.as_slice()),
+                    None => Bound::Unbounded,
+                };
+                let entries = view.range(space, lo, hi, !forward)?;
+                read_page(&schema2, entries, &spec)
+            })
+            .instrument(self.span("Query"))
+            .await
+    }
+
+    async fn scan(&self, request: Scan) -> Result<Page> {
+        let schema = self.schema.clone();
+        check_limit(request.limit)?;
+        check_select(request.count_only, &request.projection)?;
+        if let Some(f) = &request.filter {
+            check::check_condition(f, "FilterExpression")?;
+        }
+        if let Some(seg) = request.segment {
+            if seg.total == 0 || seg.total > 1_000_000 || seg.segment >= seg.total {
+                return Err(Error::invalid(format!(
+                    "1 validation error detected: Value '{}' at 'segment' failed to satisfy constraint: Member must have value less than or equal to {}",
+                    seg.segment,
+                    seg.total.saturating_sub(1)
+                )));
+            }
+        }
+        let index = resolve_index(&schema, &request.index, request.consistent_read)?;
+        let ix = index.map(|(_, ix)| ix);
+        check_projected(&schema, ix, &request.projection, &request.filter)?;
+        let space = index.map_or(Space::Table, |(i, _)| Space::Index(i));
+        let start = match &request.exclusive_start_key {
+            Some(esk) => {
+                let s = check_start_key(&schema, ix, esk)?;
+                if let Some(seg) = request.segment {
+                    if segment_of(&schema, esk, seg.total) != seg.segment {
+                        return Err(Error::invalid(
+                            "Exclusive start key must lie within the segment",
+                        ));
+                    }
+                }
+                Some(s)
+            }
+            None => None,
+        };
+        let spec = PageSpec {
+            end_bound: None,
+            filter: request.filter,
+            projection: request.projection,
+            limit: request.limit,
+            count_only: request.count_only,
+            lek_keys: schema.entry_keys(ix).into_iter().cloned().collect(),
+            segment: request.segment,
+        };
+        let schema2 = schema.clone();
+        self.storage
+            .read(&self.schema, move |view| {
+                let lo = match &start {
+                    Some(s) => Bound::Excluded(s.as_slice()),
+                    None => Bound::Unbounded,
+                };
+                let entries = view.range(space, lo, Bound::Unbounded, false)?;
+                read_page(&schema2, entries, &spec)
+            })
+            .instrument(self.span("Scan"))
+            .await
+    }
+
+    async fn batch_get_item(
+        &self,
+        keys: Vec<Item>,
+        projection: Option<Vec<Path>>,
+    ) -> Result<BatchGetOutput> {
+        if keys.is_empty() {
+            return Err(Error::invalid("BatchGetItem must have some requests set"));
+        }
+        if keys.len() > MAX_BATCH_GET {
+            return Err(Error::invalid(
+                "Too many items requested for the BatchGetItem call",
+            ));
+        }
+        check_projection(&projection)?;
+        let mut seen = Seen::default();
+        let mut encoded = Vec::with_capacity(keys.len());
+        for k in &keys {
+            validate::check_key(&self.schema, k)?;
+            let e = table_key(&self.schema, k);
+            seen.insert(e.clone(), "Provided list of item keys contains duplicates")?;
+            encoded.push(e);
+        }
+        self.storage
+            .read(&self.schema, move |view| {
+                let mut items = Vec::new();
+                for k in &encoded {
+                    if let Some(item) = view.get(Space::Table, k)? {
+                        items.push(project(item, &projection));
+                    }
+                }
+                Ok(BatchGetOutput {
+                    items,
+                    unprocessed_keys: Vec::new(),
+                })
+            })
+            .instrument(self.span("BatchGetItem"))
+            .await
+    }
+
+    async fn batch_write_item(&self, writes: Vec<WriteRequest>) -> Result<BatchWriteOutput> {
+        if writes.is_empty() {
+            return Err(Error::invalid(
+                "BatchWriteItem cannot have a null or no requests set",
+            ));
+        }
+        if writes.len() > MAX_BATCH_WRITE {
+            return Err(Error::invalid(
+                "Too many items requested for the BatchWriteItem call",
+            ));
+        }
+        let mut seen = Seen::default();
+        for w in &writes {
+            let key = match w {
+                WriteRequest::Put(item) => {
+                    validate::check_item(&self.schema, item, WriteKind::Put)?;
+                    item
+                }
+                WriteRequest::Delete(key) => {
+                    validate::check_key(&self.schema, key)?;
+                    key
+                }
+            };
+            seen.insert(
+                table_key(&self.schema, key),
+                "Provided list of item keys contains duplicates",
+            )?;
+        }
+        let schema = self.schema.clone();
+        self.storage
+            .write(&self.schema, move |view| {
+                let mut mutations = Vec::new();
+                for w in &writes {
+                    let (key, new) = match w {
+                        WriteRequest::Put(item) => (item, Some(item)),
+                        WriteRequest::Delete(key) => (key, None),
+                    };
+                    let old = view.get(Space::Table, &table_key(&schema, key))?;
+                    if old.is_some() || new.is_some() {
+                        mutations.extend(item_mutations(&schema, old.as_ref(), new));
+                    }
+                }
+                Ok((BatchWriteOutput::default(), mutations))
+            })
+            .instrument(self.span("BatchWriteItem"))
+            .await
+    }
+
+    async fn transact_write_items(&self, request: TransactWrite) -> Result<()> {
+        self.transact_write(request).await
+    }
+
+    async fn transact_get_items(&self, keys: Vec<Item>) -> Result<Vec<Option<Item>>> {
+        self.transact_get(keys).await
+    }
+}

@@ -1,0 +1,77 @@
+//! Reading one page of a query or scan: Limit before the filter, 1 MB pages, the last
+//! evaluated key, parallel-scan segments.
+
+use super::checks::project;
+use super::keys::lek_of;
+use super::storage::Entries;
+use crate::error::Result;
+use crate::expr::{Condition, Path};
+use crate::item::{Item, Value};
+use crate::raw::{eval, keycodec};
+use crate::repository::*;
+use crate::schema::{KeyAttribute, TableSchema};
+
+/// Largest page, in bytes of evaluated items.
+pub const PAGE_SIZE_LIMIT: usize = 1_048_576;
+
+pub(super) fn segment_of(schema: &TableSchema, item: &Item, total: u32) -> u32 {
+    match item.get(&schema.partition_key.name) {
+        Some(pk) => keycodec::local_segment(&keycodec::local_hash(pk), total),
+        None => 0,
+    }
+}
+
+pub(super) struct PageSpec {
+    /// The sort attribute and the inclusive bound at the end of the range in the direction
+    /// of travel: stopping by Limit on that value gives no last key (DynamoDB Local, R44).
+    pub(super) end_bound: Option<(String, Value)>,
+    pub(super) filter: Option<Condition>,
+    pub(super) projection: Option<Vec<Path>>,
+    pub(super) limit: Option<u32>,
+    pub(super) count_only: bool,
+    pub(super) lek_keys: Vec<KeyAttribute>,
+    pub(super) segment: Option<Segment>,
+}
+
+pub(super) fn read_page(
+    schema: &TableSchema,
+    entries: Entries<'_>,
+    spec: &PageSpec,
+) -> Result<Page> {
+    let mut page = Page::default();
+    let mut bytes = 0usize;
+    let keys: Vec<&KeyAttribute> = spec.lek_keys.iter().collect();
+    for entry in entries {
+        let (_, item) = entry?;
+        if let Some(seg) = spec.segment {
+            if segment_of(schema, &item, seg.total) != seg.segment {
+                continue;
+            }
+        }
+        page.scanned_count += 1;
+        bytes += item.size();
+        let by_limit = spec.limit.is_some_and(|l| page.scanned_count >= l as usize);
+        let full = by_limit || bytes >= PAGE_SIZE_LIMIT;
+        let at_end_bound = spec
+            .end_bound
+            .as_ref()
+            .is_some_and(|(attr, bound)| item.get(attr) == Some(bound));
+        if full && !(by_limit && at_end_bound && bytes < PAGE_SIZE_LIMIT) {
+            page.last_evaluated_key = Some(lek_of(&keys, &item));
+        }
+        if spec
+            .filter
+            .as_ref()
+            .is_none_or(|f| eval::evaluate(f, &item))
+        {
+            page.count += 1;
+            if !spec.count_only {
+                page.items.push(project(item, &spec.projection));
+            }
+        }
+        if full {
+            break;
+        }
+    }
+    Ok(page)
+}

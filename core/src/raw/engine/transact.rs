@@ -1,0 +1,244 @@
+//! TransactWriteItems and TransactGetItems: validation, idempotency tokens, conditions and
+//! cancellation reasons, all-or-nothing.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use tracing::Instrument;
+
+use super::checks::*;
+use super::keys::*;
+use super::storage::{Space, Storage};
+use super::Engine;
+use crate::error::{CancellationCode, CancellationReason, Error, Result};
+use crate::expr::check;
+use crate::item::Item;
+use crate::raw::eval;
+use crate::raw::validate::{self, WriteKind};
+use crate::repository::*;
+
+#[derive(Default)]
+pub(super) struct Seen(BTreeSet<Vec<u8>>);
+
+impl Seen {
+    pub(super) fn insert(&mut self, key: Vec<u8>, message: &str) -> Result<()> {
+        if self.0.insert(key) {
+            Ok(())
+        } else {
+            Err(Error::invalid(message))
+        }
+    }
+}
+
+pub(super) enum Prepared {
+    Put(Item),
+    Update(Item, crate::expr::Update),
+    Delete(Item),
+    Check(Item),
+}
+
+impl Prepared {
+    fn key(&self) -> &Item {
+        match self {
+            Prepared::Put(i)
+            | Prepared::Update(i, _)
+            | Prepared::Delete(i)
+            | Prepared::Check(i) => i,
+        }
+    }
+}
+
+pub(super) const TOKEN_WINDOW: Duration = Duration::from_secs(600);
+
+impl<S: Storage> Engine<S> {
+    pub(super) async fn transact_write(&self, request: TransactWrite) -> Result<()> {
+        let n = request.items.len();
+        if n == 0 {
+            return Err(Error::invalid("1 validation error detected: Value '[]' at 'transactItems' failed to satisfy constraint: Member must have length greater than or equal to 1"));
+        }
+        if n > MAX_TRANSACTION_ACTIONS {
+            return Err(Error::invalid("1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to 100"));
+        }
+        if let Some(token) = &request.client_request_token {
+            if token.len() > 36 || token.is_empty() {
+                return Err(Error::invalid(format!("1 validation error detected: Value '{token}' at 'clientRequestToken' failed to satisfy constraint: Member must have length less than or equal to 36")));
+            }
+        }
+        let mut seen = Seen::default();
+        let mut prepared = Vec::with_capacity(n);
+        for action in &request.items {
+            if let Some(c) = action.condition() {
+                check::check_condition(c, "ConditionExpression")?;
+            }
+            // Static checks reject the whole request; what depends on the table's keys and
+            // indexes is reported per action below, as DynamoDB does.
+            let p = match action {
+                TransactWriteItem::Put { item, .. } => {
+                    validate::check_item_except_index_keys(&self.schema, item, WriteKind::Put)?;
+                    Prepared::Put(item.clone())
+                }
+                TransactWriteItem::Update { key, update, .. } => {
+                    validate::check_key(&self.schema, key)?;
+                    if !update.is_empty() {
+                        check::check_update_expression(update)?;
+                    }
+                    Prepared::Update(key.clone(), update.clone())
+                }
+                TransactWriteItem::Delete { key, .. } => {
+                    validate::check_key(&self.schema, key)?;
+                    Prepared::Delete(key.clone())
+                }
+                TransactWriteItem::ConditionCheck { key, .. } => {
+                    validate::check_key(&self.schema, key)?;
+                    Prepared::Check(key.clone())
+                }
+            };
+            seen.insert(
+                table_key(&self.schema, p.key()),
+                "Transaction request cannot include multiple operations on one item",
+            )?;
+            prepared.push(p);
+        }
+        if let Some(token) = &request.client_request_token {
+            let fingerprint = format!("{:?}", request.items);
+            let mut tokens = self
+                .tokens
+                .lock()
+                .map_err(|_| Error::invalid("token table poisoned"))?;
+            tokens.retain(|_, (_, at)| at.elapsed() < TOKEN_WINDOW);
+            if let Some((seen, _)) = tokens.get(token) {
+                return if *seen == fingerprint {
+                    Ok(())
+                } else {
+                    Err(Error::IdempotencyMismatch {
+                        message: String::new(),
+                    })
+                };
+            }
+            tokens.insert(token.clone(), (fingerprint, Instant::now()));
+        }
+        let schema = self.schema.clone();
+        let actions = request.items;
+        let result = self
+            .storage
+            .write(&self.schema, move |view| {
+                let olds = prepared
+                    .iter()
+                    .map(|p| view.get(Space::Table, &table_key(&schema, p.key())))
+                    .collect::<Result<Vec<_>>>()?;
+                // First every update is evaluated: an error there (a missing operand, a bad
+                // path, a wrong operand type) rejects the whole request, conditions or not.
+                let mut news = Vec::with_capacity(n);
+                for (p, old) in prepared.iter().zip(&olds) {
+                    news.push(match p {
+                        Prepared::Put(item) => Some(item.clone()),
+                        Prepared::Delete(_) | Prepared::Check(_) => None,
+                        Prepared::Update(key, update) if update.is_empty() => {
+                            Some(old.clone().unwrap_or_else(|| key.clone()))
+                        }
+                        Prepared::Update(key, update) => {
+                            if eval::check_update_keys(&schema, update).is_err() {
+                                None
+                            } else {
+                                Some(eval::apply_update(old.as_ref(), key, update)?.item)
+                            }
+                        }
+                    });
+                }
+                // Then conditions and what the table's keys and limits say, one reason each.
+                let mut reasons = Vec::with_capacity(n);
+                let mut mutations = Vec::new();
+                for ((action, p), (old, new)) in actions
+                    .iter()
+                    .zip(&prepared)
+                    .zip(olds.into_iter().zip(news))
+                {
+                    let reason = if !condition_holds(&action.condition().cloned(), old.as_ref()) {
+                        CancellationReason {
+                            code: CancellationCode::ConditionalCheckFailed,
+                            message: Some("The conditional request failed".into()),
+                            item: if action.return_old_on_condition_failure() {
+                                old.clone()
+                            } else {
+                                None
+                            },
+                        }
+                    } else {
+                        let invalid = match (p, &new) {
+                            // No new item: the first pass found a key attribute updated.
+                            (Prepared::Update(_, update), None) => {
+                                eval::check_update_keys(&schema, update).err()
+                            }
+                            (Prepared::Put(_), Some(item)) => {
+                                validate::check_index_keys(&schema, item, WriteKind::Put).err()
+                            }
+                            (Prepared::Update(..), Some(item)) => {
+                                validate::check_item(&schema, item, WriteKind::Update).err()
+                            }
+                            _ => None,
+                        };
+                        match invalid {
+                            Some(e) => CancellationReason {
+                                code: CancellationCode::ValidationError,
+                                message: Some(e.to_string()),
+                                item: None,
+                            },
+                            None => {
+                                if !matches!(p, Prepared::Check(_))
+                                    && (old.is_some() || new.is_some())
+                                {
+                                    mutations.extend(item_mutations(
+                                        &schema,
+                                        old.as_ref(),
+                                        new.as_ref(),
+                                    ));
+                                }
+                                CancellationReason::none()
+                            }
+                        }
+                    };
+                    reasons.push(reason);
+                }
+                if reasons.iter().any(|r| r.code != CancellationCode::None) {
+                    return Err(Error::TransactionCanceled { reasons });
+                }
+                Ok(((), mutations))
+            })
+            .instrument(self.span("TransactWriteItems"))
+            .await;
+        if result.is_err() {
+            if let Some(token) = &request.client_request_token {
+                if let Ok(mut tokens) = self.tokens.lock() {
+                    tokens.remove(token);
+                }
+            }
+        }
+        result
+    }
+
+    pub(super) async fn transact_get(&self, keys: Vec<Item>) -> Result<Vec<Option<Item>>> {
+        if keys.is_empty() {
+            return Err(Error::invalid("1 validation error detected: Value null at 'transactItems' failed to satisfy constraint: Member must not be null"));
+        }
+        if keys.len() > MAX_TRANSACTION_ACTIONS {
+            return Err(Error::invalid("1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to 100"));
+        }
+        let mut seen = Seen::default();
+        let mut encoded = Vec::new();
+        for k in &keys {
+            validate::check_key(&self.schema, k)?;
+            let e = table_key(&self.schema, k);
+            seen.insert(
+                e.clone(),
+                "Transaction request cannot include multiple operations on one item",
+            )?;
+            encoded.push(e);
+        }
+        self.storage
+            .read(&self.schema, move |view| {
+                encoded.iter().map(|k| view.get(Space::Table, k)).collect()
+            })
+            .instrument(self.span("TransactGetItems"))
+            .await
+    }
+}
