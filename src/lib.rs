@@ -6,11 +6,11 @@
 pub use monotable_core::{api, entity, error, expr, item, repository, schema};
 pub use monotable_core::{
     validation_error, BatchGetOutput, BatchWriteOutput, CancellationCode, CancellationReason,
-    CollectionPage, CollectionQuery, Comparator, Condition, Cursor, DeleteItem, Entity,
-    EntityKeys, EntityOptions, EntityQuery, Error, GetItem, IndexKeys, IndexKind, IndexSchema,
-    Item, KeyAttribute, KeyCondition, KeySchema, KeyTemplate, KeyType, Number, Page, Path,
-    Projection, PutItem, Query, QueryPage, Repository, RepositoryExt, Result, ReturnValues, Scan,
-    Segment, SortKeyCondition, TableSchema, TransactWrite, TransactWriteItem, Transaction,
+    CollectionPage, CollectionQuery, Comparator, Condition, Cursor, DeleteItem, Entity, EntityKeys,
+    EntityOptions, EntityQuery, Error, GetItem, IndexKeys, IndexKind, IndexSchema, Item,
+    KeyAttribute, KeyCondition, KeySchema, KeyTemplate, KeyType, Number, Page, Path, Projection,
+    PutItem, Query, QueryPage, Repository, RepositoryExt, Result, ReturnValues, Scan, Segment,
+    SortKeyCondition, TableSchema, TransactWrite, TransactWriteItem, Transaction,
     TransactionContext, Update, UpdateItem, Value, ValueType, WriteRequest,
 };
 

@@ -2,12 +2,14 @@
 //! backend: entity operations ([`RepositoryExt`]), queries and collections, cursors, and
 //! transactions.
 
+mod batch;
 pub(crate) mod cursor;
 mod ops;
 pub(crate) mod query;
 mod transaction;
 
+pub use batch::{BATCH_ATTEMPTS, BATCH_CONCURRENCY};
 pub use cursor::Cursor;
-pub use ops::{RepositoryExt, BATCH_ATTEMPTS, BATCH_CONCURRENCY};
+pub use ops::RepositoryExt;
 pub use query::{CollectionPage, CollectionQuery, EntityQuery, QueryPage};
 pub use transaction::{Transaction, TransactionContext};

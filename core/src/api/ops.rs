@@ -1,12 +1,10 @@
 //! The typed entity API, written once on top of [`Repository`] for every backend.
 
-use std::collections::BTreeSet;
-use std::time::Duration;
-
 use async_trait::async_trait;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 
 use super::query::{CollectionPage, CollectionQuery, EntityQuery, QueryPage};
+use crate::api::batch;
 use crate::api::cursor::Cursor;
 use crate::api::Transaction;
 use crate::entity::update::entity_update;
@@ -16,11 +14,6 @@ use crate::expr::{Condition, KeyCondition, Path, Update};
 use crate::item::{Item, Value};
 use crate::repository::*;
 
-/// How many batch requests the typed API keeps in flight at once.
-pub const BATCH_CONCURRENCY: usize = 4;
-/// How many times a batch request with unprocessed work or throttling is tried.
-pub const BATCH_ATTEMPTS: u32 = 8;
-
 fn key_string(key: &Item) -> String {
     key.values()
         .map(|v| match v {
@@ -29,15 +22,6 @@ fn key_string(key: &Item) -> String {
         })
         .collect::<Vec<_>>()
         .join(" / ")
-}
-
-fn jitter(attempt: u32) -> Duration {
-    let base = 25u64.saturating_mul(1 << attempt.min(6));
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    Duration::from_millis(base / 2 + u64::from(nanos) % (base / 2 + 1))
 }
 
 /// The typed entity API, for every [`Repository`]. Do not implement: it is implemented for
@@ -281,34 +265,7 @@ pub trait RepositoryExt: Repository {
     /// Reads many items by primary key, in chunks of 100 with a few in flight, retrying
     /// unprocessed keys with backoff.
     async fn batch_get_items(&self, keys: Vec<Item>) -> Result<Vec<Item>> {
-        let chunks: Vec<Vec<Item>> = keys.chunks(MAX_BATCH_GET).map(<[Item]>::to_vec).collect();
-        let results: Vec<Vec<Item>> = stream::iter(chunks)
-            .map(|chunk| async move {
-                let mut pending = chunk;
-                let mut found = Vec::new();
-                for attempt in 0..BATCH_ATTEMPTS {
-                    match self.batch_get_item(pending.clone(), None).await {
-                        Ok(out) => {
-                            found.extend(out.items);
-                            pending = out.unprocessed_keys;
-                        }
-                        Err(e) if e.is_retryable() => {}
-                        Err(e) => return Err(e),
-                    }
-                    if pending.is_empty() {
-                        return Ok(found);
-                    }
-                    tokio::time::sleep(jitter(attempt)).await;
-                }
-                Err(Error::Unprocessed {
-                    count: pending.len(),
-                    attempts: BATCH_ATTEMPTS,
-                })
-            })
-            .buffer_unordered(BATCH_CONCURRENCY)
-            .try_collect()
-            .await?;
-        Ok(results.into_iter().flatten().collect())
+        batch::get_items(self, keys).await
     }
 
     /// Writes many entities, in chunks of 25 with a few in flight, retrying unprocessed
@@ -340,44 +297,7 @@ pub trait RepositoryExt: Repository {
     /// Writes many puts and deletes, in chunks of 25 with a few in flight, retrying
     /// unprocessed writes with backoff. Duplicate keys are rejected before any write.
     async fn batch_write(&self, writes: Vec<WriteRequest>) -> Result<()> {
-        let mut seen = BTreeSet::new();
-        for w in &writes {
-            let (WriteRequest::Put(i) | WriteRequest::Delete(i)) = w;
-            // The key attributes' values, in the schema's order: one entry per item.
-            let key = format!("{:?}", self.schema().key_of(i));
-            if !seen.insert(key) {
-                return Err(Error::invalid(
-                    "Provided list of item keys contains duplicates",
-                ));
-            }
-        }
-        let chunks: Vec<Vec<WriteRequest>> = writes
-            .chunks(MAX_BATCH_WRITE)
-            .map(<[WriteRequest]>::to_vec)
-            .collect();
-        stream::iter(chunks)
-            .map(|chunk| async move {
-                let mut pending = chunk;
-                for attempt in 0..BATCH_ATTEMPTS {
-                    match self.batch_write_item(pending.clone()).await {
-                        Ok(out) => pending = out.unprocessed,
-                        Err(e) if e.is_retryable() => {}
-                        Err(e) => return Err(e),
-                    }
-                    if pending.is_empty() {
-                        return Ok(());
-                    }
-                    tokio::time::sleep(jitter(attempt)).await;
-                }
-                Err(Error::Unprocessed {
-                    count: pending.len(),
-                    attempts: BATCH_ATTEMPTS,
-                })
-            })
-            .buffer_unordered(BATCH_CONCURRENCY)
-            .try_collect::<Vec<()>>()
-            .await?;
-        Ok(())
+        batch::write_all(self, writes).await
     }
 
     /// Commits a transaction: all its actions or none.
