@@ -76,18 +76,32 @@ fn start() -> Result<String, String> {
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace_root().join("target/dynamodb-local"));
     let jar = install(&dir)?;
+    // Absolute, because the server runs in a folder of its own.
+    let jar = jar
+        .canonicalize()
+        .map_err(|e| format!("cannot resolve {}: {e}", jar.display()))?;
     let lib = jar.parent().expect("jar folder").join("DynamoDBLocal_lib");
     let port = free_port();
-    // The shell runs the server and stops it as soon as this process is gone.
+    // DynamoDB Local writes `dynamodb-local-metadata.json` into its working folder, even in
+    // memory: a fresh temporary folder keeps it out of the source tree.
+    let work = std::env::temp_dir().join(format!(
+        "monotable-dynamodb-local-{}-{port}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&work)
+        .map_err(|e| format!("cannot create {}: {e}", work.display()))?;
+    // The shell runs the server in that folder, stops it as soon as this process is gone,
+    // and removes the folder.
     let script = format!(
-        "java -Djava.library.path='{}' -jar '{}' -inMemory -port {port} >/dev/null 2>&1 & server=$!; \
-         trap 'kill $server 2>/dev/null' EXIT; while kill -0 {parent} 2>/dev/null && kill -0 $server 2>/dev/null; do sleep 1; done",
+        "java -Djava.library.path='{}' -jar '{}' -inMemory -port {port} >/dev/null 2>&1 & server=$!; work=$PWD; \
+         trap 'kill $server 2>/dev/null; cd /; rm -rf \"$work\"' EXIT; while kill -0 {parent} 2>/dev/null && kill -0 $server 2>/dev/null; do sleep 1; done",
         lib.display(),
         jar.display(),
         parent = std::process::id(),
     );
     Command::new("sh")
         .args(["-c", &script])
+        .current_dir(&work)
         .stdin(Stdio::null())
         .spawn()
         .map_err(|e| format!("cannot start java: {e}"))?;

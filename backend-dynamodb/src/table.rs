@@ -1,0 +1,308 @@
+//! Table administration: creating the table from the schema, waiting until it is active,
+//! and comparing an existing table with the schema.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+use aws_sdk_dynamodb::types as ddb;
+use monotable_core::{Error, IndexKind, Projection, Result};
+use tracing::Instrument;
+
+use crate::error::{build_error, map_error};
+use crate::{trace, Billing, DynamoDbRepository};
+
+impl DynamoDbRepository {
+    fn key_schema(
+        attrs: impl Iterator<Item = (String, ddb::KeyType)>,
+    ) -> Result<Vec<ddb::KeySchemaElement>> {
+        attrs
+            .map(|(name, kt)| {
+                ddb::KeySchemaElement::builder()
+                    .attribute_name(name)
+                    .key_type(kt)
+                    .build()
+                    .map_err(build_error)
+            })
+            .collect()
+    }
+
+    fn keys_of(
+        partition: &monotable_core::KeyAttribute,
+        sort: Option<&monotable_core::KeyAttribute>,
+    ) -> Result<Vec<ddb::KeySchemaElement>> {
+        Self::key_schema(
+            std::iter::once((partition.name.clone(), ddb::KeyType::Hash))
+                .chain(sort.map(|s| (s.name.clone(), ddb::KeyType::Range))),
+        )
+    }
+
+    fn projection(p: &Projection) -> ddb::Projection {
+        match p {
+            Projection::All => ddb::Projection::builder()
+                .projection_type(ddb::ProjectionType::All)
+                .build(),
+            Projection::KeysOnly => ddb::Projection::builder()
+                .projection_type(ddb::ProjectionType::KeysOnly)
+                .build(),
+            Projection::Include(list) => ddb::Projection::builder()
+                .projection_type(ddb::ProjectionType::Include)
+                .set_non_key_attributes(Some(list.clone()))
+                .build(),
+        }
+    }
+
+    fn throughput(&self) -> Result<Option<ddb::ProvisionedThroughput>> {
+        match self.billing {
+            Billing::OnDemand => Ok(None),
+            Billing::Provisioned { read, write } => ddb::ProvisionedThroughput::builder()
+                .read_capacity_units(read)
+                .write_capacity_units(write)
+                .build()
+                .map(Some)
+                .map_err(build_error),
+        }
+    }
+
+    async fn wait_active(&self) -> Result<()> {
+        for attempt in 0..120u32 {
+            let out = self
+                .client
+                .describe_table()
+                .table_name(self.table())
+                .send()
+                .await
+                .map_err(|e| map_error(e, None, self.table()))?;
+            let table = out.table();
+            let active = table.and_then(|t| t.table_status()) == Some(&ddb::TableStatus::Active)
+                && table
+                    .map(|t| t.global_secondary_indexes())
+                    .unwrap_or_default()
+                    .iter()
+                    .all(|g| g.index_status() == Some(&ddb::IndexStatus::Active));
+            if active {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(100 * u64::from(attempt.min(20)) + 50)).await;
+        }
+        Err(Error::backend(
+            "dynamodb",
+            true,
+            format!("table {} did not become active", self.table()),
+        ))
+    }
+
+    /// Compares the existing table with the schema; returns one sentence per difference
+    /// (empty when they agree).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TableNotFound`] if the table does not exist.
+    pub async fn check_table(&self) -> Result<Vec<String>> {
+        let out = self
+            .client
+            .describe_table()
+            .table_name(self.table())
+            .send()
+            .await
+            .map_err(|e| map_error(e, None, self.table()))?;
+        let Some(table) = out.table() else {
+            return Err(Error::TableNotFound {
+                table: self.table().to_string(),
+            });
+        };
+        let mut diffs = Vec::new();
+        let types: HashMap<&str, &ddb::ScalarAttributeType> = table
+            .attribute_definitions()
+            .iter()
+            .map(|d| (d.attribute_name(), d.attribute_type()))
+            .collect();
+        let describe = |keys: &[ddb::KeySchemaElement]| -> Vec<String> {
+            keys.iter()
+                .map(|k| {
+                    format!(
+                        "{} {} {}",
+                        k.key_type().as_str(),
+                        k.attribute_name(),
+                        types
+                            .get(k.attribute_name())
+                            .map(|t| t.as_str())
+                            .unwrap_or("?")
+                    )
+                })
+                .collect()
+        };
+        let expect = |p: &monotable_core::KeyAttribute,
+                      sort: Option<&monotable_core::KeyAttribute>|
+         -> Vec<String> {
+            let ty = |k: &monotable_core::KeyAttribute| k.key_type.value_type().name().to_string();
+            std::iter::once(format!("HASH {} {}", p.name, ty(p)))
+                .chain(sort.map(|s| format!("RANGE {} {}", s.name, ty(s))))
+                .collect()
+        };
+        let want = expect(&self.schema.partition_key, self.schema.sort_key.as_ref());
+        let have = describe(table.key_schema());
+        if want != have {
+            diffs.push(format!(
+                "table key: schema has {want:?}, table has {have:?}"
+            ));
+        }
+        for index in &self.schema.indexes {
+            let found: Option<(Vec<String>, Option<&ddb::Projection>)> = match index.kind {
+                IndexKind::Global => table
+                    .global_secondary_indexes()
+                    .iter()
+                    .find(|g| g.index_name() == Some(index.name.as_str()))
+                    .map(|g| (describe(g.key_schema()), g.projection())),
+                IndexKind::Local => table
+                    .local_secondary_indexes()
+                    .iter()
+                    .find(|l| l.index_name() == Some(index.name.as_str()))
+                    .map(|l| (describe(l.key_schema()), l.projection())),
+            };
+            match found {
+                None => diffs.push(format!("index {}: missing from the table", index.name)),
+                Some((have, projection)) => {
+                    let want = expect(&index.partition_key, index.sort_key.as_ref());
+                    if want != have {
+                        diffs.push(format!(
+                            "index {}: schema has keys {want:?}, table has {have:?}",
+                            index.name
+                        ));
+                    }
+                    let want_p = Self::projection(&index.projection);
+                    let same = projection.map(|p| (p.projection_type(), p.non_key_attributes()))
+                        == Some((want_p.projection_type(), want_p.non_key_attributes()));
+                    if !same {
+                        diffs.push(format!(
+                            "index {}: projection differs ({:?} in the table)",
+                            index.name,
+                            projection.and_then(|p| p.projection_type())
+                        ));
+                    }
+                }
+            }
+        }
+        for g in table.global_secondary_indexes() {
+            if !self
+                .schema
+                .indexes
+                .iter()
+                .any(|i| Some(i.name.as_str()) == g.index_name())
+            {
+                diffs.push(format!(
+                    "index {}: in the table, not in the schema",
+                    g.index_name().unwrap_or("?")
+                ));
+            }
+        }
+        Ok(diffs)
+    }
+
+    pub(crate) async fn create_table_now(&self) -> Result<()> {
+        let span = trace::span(self.table(), "CreateTable");
+        async {
+            let mut defs: Vec<(String, ddb::ScalarAttributeType)> = Vec::new();
+            let attrs = self
+                .schema
+                .keys()
+                .chain(self.schema.indexes.iter().flat_map(|i| i.keys()));
+            for a in attrs {
+                if !defs.iter().any(|(n, _)| n == &a.name) {
+                    let t = match a.key_type {
+                        monotable_core::KeyType::S => ddb::ScalarAttributeType::S,
+                        monotable_core::KeyType::N => ddb::ScalarAttributeType::N,
+                        monotable_core::KeyType::B => ddb::ScalarAttributeType::B,
+                    };
+                    defs.push((a.name.clone(), t));
+                }
+            }
+            let definitions = defs
+                .into_iter()
+                .map(|(n, t)| {
+                    ddb::AttributeDefinition::builder()
+                        .attribute_name(n)
+                        .attribute_type(t)
+                        .build()
+                        .map_err(build_error)
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let throughput = self.throughput()?;
+            let mut gsis = Vec::new();
+            let mut lsis = Vec::new();
+            for index in &self.schema.indexes {
+                let keys = Self::keys_of(&index.partition_key, index.sort_key.as_ref())?;
+                match index.kind {
+                    IndexKind::Global => gsis.push(
+                        ddb::GlobalSecondaryIndex::builder()
+                            .index_name(&index.name)
+                            .set_key_schema(Some(keys))
+                            .projection(Self::projection(&index.projection))
+                            .set_provisioned_throughput(throughput.clone())
+                            .build()
+                            .map_err(build_error)?,
+                    ),
+                    IndexKind::Local => lsis.push(
+                        ddb::LocalSecondaryIndex::builder()
+                            .index_name(&index.name)
+                            .set_key_schema(Some(keys))
+                            .projection(Self::projection(&index.projection))
+                            .build()
+                            .map_err(build_error)?,
+                    ),
+                }
+            }
+            let billing = match self.billing {
+                Billing::OnDemand => ddb::BillingMode::PayPerRequest,
+                Billing::Provisioned { .. } => ddb::BillingMode::Provisioned,
+            };
+            let created = self
+                .client
+                .create_table()
+                .table_name(self.table())
+                .set_attribute_definitions(Some(definitions))
+                .set_key_schema(Some(Self::keys_of(
+                    &self.schema.partition_key,
+                    self.schema.sort_key.as_ref(),
+                )?))
+                .set_global_secondary_indexes((!gsis.is_empty()).then_some(gsis))
+                .set_local_secondary_indexes((!lsis.is_empty()).then_some(lsis))
+                .billing_mode(billing)
+                .set_provisioned_throughput(throughput)
+                .send()
+                .await;
+            match created {
+                Ok(_) => {}
+                Err(e)
+                    if e.as_service_error()
+                        .map(|s| s.is_resource_in_use_exception())
+                        == Some(true) => {}
+                Err(e) => return Err(map_error(e, None, self.table())),
+            }
+            self.wait_active().await?;
+            if let Some(ttl) = &self.schema.ttl_attribute {
+                let spec = ddb::TimeToLiveSpecification::builder()
+                    .enabled(true)
+                    .attribute_name(ttl)
+                    .build()
+                    .map_err(build_error)?;
+                let r = self
+                    .client
+                    .update_time_to_live()
+                    .table_name(self.table())
+                    .time_to_live_specification(spec)
+                    .send()
+                    .await;
+                if let Err(e) = r {
+                    // Enabling TTL twice is refused with a ValidationException: already done.
+                    if e.as_service_error().and_then(|s| s.code()) != Some("ValidationException") {
+                        return Err(map_error(e, None, self.table()));
+                    }
+                }
+            }
+            Ok(())
+        }
+        .instrument(span)
+        .await
+    }
+}
