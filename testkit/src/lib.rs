@@ -3,15 +3,18 @@
 //! The conformance suite: DynamoDB's behaviour (as measured on DynamoDB Local) and the typed
 //! API's, one case per behaviour, run unchanged by every backend — ours or a user's.
 //!
-//! A backend runs it from `tests/conformance.rs` with one line, given a function that makes
-//! a repository for a table schema (the harness gives each case its own table name and
-//! calls `create_table`):
+//! A backend writes its constructor once, as a [`Factory`] that makes a repository for a
+//! table schema (the harness gives each case its own table name and calls `create_table`),
+//! and hands it to the suite in `tests/conformance.rs` and to the vector runner
+//! ([`vectors::run_all`]) in `tests/vectors.rs`:
 //!
 //! ```ignore
-//! async fn repository(schema: monotable_core::TableSchema) -> std::sync::Arc<dyn monotable_core::Repository> {
-//!     std::sync::Arc::new(MyRepository::new(schema))
+//! pub fn factory() -> monotable_testkit::Factory {
+//!     monotable_testkit::factory(|schema| async move {
+//!         std::sync::Arc::new(MyRepository::new(schema)) as std::sync::Arc<dyn monotable_core::Repository>
+//!     })
 //! }
-//! monotable_testkit::conformance_suite!(repository);
+//! monotable_testkit::conformance_suite!(factory());
 //! ```
 //!
 //! Each case becomes a `#[tokio::test]` named `topic::case`, so the test crate needs
@@ -31,7 +34,20 @@ pub mod cases;
 pub mod fixtures;
 pub mod vectors;
 
-type Factory = Box<dyn Fn(TableSchema) -> BoxFuture<'static, Arc<dyn Repository>> + Send + Sync>;
+/// Makes a repository for a table schema on the backend under test: what a backend gives
+/// both the conformance suite ([`conformance_suite!`]) and the vector runner
+/// ([`vectors::run_all`]). Build one from an async function or closure with [`factory`].
+pub type Factory =
+    Arc<dyn Fn(TableSchema) -> BoxFuture<'static, Arc<dyn Repository>> + Send + Sync>;
+
+/// A [`Factory`] from an async function or closure that makes a repository for a schema.
+pub fn factory<F, Fut>(make: F) -> Factory
+where
+    F: Fn(TableSchema) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Arc<dyn Repository>> + Send + 'static,
+{
+    Arc::new(move |schema| Box::pin(make(schema)))
+}
 
 /// What a case gets: a way to make fresh tables on the backend under test.
 pub struct Harness {
@@ -42,16 +58,9 @@ pub struct Harness {
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 impl Harness {
-    /// A harness for `case` over a backend's repository constructor.
-    pub fn new<F, Fut>(case: &'static str, factory: F) -> Self
-    where
-        F: Fn(TableSchema) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Arc<dyn Repository>> + Send + 'static,
-    {
-        Harness {
-            case,
-            factory: Box::new(move |schema| Box::pin(factory(schema))),
-        }
+    /// A harness for `case` over a backend's [`Factory`].
+    pub fn new(case: &'static str, factory: Factory) -> Self {
+        Harness { case, factory }
     }
 
     /// A new, created table of this schema, under a name unique to this case and run.
@@ -87,8 +96,7 @@ impl Harness {
 }
 
 /// Stamps out the whole suite as `#[tokio::test]`s, one per case, in modules named by topic.
-/// `$factory` is an async function (or closure) from a [`TableSchema`] to an
-/// `Arc<dyn Repository>`.
+/// `$factory` is an expression that gives a [`Factory`] (evaluated once per case).
 #[macro_export]
 macro_rules! conformance_suite {
     ($factory:expr) => {

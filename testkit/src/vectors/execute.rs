@@ -1,81 +1,27 @@
-//! Replays the request/response vectors recorded on DynamoDB Local (`vectors/`, or the file
-//! named by `MONOTABLE_VECTORS`) through the [`Repository`] contract of any backend.
-//!
-//! Each vector creates its tables (under fresh names), puts its items, runs its setup steps,
-//! sends its request — translated from DynamoDB's JSON protocol into `Repository` calls, with
-//! its expressions parsed by `monotable_core::parse` — and compares the outcome by the
-//! format's rules: maps order-insensitive, lists order-sensitive (a batch get's items as a
-//! multiset: DynamoDB documents no order), sets as sets, numbers by value; the error code
-//! always, the message text counted separately. Vectors that only make sense on the wire,
-//! or that use parameters outside the `Repository` contract, are skipped with the reason.
+//! Executing a vector: its tables and setup, and each request translated from DynamoDB's JSON
+//! protocol into [`Repository`] calls, with the outcome turned back into a wire response or
+//! a wire error.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use futures::future::BoxFuture;
 use monotable_core::expr::parse::Placeholders;
 use monotable_core::{
-    DeleteItem, Error, GetItem, IndexSchema, Item, KeyAttribute, KeyType, Page, Path, Projection,
-    PutItem, Query, Repository, ReturnValues, Scan, Segment, TableSchema, TransactWrite,
-    TransactWriteItem, Update, UpdateItem, Value, WriteRequest,
+    DeleteItem, Error, GetItem, Item, Page, Path, Projection, PutItem, Query, Repository,
+    ReturnValues, Scan, Segment, TableSchema, TransactWrite, TransactWriteItem, Update, UpdateItem,
+    Value, WriteRequest,
 };
 use serde_json::{json, Map, Value as Json};
 
-/// The vectors shipped with the testkit (recorded on DynamoDB Local 3.3.1).
-pub const BUNDLED: &str = include_str!("../vectors/dynamodb-vectors.jsonl");
-
-/// Makes a repository for a table schema (the backend under test).
-pub type Factory =
-    Arc<dyn Fn(TableSchema) -> BoxFuture<'static, Arc<dyn Repository>> + Send + Sync>;
-
-/// What happened to one vector.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Outcome {
-    /// It matched; for an expected error, whether the message text matched too.
-    Passed {
-        /// `Some(true)` if an expected error's message matched exactly.
-        message_matched: Option<bool>,
-    },
-    /// It did not match: why.
-    Failed(String),
-    /// It was not replayed: why.
-    Skipped(String),
-}
-
-/// One vector's result.
-#[derive(Debug, Clone)]
-pub struct VectorResult {
-    /// The vector's id.
-    pub id: String,
-    /// Its topic.
-    pub topic: String,
-    /// Whether it documents a behaviour of DynamoDB Local only.
-    pub local_specific: bool,
-    /// The outcome.
-    pub outcome: Outcome,
-}
-
-/// Loads the vectors: `MONOTABLE_VECTORS` names a file in the same format, else the bundled
-/// ones.
-pub fn load() -> Vec<Json> {
-    let text = match std::env::var("MONOTABLE_VECTORS") {
-        Ok(path) => {
-            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
-        }
-        Err(_) => BUNDLED.to_string(),
-    };
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).expect("a JSON vector per line"))
-        .collect()
-}
+use super::load::{rename, schema_of};
+use super::{Factory, Outcome};
 
 /// A DynamoDB-protocol error: code and message (and extra members).
 #[derive(Debug, Clone)]
-struct WireError {
-    code: String,
-    message: String,
-    extra: Map<String, Json>,
+pub(super) struct WireError {
+    pub(super) code: String,
+    pub(super) message: String,
+    pub(super) extra: Map<String, Json>,
 }
 
 impl WireError {
@@ -142,7 +88,7 @@ type Wire<T> = std::result::Result<T, WireError>;
 
 struct Skip(String);
 
-enum Fail {
+pub(super) enum Fail {
     Wire(WireError),
     Skip(String),
 }
@@ -163,90 +109,32 @@ impl From<Skip> for Fail {
     }
 }
 
-fn key_type(t: &str) -> Option<KeyType> {
-    match t {
-        "S" => Some(KeyType::S),
-        "N" => Some(KeyType::N),
-        "B" => Some(KeyType::B),
-        _ => None,
-    }
-}
-
-/// A `TableSchema` from a CreateTable request body.
-fn schema_of(body: &Json) -> Option<TableSchema> {
-    let types: HashMap<&str, KeyType> = body["AttributeDefinitions"]
-        .as_array()?
-        .iter()
-        .filter_map(|d| {
-            Some((
-                d["AttributeName"].as_str()?,
-                key_type(d["AttributeType"].as_str()?)?,
-            ))
-        })
-        .collect();
-    let keys = |ks: &Json| -> Option<(KeyAttribute, Option<KeyAttribute>)> {
-        let mut hash = None;
-        let mut range = None;
-        for k in ks.as_array()? {
-            let name = k["AttributeName"].as_str()?;
-            let attr = KeyAttribute::new(name, *types.get(name)?);
-            match k["KeyType"].as_str()? {
-                "HASH" => hash = Some(attr),
-                _ => range = Some(attr),
-            }
-        }
-        Some((hash?, range))
-    };
-    let projection = |p: &Json| match p["ProjectionType"].as_str() {
-        Some("KEYS_ONLY") => Projection::KeysOnly,
-        Some("INCLUDE") => Projection::Include(
-            p["NonKeyAttributes"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|x| x.as_str().map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default(),
-        ),
-        _ => Projection::All,
-    };
-    let (pk, sk) = keys(&body["KeySchema"])?;
-    let mut schema = TableSchema::new(body["TableName"].as_str()?, pk);
-    schema.sort_key = sk;
-    for g in body["GlobalSecondaryIndexes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-    {
-        let (ipk, isk) = keys(&g["KeySchema"])?;
-        let mut ix = IndexSchema::global(g["IndexName"].as_str()?, ipk)
-            .with_projection(projection(&g["Projection"]));
-        ix.sort_key = isk;
-        schema = schema.with_index(ix);
-    }
-    for l in body["LocalSecondaryIndexes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-    {
-        let (_, isk) = keys(&l["KeySchema"])?;
-        schema = schema.with_index(
-            IndexSchema::local(l["IndexName"].as_str()?, isk?)
-                .with_projection(projection(&l["Projection"])),
-        );
-    }
-    Some(schema)
-}
-
 /// The tables of one vector: their names in the vector, and the repositories.
-struct Tables {
+pub(super) struct Tables {
     repos: HashMap<String, Arc<dyn Repository>>,
+    /// The vector's own name → fresh name.
+    names: HashMap<String, String>,
     /// Fresh name → the vector's own name.
     original: HashMap<String, String>,
+    /// What makes this run's names and tokens its own.
+    unique: String,
 }
 
 impl Tables {
+    /// A request body with the vector's table names and tokens replaced by this run's.
+    pub(super) fn rename(&self, body: &Json) -> Json {
+        rename(body, &self.names, &self.unique)
+    }
+
+    /// The partition key attribute of the (first) table.
+    pub(super) fn partition_key(&self) -> String {
+        self.repos
+            .values()
+            .next()
+            .map(|r| r.schema().partition_key.name.clone())
+            .unwrap_or_default()
+    }
+
     fn get(&self, body: &Json) -> Wire<Arc<dyn Repository>> {
         let name = body["TableName"]
             .as_str()
@@ -556,7 +444,11 @@ fn single_table<'a>(
 }
 
 /// Runs one request; the response body or the error.
-async fn execute(tables: &Tables, op: &str, body: &Json) -> std::result::Result<Json, Fail> {
+pub(super) async fn execute(
+    tables: &Tables,
+    op: &str,
+    body: &Json,
+) -> std::result::Result<Json, Fail> {
     match op {
         "GetItem" => {
             let repo = tables.get(body)?;
@@ -773,185 +665,18 @@ async fn execute(tables: &Tables, op: &str, body: &Json) -> std::result::Result<
     }
 }
 
-/// Compares an expected and an actual JSON value by the format's rules.
-fn same(expected: &Json, actual: &Json) -> bool {
-    match (expected, actual) {
-        (Json::Object(e), Json::Object(a)) if e.len() == 1 && a.len() == 1 => {
-            let (ek, ev) = e.iter().next().expect("one");
-            let (ak, av) = a.iter().next().expect("one");
-            if ek != ak {
-                return false;
-            }
-            match ek.as_str() {
-                "N" => numbers_equal(ev, av),
-                "SS" | "BS" => as_sorted(ev) == as_sorted(av),
-                "NS" => {
-                    let parse = |j: &Json| -> Option<Vec<monotable_core::Number>> {
-                        let mut v: Vec<_> = j
-                            .as_array()?
-                            .iter()
-                            .map(|x| {
-                                x.as_str()
-                                    .and_then(|s| monotable_core::Number::parse(s).ok())
-                            })
-                            .collect::<Option<_>>()?;
-                        v.sort();
-                        Some(v)
-                    };
-                    parse(ev) == parse(av)
-                }
-                _ => same(ev, av),
-            }
-        }
-        (Json::Object(e), Json::Object(a)) => {
-            e.len() == a.len() && e.iter().all(|(k, v)| a.get(k).is_some_and(|x| same(v, x)))
-        }
-        (Json::Array(e), Json::Array(a)) => {
-            e.len() == a.len() && e.iter().zip(a).all(|(x, y)| same(x, y))
-        }
-        (Json::Number(e), Json::Number(a)) => e.as_f64() == a.as_f64(),
-        _ => expected == actual,
-    }
-}
-
-fn numbers_equal(a: &Json, b: &Json) -> bool {
-    match (
-        a.as_str().map(monotable_core::Number::parse),
-        b.as_str().map(monotable_core::Number::parse),
-    ) {
-        (Some(Ok(x)), Some(Ok(y))) => x == y,
-        _ => a == b,
-    }
-}
-
-fn as_sorted(j: &Json) -> Vec<String> {
-    let mut v: Vec<String> = j
-        .as_array()
-        .map(|a| a.iter().map(|x| x.to_string()).collect())
-        .unwrap_or_default();
-    v.sort();
-    v
-}
-
-/// Compares lists as multisets (for batch get responses).
-fn same_multiset(expected: &Json, actual: &Json) -> bool {
-    let (Some(e), Some(a)) = (expected.as_array(), actual.as_array()) else {
-        return same(expected, actual);
-    };
-    if e.len() != a.len() {
-        return false;
-    }
-    let mut used = vec![false; a.len()];
-    e.iter().all(|x| {
-        let found = a.iter().enumerate().find(|(i, y)| !used[*i] && same(x, y));
-        match found {
-            Some((i, _)) => {
-                used[i] = true;
-                true
-            }
-            None => false,
-        }
-    })
-}
-
-fn compare_response(
-    op: &str,
-    expected: &Json,
-    absent: &[Json],
-    actual: &Json,
-) -> std::result::Result<(), String> {
-    let e = expected.as_object().cloned().unwrap_or_default();
-    for (k, v) in &e {
-        let Some(a) = actual.get(k) else {
-            return Err(format!("response lacks {k}: expected {v}, got {actual}"));
-        };
-        let ok = if op == "BatchGetItem" && k == "Responses" {
-            v.as_object().is_some_and(|m| {
-                m.iter()
-                    .all(|(t, items)| a.get(t).is_some_and(|x| same_multiset(items, x)))
-            })
-        } else {
-            same(v, a)
-        };
-        if !ok {
-            return Err(format!("{k}: expected {v}, got {a}"));
-        }
-    }
-    for k in absent {
-        if let Some(k) = k.as_str() {
-            if actual.get(k).is_some() {
-                return Err(format!("{k} should be absent, got {actual}"));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// A fresh idempotency token of the same length: DynamoDB Local remembers tokens across
-/// tables and runs, so every run uses its own (R141).
-fn fresh_token(token: &str, unique: &str) -> String {
-    let seed = format!("{unique}-{token}");
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut out = String::with_capacity(token.len());
-    for i in 0..token.len() {
-        for b in seed.bytes().chain([i as u8]) {
-            h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
-        }
-        out.push(char::from(
-            b"abcdefghijklmnopqrstuvwxyz0123456789"[(h % 36) as usize],
-        ));
-    }
-    out
-}
-
-/// Renames the vector's tables to fresh names, and its idempotency tokens to fresh tokens,
-/// in a request body (the backends may share one server).
-fn rename(body: &Json, names: &HashMap<String, String>, unique: &str) -> Json {
-    match body {
-        Json::Object(m) => Json::Object(
-            m.iter()
-                .map(|(k, v)| {
-                    let key = if k != "TableName" && names.contains_key(k) {
-                        names[k].clone()
-                    } else {
-                        k.clone()
-                    };
-                    let value = match (k.as_str(), v) {
-                        ("TableName", Json::String(s)) => {
-                            Json::String(names.get(s).cloned().unwrap_or_else(|| s.clone()))
-                        }
-                        ("ClientRequestToken", Json::String(t)) => {
-                            Json::String(fresh_token(t, unique))
-                        }
-                        _ => rename(v, names, unique),
-                    };
-                    (key, value)
-                })
-                .collect(),
-        ),
-        Json::Array(a) => Json::Array(a.iter().map(|x| rename(x, names, unique)).collect()),
-        other => other.clone(),
-    }
-}
-
-/// Runs one vector against the backend that `factory` makes.
-pub async fn run(vector: &Json, factory: &Factory, unique: &str) -> VectorResult {
-    let id = vector["id"].as_str().unwrap_or("?").to_string();
-    let topic = vector["topic"].as_str().unwrap_or("?").to_string();
-    let local_specific = vector["local_specific"].as_bool().unwrap_or(false);
-    let outcome = run_inner(vector, factory, unique).await;
-    VectorResult {
-        id,
-        topic,
-        local_specific,
-        outcome,
-    }
-}
-
-async fn run_inner(vector: &Json, factory: &Factory, unique: &str) -> Outcome {
+/// Creates a vector's tables (under fresh names), puts its items and runs its setup steps;
+/// the outcome instead when the vector cannot be replayed or its setup fails.
+pub(super) async fn setup(
+    vector: &Json,
+    factory: &Factory,
+    unique: &str,
+) -> std::result::Result<Tables, Outcome> {
     let request = &vector["request"];
     if request.get("raw_body").is_some() {
-        return Outcome::Skipped("raw_body: only meaningful on the wire".into());
+        return Err(Outcome::Skipped(
+            "raw_body: only meaningful on the wire".into(),
+        ));
     }
     if vector["setup"]["steps"]
         .as_array()
@@ -959,14 +684,17 @@ async fn run_inner(vector: &Json, factory: &Factory, unique: &str) -> Outcome {
         .flatten()
         .any(|s| s.get("raw_body").is_some())
     {
-        return Outcome::Skipped("setup steps in raw_body: only meaningful on the wire".into());
+        return Err(Outcome::Skipped(
+            "setup steps in raw_body: only meaningful on the wire".into(),
+        ));
     }
-    let op = request["op"].as_str().unwrap_or_default();
     let mut names = HashMap::new();
     let mut repos = HashMap::new();
     for t in vector["setup"]["tables"].as_array().into_iter().flatten() {
         let Some(mut schema) = schema_of(t) else {
-            return Outcome::Skipped("a table definition outside the schema model".into());
+            return Err(Outcome::Skipped(
+                "a table definition outside the schema model".into(),
+            ));
         };
         let original = schema.name.clone();
         let mut fresh = format!("{original}-{unique}");
@@ -975,14 +703,19 @@ async fn run_inner(vector: &Json, factory: &Factory, unique: &str) -> Outcome {
         schema.name = fresh.clone();
         let repo = factory(schema).await;
         if let Err(e) = repo.create_table().await {
-            return Outcome::Failed(format!("create_table: {e}"));
+            return Err(Outcome::Failed(format!("create_table: {e}")));
         }
         repos.insert(fresh, repo);
     }
     let original = names.iter().map(|(o, f)| (f.clone(), o.clone())).collect();
-    let tables = Tables { repos, original };
+    let tables = Tables {
+        repos,
+        names,
+        original,
+        unique: unique.to_string(),
+    };
     for (table, items) in vector["setup"]["items"].as_object().into_iter().flatten() {
-        let Some(repo) = names.get(table).and_then(|n| tables.repos.get(n)) else {
+        let Some(repo) = tables.names.get(table).and_then(|n| tables.repos.get(n)) else {
             continue;
         };
         for i in items.as_array().into_iter().flatten() {
@@ -994,294 +727,53 @@ async fn run_inner(vector: &Json, factory: &Factory, unique: &str) -> Outcome {
                     })
                     .await
                 }
-                Err(e) => return Outcome::Failed(format!("setup item: {e}")),
+                Err(e) => return Err(Outcome::Failed(format!("setup item: {e}"))),
             };
             if let Err(e) = put {
-                return Outcome::Failed(format!("setup put failed: {e}"));
+                return Err(Outcome::Failed(format!("setup put failed: {e}")));
             }
         }
     }
     for step in vector["setup"]["steps"].as_array().into_iter().flatten() {
-        let body = rename(&step["body"], &names, unique);
+        let body = tables.rename(&step["body"]);
         if let Err(Fail::Wire(e)) =
             execute(&tables, step["op"].as_str().unwrap_or_default(), &body).await
         {
             if e.code == "SerializationException" {
-                return Outcome::Skipped(
+                return Err(Outcome::Skipped(
                     "setup sends JSON of the wrong type, which only the wire can carry".into(),
-                );
+                ));
             }
         }
     }
-    let body = rename(&request["body"], &names, unique);
-    let expect = &vector["expect"];
-    // Paginated requests: every page's counts and last key.
-    if request["paginate"].as_bool() == Some(true) {
-        let mut pages = Vec::new();
-        let mut body = body.clone();
-        loop {
-            let out = match execute(&tables, op, &body).await {
-                Ok(o) => o,
-                Err(Fail::Skip(why)) => return Outcome::Skipped(why),
-                Err(Fail::Wire(e)) => return Outcome::Failed(format!("{}: {}", e.code, e.message)),
-            };
-            let lek = out.get("LastEvaluatedKey").cloned();
-            pages.push(out);
-            match lek {
-                Some(k) => body["ExclusiveStartKey"] = k,
-                None => break,
+    Ok(tables)
+}
+
+/// Runs a paginated request, feeding each page's `LastEvaluatedKey` back as
+/// `ExclusiveStartKey` until there is none; every page's response.
+pub(super) async fn paginate(
+    tables: &Tables,
+    op: &str,
+    mut body: Json,
+) -> std::result::Result<Vec<Json>, Outcome> {
+    let mut pages = Vec::new();
+    loop {
+        let out = match execute(tables, op, &body).await {
+            Ok(o) => o,
+            Err(Fail::Skip(why)) => return Err(Outcome::Skipped(why)),
+            Err(Fail::Wire(e)) => {
+                return Err(Outcome::Failed(format!("{}: {}", e.code, e.message)))
             }
-            if pages.len() > 1000 {
-                return Outcome::Failed("more than 1000 pages".into());
-            }
-        }
-        let want = expect["pages"].as_array().cloned().unwrap_or_default();
-        if want.len() != pages.len() {
-            return Outcome::Failed(format!("{} pages, expected {}", pages.len(), want.len()));
-        }
-        for (w, p) in want.iter().zip(&pages) {
-            let ok = w["Count"] == p["Count"]
-                && w["ScannedCount"] == p["ScannedCount"]
-                && same(&w["LEK"], p.get("LastEvaluatedKey").unwrap_or(&Json::Null));
-            if !ok {
-                return Outcome::Failed(format!("page {p} differs from {w}"));
-            }
-        }
-        return Outcome::Passed {
-            message_matched: None,
         };
-    }
-    let result = execute(&tables, op, &body).await;
-    if let Err(Fail::Wire(e)) = &result {
-        if e.code == "SerializationException" && expect["status"] == json!(500) {
-            return Outcome::Skipped("malformed JSON: DynamoDB Local answers HTTP 500, the service and monotable reject the body".into());
+        let lek = out.get("LastEvaluatedKey").cloned();
+        pages.push(out);
+        match lek {
+            Some(k) => body["ExclusiveStartKey"] = k,
+            None => break,
+        }
+        if pages.len() > 1000 {
+            return Err(Outcome::Failed("more than 1000 pages".into()));
         }
     }
-    for member in ["ConsumedCapacity", "ItemCollectionMetrics"] {
-        if expect["response"].get(member).is_some() {
-            return Outcome::Skipped(format!("{member} is not part of the Repository contract"));
-        }
-    }
-    if let Some(order) = expect.get("order_of_pk") {
-        return match result {
-            Ok(out) => {
-                let got: Vec<Json> = out["Items"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|i| {
-                        let pk = &tables
-                            .repos
-                            .values()
-                            .next()
-                            .map(|r| r.schema().partition_key.name.clone())
-                            .unwrap_or_default();
-                        i[pk]
-                            .as_object()
-                            .and_then(|m| m.values().next().cloned())
-                            .unwrap_or(Json::Null)
-                    })
-                    .collect();
-                let mut dedup: Vec<Json> = Vec::new();
-                for g in got {
-                    if dedup.last() != Some(&g) {
-                        dedup.push(g);
-                    }
-                }
-                if &Json::Array(dedup.clone()) == order {
-                    Outcome::Passed {
-                        message_matched: None,
-                    }
-                } else {
-                    Outcome::Failed(format!("partition order {dedup:?}, expected {order}"))
-                }
-            }
-            Err(Fail::Skip(why)) => Outcome::Skipped(why),
-            Err(Fail::Wire(e)) => Outcome::Failed(format!("{}: {}", e.code, e.message)),
-        };
-    }
-    match (result, expect.get("error").and_then(Json::as_str)) {
-        (Err(Fail::Skip(why)), _) => Outcome::Skipped(why),
-        (Ok(out), None) => match compare_response(
-            op,
-            &expect["response"],
-            expect["absent_keys"]
-                .as_array()
-                .map(Vec::as_slice)
-                .unwrap_or(&[]),
-            &out,
-        ) {
-            Ok(()) => Outcome::Passed {
-                message_matched: None,
-            },
-            Err(why) => Outcome::Failed(why),
-        },
-        (Ok(out), Some(code)) => Outcome::Failed(format!("expected {code}, got success {out}")),
-        (Err(Fail::Wire(e)), None) => {
-            Outcome::Failed(format!("expected success, got {}: {}", e.code, e.message))
-        }
-        (Err(Fail::Wire(e)), Some(code)) => {
-            if e.code != code {
-                return Outcome::Failed(format!("expected {code}, got {}: {}", e.code, e.message));
-            }
-            if let Some(reasons) = expect.get("CancellationReasons").and_then(Json::as_array) {
-                let codes =
-                    |list: &[Json]| list.iter().map(|r| r["Code"].clone()).collect::<Vec<_>>();
-                let got = e
-                    .extra
-                    .get("CancellationReasons")
-                    .and_then(Json::as_array)
-                    .map(|l| codes(l))
-                    .unwrap_or_default();
-                if codes(reasons) != got {
-                    return Outcome::Failed(format!(
-                        "cancellation codes {got:?}, expected {:?}",
-                        codes(reasons)
-                    ));
-                }
-            }
-            if let Some(item) = expect.get("Item") {
-                if !e.extra.get("Item").is_some_and(|i| same(item, i)) {
-                    return Outcome::Failed(format!(
-                        "error Item {:?}, expected {item}",
-                        e.extra.get("Item")
-                    ));
-                }
-            }
-            let expected_message = expect["message"].as_str().unwrap_or_default();
-            Outcome::Passed {
-                message_matched: Some(expected_message == e.message),
-            }
-        }
-    }
-}
-
-/// Counts per topic.
-#[derive(Debug, Default, Clone)]
-pub struct Tally {
-    /// Passed.
-    pub passed: usize,
-    /// Failed.
-    pub failed: usize,
-    /// Skipped, by reason.
-    pub skipped: BTreeMap<String, usize>,
-    /// Passed expected errors whose message matched exactly / all passed expected errors.
-    pub messages: (usize, usize),
-}
-
-impl Tally {
-    fn add(&mut self, o: &Outcome) {
-        match o {
-            Outcome::Passed { message_matched } => {
-                self.passed += 1;
-                if let Some(m) = message_matched {
-                    self.messages.1 += 1;
-                    self.messages.0 += usize::from(*m);
-                }
-            }
-            Outcome::Failed(_) => self.failed += 1,
-            Outcome::Skipped(r) => *self.skipped.entry(r.clone()).or_default() += 1,
-        }
-    }
-
-    /// Number skipped.
-    pub fn skipped_count(&self) -> usize {
-        self.skipped.values().sum()
-    }
-}
-
-/// Runs every vector (a few at a time) and prints one line per topic and a total; returns
-/// the results.
-pub async fn run_all(backend: &str, factory: Factory) -> Vec<VectorResult> {
-    use futures::StreamExt;
-    let vectors = load();
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_micros())
-        .unwrap_or(0)
-        % 1_000_000_000;
-    let results: Vec<VectorResult> = futures::stream::iter(vectors.iter().enumerate())
-        .map(|(i, v)| {
-            let factory = factory.clone();
-            async move { run(v, &factory, &format!("{stamp}-{i}")).await }
-        })
-        .buffered(8)
-        .collect()
-        .await;
-    report(backend, &results);
-    results
-}
-
-/// Prints the per-topic table, the local-specific counts, the skip reasons and the failures.
-pub fn report(backend: &str, results: &[VectorResult]) {
-    let mut topics: BTreeMap<String, Tally> = BTreeMap::new();
-    let mut local = Tally::default();
-    let mut total = Tally::default();
-    for r in results {
-        total.add(&r.outcome);
-        if r.local_specific {
-            local.add(&r.outcome);
-        }
-        topics.entry(r.topic.clone()).or_default().add(&r.outcome);
-    }
-    println!("vectors on {backend}:");
-    for (topic, t) in &topics {
-        println!(
-            "  {topic}: {} passed, {} failed, {} skipped",
-            t.passed,
-            t.failed,
-            t.skipped_count()
-        );
-    }
-    println!(
-        "  of which local_specific: {} passed, {} failed, {} skipped",
-        local.passed,
-        local.failed,
-        local.skipped_count()
-    );
-    for (why, n) in &total.skipped {
-        println!("  skipped {n}: {why}");
-    }
-    println!(
-        "  error messages matching DynamoDB Local's text exactly: {} of {}",
-        total.messages.0, total.messages.1
-    );
-    for r in results {
-        if let Outcome::Failed(why) = &r.outcome {
-            println!(
-                "  FAILED {}{}: {why}",
-                r.id,
-                if r.local_specific {
-                    " (local_specific)"
-                } else {
-                    ""
-                }
-            );
-        }
-    }
-    println!(
-        "vectors: {} passed, {} failed, {} skipped",
-        total.passed,
-        total.failed,
-        total.skipped_count()
-    );
-}
-
-/// Fails the test if a vector that must pass failed: every replayable one on DynamoDB
-/// Local (`all = true`), every replayable one not marked `local_specific` elsewhere.
-pub fn assert_targets(results: &[VectorResult], all: bool) {
-    let failed: Vec<&VectorResult> = results
-        .iter()
-        .filter(|r| matches!(r.outcome, Outcome::Failed(_)) && (all || !r.local_specific))
-        .collect();
-    assert!(
-        failed.is_empty(),
-        "{} vectors failed: {}",
-        failed.len(),
-        failed
-            .iter()
-            .map(|r| r.id.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
+    Ok(pages)
 }
