@@ -35,6 +35,18 @@ pub enum Error {
         /// The composed primary key, for messages.
         key: String,
     },
+    /// A write of a versioned entity found a different version stored than the one it was
+    /// given (another writer got there first); nothing was written. Read the entity again
+    /// and retry.
+    #[error("{entity} {key}: version conflict, expected version {expected}")]
+    VersionConflict {
+        /// Entity type.
+        entity: String,
+        /// The composed primary key, for messages.
+        key: String,
+        /// The version the write expected to find (`0` for "no item yet").
+        expected: String,
+    },
     /// A transaction was cancelled; nothing was written. One reason per action, in order.
     #[error("Transaction cancelled, please refer cancellation reasons for specific reasons [{}]", reason_codes(.reasons))]
     TransactionCanceled {

@@ -269,7 +269,77 @@ fn template_attributes(lit: &LitStr, fields: &[Field], entity: &str) -> syn::Res
             ));
         }
     }
+    for a in t.padded_attributes() {
+        if let Some(f) = fields.iter().find(|f| f.stored == a) {
+            if !is_integer(&f.ty) {
+                return Err(syn::Error::new_spanned(
+                    lit,
+                    format!("key template zero-pads `{a}`, which is not an integer field"),
+                ));
+            }
+        }
+    }
     Ok(attrs)
+}
+
+/// The last path segment of a type, and its one generic argument if any (`Option<T>`).
+fn type_name(ty: &syn::Type) -> Option<(String, Option<&syn::Type>)> {
+    let syn::Type::Path(p) = ty else { return None };
+    let seg = p.path.segments.last()?;
+    let arg = match &seg.arguments {
+        syn::PathArguments::AngleBracketed(a) => a.args.iter().find_map(|g| match g {
+            syn::GenericArgument::Type(t) => Some(t),
+            _ => None,
+        }),
+        _ => None,
+    };
+    Some((seg.ident.to_string(), arg))
+}
+
+/// An integer type, or an `Option` of one.
+fn is_integer(ty: &syn::Type) -> bool {
+    match type_name(ty) {
+        Some((name, Some(inner))) if name == "Option" => is_integer(inner),
+        Some((name, _)) => matches!(
+            name.as_str(),
+            "u8" | "u16"
+                | "u32"
+                | "u64"
+                | "u128"
+                | "usize"
+                | "i8"
+                | "i16"
+                | "i32"
+                | "i64"
+                | "i128"
+                | "isize"
+        ),
+        None => false,
+    }
+}
+
+/// Whether every item must have the field: not an `Option`, no serde default or skip.
+fn is_required(f: &Field) -> bool {
+    if matches!(type_name(&f.ty), Some((name, _)) if name == "Option") {
+        return false;
+    }
+    let mut optional = false;
+    for attr in &f.serde_attrs {
+        let _ = attr.parse_nested_meta(|m| {
+            if m.path.is_ident("default")
+                || m.path.is_ident("skip")
+                || m.path.is_ident("skip_serializing_if")
+                || m.path.is_ident("skip_serializing")
+            {
+                optional = true;
+            }
+            if m.input.peek(Token![=]) {
+                let _: Expr = m.value()?.parse()?;
+            }
+            Ok(())
+        });
+    }
+    !optional
 }
 
 fn opt_str(v: &Option<Option<LitStr>>, default: &str) -> TokenStream2 {
@@ -326,12 +396,49 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
         });
     }
     if let Some(v) = &o.version {
-        if !fields.iter().any(|f| f.stored == v.value()) {
+        match fields.iter().find(|f| f.stored == v.value()) {
+            None => {
+                return Err(syn::Error::new_spanned(
+                    v,
+                    format!(
+                        "version names `{}`, which is not a field of {entity_name}",
+                        v.value()
+                    ),
+                ))
+            }
+            Some(f) if !is_integer(&f.ty) => {
+                return Err(syn::Error::new_spanned(
+                    &f.ty,
+                    format!(
+                        "the version field `{}` must be an integer (u64, i64, ...)",
+                        v.value()
+                    ),
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    // A field may not carry the stored name of an attribute monotable writes itself.
+    let managed: Vec<String> = [
+        (&o.entity_attribute, "_et"),
+        (&o.created, "_ct"),
+        (&o.modified, "_md"),
+    ]
+    .into_iter()
+    .filter_map(|(opt, default)| match opt {
+        None => Some(default.to_string()),
+        Some(Some(s)) => Some(s.value()),
+        Some(None) => None,
+    })
+    .collect();
+    for f in &fields {
+        if managed.contains(&f.stored) {
             return Err(syn::Error::new_spanned(
-                v,
+                &f.ident,
                 format!(
-                    "version names `{}`, which is not a field of {entity_name}",
-                    v.value()
+                    "field `{}` is stored as `{}`, an attribute monotable manages (entity type \
+                     or timestamp); rename it with #[serde(rename = \"...\")]",
+                    f.ident, f.stored
                 ),
             ));
         }
@@ -363,10 +470,17 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
         let doc = format!("Path of the `{stored}` attribute, for conditions and updates.");
         quote!(#[doc = #doc] pub const #c: #krate::Path = #krate::Path::attr_static(#stored);)
     });
-    let validate = o
-        .validate
-        .as_ref()
-        .map(|f| quote!(fn validate(&self) -> #krate::Result<()> { #f(self) }));
+    let validate = o.validate.as_ref().map(|f| {
+        quote!(
+            const VALIDATES: bool = true;
+            fn validate(&self) -> #krate::Result<()> { #f(self) }
+        )
+    });
+    let attribute_list = fields.iter().map(|f| {
+        let stored = &f.stored;
+        let required = is_required(f);
+        quote!(#krate::entity::EntityAttribute { name: #stored, required: #required })
+    });
     let et = opt_str(&o.entity_attribute, "_et");
     let ct = opt_str(&o.created, "_ct");
     let md = opt_str(&o.modified, "_md");
@@ -412,6 +526,9 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
                     modified_attribute: #md,
                     version_attribute: #version,
                 }
+            }
+            fn attributes() -> ::core::option::Option<&'static [#krate::entity::EntityAttribute]> {
+                ::core::option::Option::Some(&[#(#attribute_list),*])
             }
             #validate
         }

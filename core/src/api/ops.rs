@@ -7,22 +7,12 @@ use super::query::{CollectionPage, CollectionQuery, EntityQuery, QueryPage};
 use crate::api::batch;
 use crate::api::cursor::Cursor;
 use crate::api::Transaction;
-use crate::entity::update::entity_update;
+use crate::entity::write::{self, Planned};
 use crate::entity::{self, Entity};
 use crate::error::{Error, Result};
-use crate::expr::{Condition, KeyCondition, Path, Update};
+use crate::expr::{Condition, KeyCondition, Update};
 use crate::item::{Item, Value};
 use crate::repository::*;
-
-fn key_string(key: &Item) -> String {
-    key.values()
-        .map(|v| match v {
-            Value::S(s) => s.clone(),
-            other => format!("{other:?}"),
-        })
-        .collect::<Vec<_>>()
-        .join(" / ")
-}
 
 /// The typed entity API, for every [`Repository`]. Do not implement: it is implemented for
 /// all repositories.
@@ -34,124 +24,101 @@ fn key_string(key: &Item) -> String {
 /// the entity's own check, [`Error::InvalidCursor`], [`Error::Decode`].
 #[async_trait]
 pub trait RepositoryExt: Repository {
-    /// Writes a new entity; fails with [`Error::AlreadyExists`] if its key is taken.
+    /// Writes a new entity; fails with [`Error::AlreadyExists`] if its key is taken. A
+    /// versioned entity is written at version 1.
     async fn create<E: Entity>(&self, entity: &E) -> Result<E> {
-        let mut item = entity::entity_item(self.schema(), entity, &entity::now_iso8601())?;
-        if let Some(v) = E::options().version_attribute {
-            item.insert(v.to_string(), Value::from(1));
-        }
-        let pk = Path::attr(self.schema().partition_key.name.clone());
+        let (item, condition) = write::create(self.schema(), entity, &entity::now_iso8601())?;
         let key = self.schema().key_of(&item);
         match self
             .put_item(PutItem {
                 item: item.clone(),
-                condition: Some(pk.not_exists()),
+                condition: Some(condition),
                 ..Default::default()
             })
             .await
         {
             Err(Error::ConditionFailed { .. }) => Err(Error::AlreadyExists {
                 entity: E::ENTITY_TYPE.to_string(),
-                key: key_string(&key),
+                key: write::key_string(&key),
             }),
             Err(e) => Err(e),
             Ok(_) => item.deserialize_into(),
         }
     }
 
-    /// Writes an entity, replacing any item with the same key.
+    /// Writes an entity, replacing the stored one (or creating it). The creation time of an
+    /// existing item is kept: the write is sent as one update that sets every attribute and
+    /// removes the entity's attributes the value leaves out. A versioned entity must carry
+    /// the stored version ([`Error::VersionConflict`] otherwise; `0` for a new item) and is
+    /// written at the next one. An item of another entity type is never replaced.
     async fn put<E: Entity>(&self, entity: &E) -> Result<E> {
         self.put_if(entity, None).await
     }
 
-    /// Writes an entity if `condition` holds on the existing item.
+    /// Writes an entity as [`put`](Self::put) does, if `condition` also holds on the stored
+    /// item.
     async fn put_if<E: Entity>(&self, entity: &E, condition: Option<Condition>) -> Result<E> {
-        let mut item = entity::entity_item(self.schema(), entity, &entity::now_iso8601())?;
-        let mut condition = condition;
-        if let Some(v) = E::options().version_attribute {
-            let current = item.get(v).cloned().unwrap_or(Value::from(0));
-            let Value::N(n) = &current else {
-                return Err(entity::validation_error::<E>(
-                    v,
-                    "the version must be a number",
-                ));
-            };
-            let next = n
-                .checked_add(&crate::Number::from(1))
-                .map_err(|e| Error::invalid(e.to_string()))?;
-            item.insert(v.to_string(), Value::N(next));
-            let pk = Path::attr(self.schema().partition_key.name.clone());
-            let version = pk.not_exists().or(Path::attr(v).eq(current));
-            condition = Some(match condition {
-                Some(c) => c.and(version),
-                None => version,
-            });
-        }
-        self.put_item(PutItem {
-            item: item.clone(),
-            condition,
-            ..Default::default()
-        })
-        .await?;
-        item.deserialize_into()
+        let plan = write::put(self.schema(), entity, &entity::now_iso8601(), condition)?;
+        send(self, plan).await
     }
 
-    /// Reads one entity by key.
+    /// Reads one entity by key (eventually consistent on DynamoDB).
     async fn get<E: Entity>(&self, key: &E::Key) -> Result<Option<E>> {
-        let key = entity::primary_key::<E>(self.schema(), &Item::from_serialize(key)?)?;
-        match self
-            .get_item(GetItem {
-                key,
-                ..Default::default()
-            })
-            .await?
-        {
-            Some(item) if entity::is_entity::<E>(&item) => item.deserialize_into().map(Some),
-            _ => Ok(None),
-        }
+        get_entity(self, key, false).await
     }
 
-    /// Updates an entity, creating it if absent (an upsert), and returns it as it is now.
-    /// An index key is recomposed when the update sets every attribute of its template.
+    /// Reads one entity by key with a strongly consistent read.
+    async fn get_consistent<E: Entity>(&self, key: &E::Key) -> Result<Option<E>> {
+        get_entity(self, key, true).await
+    }
+
+    /// Updates an entity and returns it as it is now. It creates the entity only if the
+    /// update sets every required attribute (the derive knows them); otherwise the entity
+    /// must exist ([`Error::NotFound`]). An index key is recomposed when the update sets
+    /// every attribute of its template. Key attributes and managed attributes cannot be
+    /// updated; a versioned entity needs [`update_versioned`](Self::update_versioned).
     async fn update<E: Entity>(&self, key: &E::Key, update: Update) -> Result<E> {
         self.update_if::<E>(key, update, None).await
     }
 
-    /// Updates an entity if `condition` holds.
+    /// Updates an entity as [`update`](Self::update) does, if `condition` holds.
     async fn update_if<E: Entity>(
         &self,
         key: &E::Key,
         update: Update,
         condition: Option<Condition>,
     ) -> Result<E> {
-        let (key, update) = entity_update::<E>(self.schema(), key, update, &entity::now_iso8601())?;
-        let item = self
-            .update_item(UpdateItem {
-                key,
-                update,
-                condition,
-                return_values: ReturnValues::AllNew,
-                ..Default::default()
-            })
-            .await?
-            .unwrap_or_default();
-        item.deserialize_into()
+        write_update(self, key, update, None, condition, false).await
+    }
+
+    /// Updates a versioned entity whose stored version is `version`
+    /// ([`Error::VersionConflict`] otherwise); it is written at the next version.
+    async fn update_versioned<E: Entity>(
+        &self,
+        key: &E::Key,
+        version: u64,
+        update: Update,
+    ) -> Result<E> {
+        write_update(self, key, update, Some(version), None, false).await
     }
 
     /// Updates an existing entity; fails with [`Error::NotFound`] if absent.
     async fn patch<E: Entity>(&self, key: &E::Key, update: Update) -> Result<E> {
-        let exists = Path::attr(self.schema().partition_key.name.clone()).exists();
-        let composed = entity::primary_key::<E>(self.schema(), &Item::from_serialize(key)?)?;
-        match self.update_if::<E>(key, update, Some(exists)).await {
-            Err(Error::ConditionFailed { .. }) => Err(Error::NotFound {
-                entity: E::ENTITY_TYPE.to_string(),
-                key: key_string(&composed),
-            }),
-            other => other,
-        }
+        write_update(self, key, update, None, None, true).await
     }
 
-    /// Deletes an entity; returns it as it was, if it existed.
+    /// Updates an existing versioned entity whose stored version is `version`.
+    async fn patch_versioned<E: Entity>(
+        &self,
+        key: &E::Key,
+        version: u64,
+        update: Update,
+    ) -> Result<E> {
+        write_update(self, key, update, Some(version), None, true).await
+    }
+
+    /// Deletes an entity; returns it as it was, if it existed. A versioned entity needs
+    /// [`delete_versioned`](Self::delete_versioned).
     async fn delete<E: Entity>(&self, key: &E::Key) -> Result<Option<E>> {
         self.delete_if::<E>(key, None).await
     }
@@ -162,16 +129,21 @@ pub trait RepositoryExt: Repository {
         key: &E::Key,
         condition: Option<Condition>,
     ) -> Result<Option<E>> {
-        let key = entity::primary_key::<E>(self.schema(), &Item::from_serialize(key)?)?;
-        let old = self
-            .delete_item(DeleteItem {
-                key,
-                condition,
-                return_values: ReturnValues::AllOld,
-                ..Default::default()
-            })
-            .await?;
-        old.map(|i| i.deserialize_into()).transpose()
+        delete_entity(self, key, None, condition).await
+    }
+
+    /// Deletes a versioned entity whose stored version is `version`; returns it as it was.
+    async fn delete_versioned<E: Entity>(&self, key: &E::Key, version: u64) -> Result<Option<E>> {
+        delete_entity(self, key, Some(version), None).await
+    }
+
+    /// Moves an entity to a new key (the key attributes of `to` differ from `from`'s): one
+    /// transaction deletes the old item, if unchanged since it was read, and creates the new
+    /// one, keeping the creation time and moving the version forward. Fails with
+    /// [`Error::NotFound`] if there is no entity at `from`, and [`Error::AlreadyExists`] if
+    /// the new key is taken.
+    async fn rekey<E: Entity>(&self, from: &E::Key, to: &E) -> Result<E> {
+        rekey_entity(self, from, to).await
     }
 
     /// Reads one page of a query.
@@ -190,6 +162,7 @@ pub trait RepositoryExt: Repository {
                 forward: query.forward,
                 limit: query.limit,
                 exclusive_start_key: start,
+                consistent_read: query.consistent_read,
                 ..Query::new(kc)
             })
             .await?;
@@ -270,18 +243,31 @@ pub trait RepositoryExt: Repository {
 
     /// Writes many entities, in chunks of 25 with a few in flight, retrying unprocessed
     /// writes. Every entity is checked before anything is written; chunks are not atomic
-    /// with each other (use a transaction for that).
+    /// with each other (use a transaction for that). The stored creation times are read
+    /// first and kept. A batch write carries no condition, so a versioned entity is refused
+    /// (use a transaction, or [`batch_put_ignoring_versions`](Self::batch_put_ignoring_versions)),
+    /// and an item of another entity type at the same key is replaced.
     async fn batch_put<E: Entity>(&self, entities: &[E]) -> Result<()> {
-        let now = entity::now_iso8601();
-        let writes = entities
-            .iter()
-            .map(|e| entity::entity_item(self.schema(), e, &now).map(WriteRequest::Put))
-            .collect::<Result<Vec<_>>>()?;
-        self.batch_write(writes).await
+        refuse_versioned_batch::<E>()?;
+        batch_put_entities(self, entities).await
     }
 
-    /// Deletes many entities by key, in chunks of 25, retrying unprocessed deletes.
+    /// [`batch_put`](Self::batch_put) for a versioned entity, without checking versions:
+    /// each entity is written at its version plus one, whatever is stored (last writer wins).
+    async fn batch_put_ignoring_versions<E: Entity>(&self, entities: &[E]) -> Result<()> {
+        batch_put_entities(self, entities).await
+    }
+
+    /// Deletes many entities by key, in chunks of 25, retrying unprocessed deletes. A
+    /// versioned entity is refused (see [`batch_put`](Self::batch_put)).
     async fn batch_delete<E: Entity>(&self, keys: &[E::Key]) -> Result<()> {
+        refuse_versioned_batch::<E>()?;
+        self.batch_delete_ignoring_versions::<E>(keys).await
+    }
+
+    /// [`batch_delete`](Self::batch_delete) for a versioned entity, without checking
+    /// versions.
+    async fn batch_delete_ignoring_versions<E: Entity>(&self, keys: &[E::Key]) -> Result<()> {
         let writes = keys
             .iter()
             .map(|k| {
@@ -320,3 +306,240 @@ pub trait RepositoryExt: Repository {
 }
 
 impl<R: Repository + ?Sized> RepositoryExt for R {}
+
+/// Sends a planned write as one update and decodes the entity as stored.
+async fn send<R: Repository + ?Sized, E: Entity>(repo: &R, plan: Planned) -> Result<E> {
+    let item = repo
+        .update_item(UpdateItem {
+            key: plan.key.clone(),
+            update: plan.update,
+            condition: plan.condition,
+            return_values: ReturnValues::AllNew,
+            return_old_on_condition_failure: true,
+        })
+        .await
+        .map_err(|e| write::condition_error::<E>(e, &plan.key, &plan.expect))?
+        .unwrap_or_default();
+    item.deserialize_into()
+}
+
+async fn get_entity<R: Repository + ?Sized, E: Entity>(
+    repo: &R,
+    key: &E::Key,
+    consistent_read: bool,
+) -> Result<Option<E>> {
+    let key = entity::primary_key::<E>(repo.schema(), &Item::from_serialize(key)?)?;
+    match repo
+        .get_item(GetItem {
+            key,
+            consistent_read,
+            ..Default::default()
+        })
+        .await?
+    {
+        Some(item) if entity::is_entity::<E>(&item) => item.deserialize_into().map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// An update of `E`; an entity with a validation hook is read, updated locally, validated,
+/// and written only if unchanged since the read.
+async fn write_update<R: Repository + ?Sized, E: Entity>(
+    repo: &R,
+    key: &E::Key,
+    update: Update,
+    expected: Option<u64>,
+    condition: Option<Condition>,
+    must_exist: bool,
+) -> Result<E> {
+    let now = entity::now_iso8601();
+    let plan = write::update::<E>(
+        repo.schema(),
+        key,
+        update,
+        expected,
+        condition,
+        must_exist,
+        &now,
+    )?;
+    if !E::VALIDATES {
+        return send(repo, plan).await;
+    }
+    let old = repo
+        .get_item(GetItem {
+            key: plan.key.clone(),
+            consistent_read: true,
+            ..Default::default()
+        })
+        .await?;
+    if plan.expect.must_exist && old.is_none() {
+        return Err(write::condition_error::<E>(
+            Error::ConditionFailed { item: None },
+            &plan.key,
+            &plan.expect,
+        ));
+    }
+    if let Some(other) = old.as_ref().filter(|o| !entity::is_entity::<E>(o)) {
+        // An item of another entity type: the write's guard would refuse it.
+        return Err(Error::ConditionFailed {
+            item: Some(Box::new(other.clone())),
+        });
+    }
+    let applied = crate::raw::eval::apply_update(old.as_ref(), &plan.key, &plan.update)?;
+    let entity: E = applied.item.deserialize_into()?;
+    entity.validate()?;
+    let unchanged = write::unchanged::<E>(repo.schema(), old.as_ref());
+    let plan = Planned {
+        condition: Some(match plan.condition {
+            Some(c) => c.and(unchanged),
+            None => unchanged,
+        }),
+        ..plan
+    };
+    send(repo, plan).await
+}
+
+async fn delete_entity<R: Repository + ?Sized, E: Entity>(
+    repo: &R,
+    key: &E::Key,
+    expected: Option<u64>,
+    condition: Option<Condition>,
+) -> Result<Option<E>> {
+    let (key, condition, expect) = write::delete::<E>(repo.schema(), key, expected, condition)?;
+    let old = repo
+        .delete_item(DeleteItem {
+            key: key.clone(),
+            condition,
+            return_values: ReturnValues::AllOld,
+            return_old_on_condition_failure: true,
+        })
+        .await
+        .map_err(|e| write::condition_error::<E>(e, &key, &expect))?;
+    old.map(|i| i.deserialize_into()).transpose()
+}
+
+fn refuse_versioned_batch<E: Entity>() -> Result<()> {
+    match E::options().version_attribute {
+        Some(v) => Err(entity::validation_error::<E>(
+            v,
+            "a batch write carries no condition, so it cannot check versions: use a \
+             transaction, or the batch's _ignoring_versions form",
+        )),
+        None => Ok(()),
+    }
+}
+
+async fn batch_put_entities<R: Repository + ?Sized, E: Entity>(
+    repo: &R,
+    entities: &[E],
+) -> Result<()> {
+    let now = entity::now_iso8601();
+    let options = E::options();
+    let mut items = Vec::with_capacity(entities.len());
+    for e in entities {
+        let mut item = entity::entity_item(repo.schema(), e, &now)?;
+        if let (Some(v), Some(n)) = (options.version_attribute, write::version_of::<E>(&item)?) {
+            let next = n
+                .checked_add(&crate::item::Number::from(1))
+                .map_err(|e| entity::validation_error::<E>(v, e.to_string()))?;
+            item.insert(v.to_string(), Value::N(next));
+        }
+        items.push(item);
+    }
+    if let Some(created) = options.created_attribute {
+        // Keep the creation time of items that exist: read it first.
+        let keys: Vec<Item> = items.iter().map(|i| repo.schema().key_of(i)).collect();
+        let stored = batch::get_items(repo, keys).await?;
+        let created_at: std::collections::HashMap<String, Value> = stored
+            .into_iter()
+            .filter_map(|i| {
+                let c = i.get(created)?.clone();
+                Some((format!("{:?}", repo.schema().key_of(&i)), c))
+            })
+            .collect();
+        for item in &mut items {
+            if let Some(c) = created_at.get(&format!("{:?}", repo.schema().key_of(item))) {
+                item.insert(created.to_string(), c.clone());
+            }
+        }
+    }
+    repo.batch_write(items.into_iter().map(WriteRequest::Put).collect())
+        .await
+}
+
+async fn rekey_entity<R: Repository + ?Sized, E: Entity>(
+    repo: &R,
+    from: &E::Key,
+    to: &E,
+) -> Result<E> {
+    let schema = repo.schema();
+    let old_key = entity::primary_key::<E>(schema, &Item::from_serialize(from)?)?;
+    let not_found = || Error::NotFound {
+        entity: E::ENTITY_TYPE.to_string(),
+        key: write::key_string(&old_key),
+    };
+    let old = repo
+        .get_item(GetItem {
+            key: old_key.clone(),
+            consistent_read: true,
+            ..Default::default()
+        })
+        .await?
+        .filter(|i| entity::is_entity::<E>(i))
+        .ok_or_else(not_found)?;
+    let (mut item, free) = write::create(schema, to, &entity::now_iso8601())?;
+    let new_key = schema.key_of(&item);
+    if new_key == old_key {
+        return Err(Error::invalid(
+            "rekey: the new entity has the same key as the old one; use put",
+        ));
+    }
+    let options = E::options();
+    if let Some(c) = options.created_attribute {
+        if let Some(v) = old.get(c) {
+            item.insert(c.to_string(), v.clone());
+        }
+    }
+    let old_version = write::version_of::<E>(&old)?;
+    if let (Some(v), Some(n)) = (options.version_attribute, &old_version) {
+        let next = n
+            .checked_add(&crate::item::Number::from(1))
+            .map_err(|e| entity::validation_error::<E>(v, e.to_string()))?;
+        item.insert(v.to_string(), Value::N(next));
+    }
+    let expect = write::Expect {
+        version: old_version,
+        must_exist: true,
+    };
+    let unchanged = write::unchanged::<E>(schema, Some(&old));
+    let delete_condition = write::guard::<E>(schema, &expect, Some(unchanged));
+    let request = TransactWrite {
+        items: vec![
+            TransactWriteItem::Delete {
+                key: old_key.clone(),
+                condition: delete_condition,
+                return_old_on_condition_failure: false,
+            },
+            TransactWriteItem::Put {
+                item: item.clone(),
+                condition: Some(free),
+                return_old_on_condition_failure: false,
+            },
+        ],
+        client_request_token: None,
+    };
+    match repo.transact_write_items(request).await {
+        Err(Error::TransactionCanceled { reasons })
+            if reasons.get(1).is_some_and(|r| {
+                r.code == crate::error::CancellationCode::ConditionalCheckFailed
+            }) =>
+        {
+            Err(Error::AlreadyExists {
+                entity: E::ENTITY_TYPE.to_string(),
+                key: write::key_string(&new_key),
+            })
+        }
+        Err(e) => Err(e),
+        Ok(()) => item.deserialize_into(),
+    }
+}

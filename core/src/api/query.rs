@@ -40,6 +40,7 @@ pub struct EntityQuery<E> {
     pub(super) limit: Option<u32>,
     pub(super) forward: bool,
     pub(super) cursor: Option<Cursor>,
+    pub(super) consistent_read: bool,
     pub(super) _entity: PhantomData<fn() -> E>,
 }
 
@@ -53,6 +54,7 @@ impl<E> Clone for EntityQuery<E> {
             limit: self.limit,
             forward: self.forward,
             cursor: self.cursor.clone(),
+            consistent_read: self.consistent_read,
             _entity: PhantomData,
         }
     }
@@ -81,8 +83,16 @@ impl<E: Entity> EntityQuery<E> {
             limit: None,
             forward: true,
             cursor: None,
+            consistent_read: false,
             _entity: PhantomData,
         }
+    }
+
+    /// Reads with strong consistency. Not allowed on a global secondary index, which
+    /// DynamoDB keeps eventually consistent (the request fails with its message).
+    pub fn consistent_read(mut self) -> Self {
+        self.consistent_read = true;
+        self
     }
 
     /// Query index `index` instead, its partition composed by the entity's template for it.
@@ -148,6 +158,18 @@ impl<E: Entity> EntityQuery<E> {
     pub(super) fn key_condition(&self) -> Result<KeyCondition> {
         let keys = E::key_templates();
         let (pk_t, sk_t) = keys.templates(self.index.as_deref())?;
+        only_attributes_of(pk_t, &self.partition)?;
+        if let (Some(spec), Some(t)) = (&self.sort, sk_t) {
+            match spec {
+                SortSpec::Op(_, attrs) | SortSpec::BeginsWith(attrs) => {
+                    only_attributes_of(t, attrs)?
+                }
+                SortSpec::Between(a, b) => {
+                    only_attributes_of(t, a)?;
+                    only_attributes_of(t, b)?;
+                }
+            }
+        }
         let partition = pk_t.compose_complete(&self.partition)?;
         let sort = match (&self.sort, sk_t) {
             (None, Some(t)) if !t.literal_prefix().is_empty() => Some(
@@ -175,6 +197,23 @@ impl<E: Entity> EntityQuery<E> {
 
     pub(super) fn scope(&self, kc: &KeyCondition) -> String {
         format!("{}|{:?}|{:?}", E::ENTITY_TYPE, self.index, kc.partition)
+    }
+}
+
+/// Fails with [`Error::InvalidKey`] if `attrs` names an attribute that `t` does not use: a
+/// misspelled name would otherwise silently widen or empty a query.
+fn only_attributes_of(t: &KeyTemplate, attrs: &Item) -> Result<()> {
+    let known = t.attributes();
+    match attrs.keys().find(|a| !known.contains(&a.as_str())) {
+        Some(unknown) => Err(Error::InvalidKey {
+            template: t.to_string(),
+            part: unknown.clone(),
+            reason: format!(
+                "not an attribute of this template (it has: {})",
+                known.join(", ")
+            ),
+        }),
+        None => Ok(()),
     }
 }
 

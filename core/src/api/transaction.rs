@@ -1,9 +1,9 @@
 //! Write transactions: DynamoDB's write set, collected and committed at once.
 
-use crate::entity::update::entity_update;
+use crate::entity::write;
 use crate::entity::{self, Entity};
 use crate::error::{Error, Result};
-use crate::expr::{Condition, Path, Update};
+use crate::expr::{Condition, Update};
 use crate::item::Item;
 use crate::repository::{TransactWrite, TransactWriteItem, MAX_TRANSACTION_ACTIONS};
 use crate::schema::TableSchema;
@@ -25,39 +25,35 @@ pub trait TransactionContext {
     /// [`Error::InvalidRequest`] past 100 actions.
     fn push(&mut self, action: TransactWriteItem) -> Result<()>;
 
-    /// Creates an entity; the transaction is cancelled if its key is taken.
+    /// Creates an entity (a versioned one at version 1); the transaction is cancelled if
+    /// its key is taken.
     fn create<E: Entity>(&mut self, entity: &E) -> Result<&mut Self>
     where
         Self: Sized,
     {
-        let mut item = entity::entity_item(self.schema(), entity, self.now())?;
-        if let Some(v) = E::options().version_attribute {
-            item.insert(v.to_string(), 1.into());
-        }
-        let pk = Path::attr(self.schema().partition_key.name.clone());
+        let (item, condition) = write::create(self.schema(), entity, self.now())?;
         self.push(TransactWriteItem::Put {
             item,
-            condition: Some(pk.not_exists()),
+            condition: Some(condition),
             return_old_on_condition_failure: false,
         })?;
         Ok(self)
     }
 
-    /// Puts an entity, if `condition` holds.
+    /// Writes an entity as [`RepositoryExt::put`](crate::RepositoryExt::put) does (an update
+    /// that keeps the creation time, checks the version and the entity type), if `condition`
+    /// also holds.
     fn put<E: Entity>(&mut self, entity: &E, condition: Option<Condition>) -> Result<&mut Self>
     where
         Self: Sized,
     {
-        let item = entity::entity_item(self.schema(), entity, self.now())?;
-        self.push(TransactWriteItem::Put {
-            item,
-            condition,
-            return_old_on_condition_failure: false,
-        })?;
-        Ok(self)
+        let plan = write::put(self.schema(), entity, self.now(), condition)?;
+        self.push_planned(plan)
     }
 
-    /// Updates (upserts) an entity, if `condition` holds.
+    /// Updates an entity as [`RepositoryExt::update`](crate::RepositoryExt::update) does, if
+    /// `condition` holds. An entity with a validation hook is refused: the hook needs the
+    /// whole entity, which a transaction cannot read; use `put`.
     fn update<E: Entity>(
         &mut self,
         key: &E::Key,
@@ -67,14 +63,41 @@ pub trait TransactionContext {
     where
         Self: Sized,
     {
-        let (key, update) = entity_update::<E>(self.schema(), key, update, self.now())?;
-        self.push(TransactWriteItem::Update {
+        refuse_validating::<E>()?;
+        let plan = write::update::<E>(
+            self.schema(),
             key,
             update,
+            None,
             condition,
-            return_old_on_condition_failure: false,
-        })?;
-        Ok(self)
+            false,
+            self.now(),
+        )?;
+        self.push_planned(plan)
+    }
+
+    /// Updates a versioned entity whose stored version is `version`, if `condition` holds.
+    fn update_versioned<E: Entity>(
+        &mut self,
+        key: &E::Key,
+        version: u64,
+        update: Update,
+        condition: Option<Condition>,
+    ) -> Result<&mut Self>
+    where
+        Self: Sized,
+    {
+        refuse_validating::<E>()?;
+        let plan = write::update::<E>(
+            self.schema(),
+            key,
+            update,
+            Some(version),
+            condition,
+            false,
+            self.now(),
+        )?;
+        self.push_planned(plan)
     }
 
     /// Updates an entity that must exist.
@@ -82,19 +105,78 @@ pub trait TransactionContext {
     where
         Self: Sized,
     {
-        let exists = Path::attr(self.schema().partition_key.name.clone()).exists();
-        self.update::<E>(key, update, Some(exists))
+        refuse_validating::<E>()?;
+        let plan = write::update::<E>(self.schema(), key, update, None, None, true, self.now())?;
+        self.push_planned(plan)
     }
 
-    /// Deletes an entity, if `condition` holds.
+    /// Updates an existing versioned entity whose stored version is `version`.
+    fn patch_versioned<E: Entity>(
+        &mut self,
+        key: &E::Key,
+        version: u64,
+        update: Update,
+    ) -> Result<&mut Self>
+    where
+        Self: Sized,
+    {
+        refuse_validating::<E>()?;
+        let plan = write::update::<E>(
+            self.schema(),
+            key,
+            update,
+            Some(version),
+            None,
+            true,
+            self.now(),
+        )?;
+        self.push_planned(plan)
+    }
+
+    /// Deletes an entity, if `condition` holds. A versioned entity needs
+    /// [`delete_versioned`](Self::delete_versioned).
     fn delete<E: Entity>(&mut self, key: &E::Key, condition: Option<Condition>) -> Result<&mut Self>
     where
         Self: Sized,
     {
-        let key = entity::primary_key::<E>(self.schema(), &Item::from_serialize(key)?)?;
+        let (key, condition, _) = write::delete::<E>(self.schema(), key, None, condition)?;
         self.push(TransactWriteItem::Delete {
             key,
             condition,
+            return_old_on_condition_failure: false,
+        })?;
+        Ok(self)
+    }
+
+    /// Deletes a versioned entity whose stored version is `version`, if `condition` holds.
+    fn delete_versioned<E: Entity>(
+        &mut self,
+        key: &E::Key,
+        version: u64,
+        condition: Option<Condition>,
+    ) -> Result<&mut Self>
+    where
+        Self: Sized,
+    {
+        let (key, condition, _) = write::delete::<E>(self.schema(), key, Some(version), condition)?;
+        self.push(TransactWriteItem::Delete {
+            key,
+            condition,
+            return_old_on_condition_failure: false,
+        })?;
+        Ok(self)
+    }
+
+    /// Adds a planned write as an update action.
+    #[doc(hidden)]
+    fn push_planned(&mut self, plan: write::Planned) -> Result<&mut Self>
+    where
+        Self: Sized,
+    {
+        self.push(TransactWriteItem::Update {
+            key: plan.key,
+            update: plan.update,
+            condition: plan.condition,
             return_old_on_condition_failure: false,
         })?;
         Ok(self)
@@ -113,6 +195,17 @@ pub trait TransactionContext {
         })?;
         Ok(self)
     }
+}
+
+fn refuse_validating<E: Entity>() -> Result<()> {
+    if E::VALIDATES {
+        return Err(entity::validation_error::<E>(
+            "",
+            "this entity has a validation hook, which needs the whole entity: a transaction \
+             cannot read it, so use put with the whole entity",
+        ));
+    }
+    Ok(())
 }
 
 /// A write transaction being built: up to 100 actions, at most one per item, committed with

@@ -2,6 +2,7 @@
 
 pub mod template;
 pub mod update;
+pub mod write;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -117,9 +118,10 @@ pub struct EntityOptions {
     pub created_attribute: Option<&'static str>,
     /// Last modification time, ISO 8601 (default `_md`); `None` to turn off.
     pub modified_attribute: Option<&'static str>,
-    /// Optimistic-locking version number (off by default). When set, `create` writes 1,
-    /// `put` requires the stored version to equal the entity's and writes it plus one,
-    /// and `update`/`patch` add one.
+    /// Optimistic-locking version number (off by default). When set, `create` writes 1;
+    /// every other write (put, update, patch, delete, and each transaction action) requires
+    /// the stored version to equal the one it is given and writes it plus one; batch writes,
+    /// which cannot carry a condition, are refused unless the caller opts out.
     pub version_attribute: Option<&'static str>,
 }
 
@@ -132,6 +134,15 @@ impl Default for EntityOptions {
             version_attribute: None,
         }
     }
+}
+
+/// One stored attribute of an entity: its name and whether every item must have it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EntityAttribute {
+    /// The stored name (after serde's renames).
+    pub name: &'static str,
+    /// False for an `Option` field or one with a serde default.
+    pub required: bool,
 }
 
 /// How an entity's keys are composed. Written by `#[derive(Entity)]`, or by hand.
@@ -174,6 +185,19 @@ pub trait Entity: KeySchema + Serialize + DeserializeOwned + Send + Sync + 'stat
     fn options() -> EntityOptions {
         EntityOptions::default()
     }
+
+    /// The entity's own stored attributes (its fields, by stored name) and which of them an
+    /// item must have; `None` if not known. The derive lists them. The typed API uses them
+    /// to remove an attribute a `put` leaves out, and to refuse an `update` that would create
+    /// an item without a required attribute.
+    fn attributes() -> Option<&'static [EntityAttribute]> {
+        None
+    }
+
+    /// True if [`validate`](Self::validate) checks anything. `update` and `patch` of such
+    /// an entity read the item, apply the update locally, validate the result and write it
+    /// only if the item did not change in between.
+    const VALIDATES: bool = false;
 
     /// Runs before every write; an error stops the write before any I/O.
     ///
@@ -284,6 +308,7 @@ pub fn now_iso8601() -> String {
 pub fn entity_item<E: Entity>(schema: &TableSchema, entity: &E, now: &str) -> Result<Item> {
     entity.validate()?;
     let mut item = Item::from_serialize(entity)?;
+    write::check_no_managed_fields::<E>(schema, &item)?;
     let key = primary_key::<E>(schema, &item)?;
     let index_keys = index_keys::<E>(schema, &item)?;
     item.extend(key);

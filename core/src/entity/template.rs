@@ -84,6 +84,23 @@ impl KeyTemplate {
         })
     }
 
+    /// The attributes the template zero-pads (`{n:06}`): each must be an integer.
+    pub fn padded_attributes(&self) -> Vec<&str> {
+        match &self.parts {
+            Ok(parts) => parts
+                .iter()
+                .filter_map(|p| match p {
+                    Part::Attribute {
+                        name,
+                        width: Some(_),
+                    } => Some(name.as_str()),
+                    _ => None,
+                })
+                .collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
     /// The attributes the template reads, in order.
     pub fn attributes(&self) -> Vec<&str> {
         match &self.parts {

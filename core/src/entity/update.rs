@@ -12,6 +12,7 @@ use crate::schema::TableSchema;
 /// The key and full update for an entity update: the caller's actions plus the entity's
 /// managed attributes, the attributes of its key, and every index key whose attributes the
 /// update gives.
+/// The version is left to [`write::update`](super::write::update), which checks it.
 pub fn entity_update<E: Entity>(
     schema: &TableSchema,
     key: &E::Key,
@@ -79,11 +80,6 @@ pub fn entity_update<E: Entity>(
     }
     if let Some(a) = options.created_attribute {
         full = full.set_if_not_exists(a, now);
-    }
-    if let Some(a) = options.version_attribute {
-        if !changed.contains(a) {
-            full = full.add(a, 1);
-        }
     }
     Ok((table_key, full))
 }

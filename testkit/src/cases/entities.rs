@@ -460,7 +460,7 @@ pub async fn version_attribute_locks(h: &Harness) {
     let saved = repo.put(&edit).await.unwrap();
     assert_eq!(saved.version, 2);
     let r = repo.put(&edit).await;
-    assert!(matches!(r, Err(Error::ConditionFailed { .. })), "{r:?}");
+    assert!(matches!(r, Err(Error::VersionConflict { .. })), "{r:?}");
     let raw = get(&*repo, "DOC#d1", "REV#000007").await.unwrap();
     assert_eq!(
         (raw["body"].clone(), raw["kind"].clone()),
