@@ -2,22 +2,15 @@
 //! SQLite backend: create, get, a query by index with pagination, a transaction, and a
 //! conditional failure handled as a typed error.
 //!
-//! Run with `cargo run --example quickstart`. The database file is
-//! `$MONOTABLE_DB`, or `monotable-quickstart.db` in the system's temporary folder (recreated
-//! on each run).
-//!
-//! The same program runs on DynamoDB when built with `--features dynamodb` and an endpoint
-//! is configured (`AWS_ENDPOINT_URL_DYNAMODB` for DynamoDB Local, or `MONOTABLE_DYNAMODB=1`
-//! for the account and region of aws-config's default chain); it then uses a new table
-//! `monotable-quickstart-<time>`.
+//! Run with `cargo run --example quickstart`: the database is `monotable-quickstart.db` in
+//! the system's temporary folder (recreated on each run). `MONOTABLE_URL` picks another
+//! backend by URL (see `monotable::connect`); the same program runs on DynamoDB when built
+//! with `--features dynamodb` and `MONOTABLE_URL=dynamodb://<new table>?endpoint=...`.
 
 use std::sync::Arc;
 
 use monotable::prelude::*;
-use monotable::{
-    EntityQuery, Error, IndexSchema, KeyAttribute, SqliteRepository, SqliteStorage, TableSchema,
-    Update,
-};
+use monotable::{EntityQuery, Error, IndexSchema, KeyAttribute, TableSchema, Update};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize, monotable::Entity)]
@@ -81,39 +74,22 @@ fn schema() -> TableSchema {
         )
 }
 
-/// The backend: SQLite by default; DynamoDB when built with the feature and asked for.
+/// The backend, by URL: `$MONOTABLE_URL` (for example `memory://`, or
+/// `dynamodb://<table>?endpoint=http://localhost:8000` with `--features dynamodb`), else a
+/// fresh SQLite file in the system's temporary folder. Swapping backends is this one call.
 async fn open_repository() -> monotable::Result<Arc<dyn Repository>> {
-    #[cfg(feature = "dynamodb")]
-    if std::env::var_os("AWS_ENDPOINT_URL_DYNAMODB").is_some()
-        || std::env::var_os("MONOTABLE_DYNAMODB").is_some()
-    {
-        let secs = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
-        let mut schema = schema();
-        schema.name = format!("monotable-quickstart-{secs}");
-        println!("backend: DynamoDB, table {}", schema.name);
-        // The swap is this line:
-        return Ok(Arc::new(
-            monotable::DynamoDbRepository::from_env(schema).await?,
-        ));
-    }
-    let path = match std::env::var_os("MONOTABLE_DB") {
-        Some(p) => std::path::PathBuf::from(p),
-        None => {
-            let p = std::env::temp_dir().join("monotable-quickstart.db");
+    let url = match std::env::var("MONOTABLE_URL") {
+        Ok(url) => url,
+        Err(_) => {
+            let path = std::env::temp_dir().join("monotable-quickstart.db");
             for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{suffix}", p.display()));
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
             }
-            p
+            format!("sqlite://{}", path.display())
         }
     };
-    println!("backend: SQLite, {}", path.display());
-    Ok(Arc::new(SqliteRepository::new(
-        SqliteStorage::open(&path)?,
-        schema(),
-    )?))
+    println!("backend: {url}");
+    monotable::connect(&url, schema()).await
 }
 
 #[tokio::main]

@@ -14,6 +14,9 @@ pub use monotable_core::{
     TransactionContext, Update, UpdateItem, Value, ValueType, WriteRequest,
 };
 
+mod connect;
+pub use connect::connect;
+
 /// For backend authors: the `Storage` contract, the engine, key encoding, validation, the
 /// evaluator and the renderer. Applications do not need it.
 pub use monotable_core::raw;

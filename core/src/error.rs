@@ -104,6 +104,13 @@ pub enum Error {
         /// The service's message (DynamoDB Local sends an empty one).
         message: String,
     },
+    /// A repository could not be opened as configured: an unknown URL scheme, a backend whose
+    /// Cargo feature is off, a malformed option.
+    #[error("cannot open repository: {message}")]
+    Configuration {
+        /// What is wrong, naming the argument or feature.
+        message: String,
+    },
     /// The table does not exist.
     #[error("Cannot do operations on a non-existent table: {table}")]
     TableNotFound {
@@ -119,13 +126,24 @@ pub enum Error {
         #[source]
         source: Option<BoxError>,
     },
-    /// Batch work that was still unprocessed after all retries.
-    #[error("{count} batch request(s) still unprocessed after {attempts} attempts")]
+    /// A batch helper could not finish: some requests were not done after all attempts (or
+    /// after an error that retrying cannot cure, or were never sent once another chunk had
+    /// failed). `done` requests are known to be done; the others are listed by key.
+    #[error("{count} batch request(s) not done after {attempts} attempt(s), {done} done{}", last_error(.source))]
     Unprocessed {
-        /// How many requests were not processed.
+        /// How many requests are not known to be done (`keys.len()`).
         count: usize,
-        /// How many attempts were made.
+        /// The most attempts one chunk made.
         attempts: u32,
+        /// How many requests are known to be done (written, deleted or read).
+        done: usize,
+        /// The primary keys of the requests not known to be done. When `source` may have
+        /// been applied ([`Error::may_have_been_applied`]) some of them may be done.
+        keys: Vec<Item>,
+        /// The last error of the backend, if the batch failed on one (none when the only
+        /// trouble was work the backend left unprocessed).
+        #[source]
+        source: Option<Box<Error>>,
     },
     /// An entity could not be converted into an item.
     #[error("cannot encode entity: {source}")]
@@ -142,16 +160,28 @@ pub enum Error {
         source: BoxError,
     },
     /// The backend failed for its own reasons (I/O, connection, server error).
-    #[error("{backend} backend error: {source}")]
+    #[error("{backend} backend error{}: {source}", if *.maybe_applied { " (the request may have been applied)" } else { "" })]
     Backend {
         /// Which backend.
         backend: &'static str,
         /// Whether retrying may help.
         retryable: bool,
+        /// True when the request may have been applied although it failed: a timeout or a
+        /// lost connection after it was sent, or a server error. Retrying a write that is not
+        /// idempotent (an `ADD`, a conditional create) may then apply it twice; see
+        /// [`Error::may_have_been_applied`]. False when it certainly was not applied.
+        maybe_applied: bool,
         /// The backend's error.
         #[source]
         source: BoxError,
     },
+}
+
+fn last_error(source: &Option<Box<Error>>) -> String {
+    source
+        .as_ref()
+        .map(|e| format!("; last error: {e}"))
+        .unwrap_or_default()
 }
 
 fn reason_codes(reasons: &[CancellationReason]) -> String {
@@ -166,7 +196,8 @@ impl Error {
     /// True where retrying the same request later may succeed.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Throttled { .. } | Error::Unprocessed { .. } => true,
+            Error::Throttled { .. } => true,
+            Error::Unprocessed { source, .. } => source.as_ref().is_none_or(|e| e.is_retryable()),
             Error::Backend { retryable, .. } => *retryable,
             Error::TransactionCanceled { reasons } => reasons.iter().any(|r| {
                 matches!(
@@ -174,6 +205,20 @@ impl Error {
                     CancellationCode::TransactionConflict | CancellationCode::ThrottlingError
                 )
             }),
+            _ => false,
+        }
+    }
+
+    /// True where the failed request may nevertheless have been applied (a timeout or a lost
+    /// connection after it was sent, a server error): retry only writes that are idempotent
+    /// (a put of the same item, a transaction with the same token), or read first. False
+    /// means it certainly was not applied.
+    pub fn may_have_been_applied(&self) -> bool {
+        match self {
+            Error::Backend { maybe_applied, .. } => *maybe_applied,
+            Error::Unprocessed { source, .. } => {
+                source.as_ref().is_some_and(|e| e.may_have_been_applied())
+            }
             _ => false,
         }
     }
@@ -199,11 +244,12 @@ impl Error {
         }
     }
 
-    /// Wraps a backend error.
+    /// Wraps a backend error that was certainly not applied.
     pub fn backend(backend: &'static str, retryable: bool, e: impl Into<BoxError>) -> Self {
         Error::Backend {
             backend,
             retryable,
+            maybe_applied: false,
             source: e.into(),
         }
     }
