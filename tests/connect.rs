@@ -1,5 +1,7 @@
 //! `monotable::connect` opens the backend a URL names, and refuses what it cannot open with
 //! an error that names the argument or the Cargo feature.
+// Test code: a failed step is a failed test.
+#![allow(clippy::unwrap_used)]
 
 use monotable::prelude::*;
 use monotable::{Error, TableSchema};
