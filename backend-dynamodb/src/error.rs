@@ -1,5 +1,7 @@
 //! Mapping the SDK's errors to [`monotable_core::Error`].
 
+use aws_sdk_dynamodb::config::interceptors::InterceptorContext;
+use aws_sdk_dynamodb::config::retry::{ClassifyRetry, RetryAction};
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation as op;
 use monotable_core::{Error, Result};
@@ -76,18 +78,72 @@ impl OperationError for op::transact_write_items::TransactWriteItemsError {
     }
 }
 
+/// The response type of every operation.
+pub(crate) type Response = aws_sdk_dynamodb::config::http::HttpResponse;
+
+/// True when a transport failure happened before the request left: the connection was
+/// refused or could not be made. Then the request certainly was not applied.
+fn not_sent(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(e);
+    while let Some(e) = next {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            return matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionRefused
+                    | std::io::ErrorKind::AddrNotAvailable
+                    | std::io::ErrorKind::NetworkUnreachable
+                    | std::io::ErrorKind::HostUnreachable
+            );
+        }
+        next = e.source();
+    }
+    false
+}
+
+/// A backend error; `maybe_applied` when the request may have been applied although it
+/// failed.
+fn backend(
+    retryable: bool,
+    maybe_applied: bool,
+    e: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+) -> Error {
+    Error::Backend {
+        backend: "dynamodb",
+        retryable,
+        maybe_applied,
+        source: e.into(),
+    }
+}
+
+/// Whether an HTTP status means the request may have been applied: every server error but
+/// 503 (the service refused it).
+fn status_maybe_applied(status: u16) -> bool {
+    status >= 500 && status != 503
+}
+
 /// Maps an SDK error to core's error. `size` is the item's size, for `ItemTooLarge`.
-pub(crate) fn map_error<E, R>(e: SdkError<E, R>, size: Option<usize>, table: &str) -> Error
+///
+/// Classified as AWS classifies: throttling is [`Error::Throttled`]; server errors (HTTP
+/// 5xx, `InternalServerError`, `ServiceUnavailable`), transaction conflicts, request
+/// timeouts and transport failures are retryable [`Error::Backend`]s; validation and
+/// conditions are not retryable. A timeout, a connection lost after sending, a response
+/// that could not be read and a server error other than 503 may have been applied.
+pub(crate) fn map_error<E>(e: SdkError<E, Response>, size: Option<usize>, table: &str) -> Error
 where
     E: OperationError,
-    R: std::fmt::Debug + Send + Sync + 'static,
 {
-    let Some(service) = e.as_service_error() else {
-        let retryable = matches!(
-            e,
-            SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_)
-        );
-        return Error::backend("dynamodb", retryable, e);
+    let status = e.raw_response().map(|r| r.status().as_u16());
+    let service = match &e {
+        SdkError::ServiceError(_) => e.as_service_error(),
+        SdkError::TimeoutError(_) | SdkError::ResponseError(_) => None,
+        SdkError::DispatchFailure(d) => {
+            let sent = !d.as_connector_error().is_some_and(|c| not_sent(c));
+            return backend(true, sent, e);
+        }
+        _ => return backend(false, false, e),
+    };
+    let Some(service) = service else {
+        return backend(true, true, e);
     };
     let message = service.message().unwrap_or_default().to_string();
     let mapped = match service.code().unwrap_or_default() {
@@ -120,12 +176,57 @@ where
                 source: Some(Box::new(e)),
             }
         }
-        _ => return Error::backend("dynamodb", false, e),
+        // Another request is working on the item, or the request was not read in time:
+        // nothing was applied.
+        "TransactionConflictException" | "RequestTimeout" | "RequestTimeoutException" => {
+            return backend(true, false, e)
+        }
+        "ServiceUnavailable" | "ServiceUnavailableException" => return backend(true, false, e),
+        // A transaction with the same token is still under way: it may yet be applied.
+        "TransactionInProgressException" | "InternalServerError" | "InternalFailure" => {
+            return backend(true, true, e)
+        }
+        _ => {
+            let server = status.is_some_and(|s| s >= 500);
+            return backend(server, status.is_some_and(status_maybe_applied), e);
+        }
     };
     match service.refine(mapped) {
         Ok(refined) => refined,
         Err(decode) => decode,
     }
+}
+
+/// A retry classifier for single-item writes: the SDK must not send again a write that may
+/// have been applied (a timeout, a connection lost after sending, an unreadable response,
+/// a server error other than 503), since a second `ADD` would count twice. The failure comes
+/// back as an error that says it may have been applied.
+#[derive(Debug)]
+pub(crate) struct NoRetryWhenMaybeApplied;
+
+impl ClassifyRetry for NoRetryWhenMaybeApplied {
+    fn classify_retry(&self, ctx: &InterceptorContext) -> RetryAction {
+        let Some(Err(err)) = ctx.output_or_error() else {
+            return RetryAction::NoActionIndicated;
+        };
+        let status = ctx.response().map(|r| r.status().as_u16());
+        let maybe_applied = err.is_timeout_error()
+            || err.is_response_error()
+            || err.as_connector_error().is_some_and(|c| !not_sent(c))
+            || (err.is_operation_error() && status.is_some_and(status_maybe_applied));
+        if maybe_applied {
+            RetryAction::RetryForbidden
+        } else {
+            RetryAction::NoActionIndicated
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        "monotable.no_retry_when_maybe_applied"
+    }
+
+    // The default priority: a `RetryForbidden` ends classification wherever it runs, and a
+    // later classifier's verdict overrides an earlier one, so this one wins either way.
 }
 
 /// The existing item carried by a `ConditionalCheckFailedException`, if any.

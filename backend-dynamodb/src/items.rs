@@ -6,7 +6,14 @@ use monotable_core::{
 };
 
 use crate::convert::{from_map, limit, on_failure, page, return_value, to_map, Rendered};
+use crate::error::NoRetryWhenMaybeApplied;
 use crate::DynamoDbRepository;
+
+/// The configuration of a single-item write: the SDK does not send it again once it may
+/// have been applied (see [`NoRetryWhenMaybeApplied`]).
+fn once_when_maybe_applied() -> aws_sdk_dynamodb::config::Builder {
+    aws_sdk_dynamodb::config::Builder::default().retry_classifier(NoRetryWhenMaybeApplied)
+}
 
 pub(crate) async fn get_item(repo: &DynamoDbRepository, request: GetItem) -> Result<Option<Item>> {
     let mut r = Rendered::default();
@@ -49,6 +56,8 @@ pub(crate) async fn put_item(repo: &DynamoDbRepository, request: PutItem) -> Res
                     request.return_old_on_condition_failure,
                 ))
                 .return_consumed_capacity(ddb::ReturnConsumedCapacity::Total)
+                .customize()
+                .config_override(once_when_maybe_applied())
                 .send(),
         )
         .await?;
@@ -79,6 +88,8 @@ pub(crate) async fn update_item(
                     request.return_old_on_condition_failure,
                 ))
                 .return_consumed_capacity(ddb::ReturnConsumedCapacity::Total)
+                .customize()
+                .config_override(once_when_maybe_applied())
                 .send(),
         )
         .await?;
@@ -110,6 +121,8 @@ pub(crate) async fn delete_item(
                     request.return_old_on_condition_failure,
                 ))
                 .return_consumed_capacity(ddb::ReturnConsumedCapacity::Total)
+                .customize()
+                .config_override(once_when_maybe_applied())
                 .send(),
         )
         .await?;

@@ -17,12 +17,33 @@
 //! # Ok(()) }
 //! ```
 //!
+//! Every request has timeouts and retries ([`Timeouts`], [`Retries`], with defaults that
+//! bound a call to an endpoint that never answers); an error that may have been applied
+//! says so ([`Error::may_have_been_applied`]). To retry a write that is not idempotent (a
+//! counter's `ADD`) safely, send it as a transaction with a client request token and retry
+//! with the same token:
+//!
+//! ```no_run
+//! # use monotable_core::{Repository, RepositoryExt, Transaction, TransactionContext, TableSchema, Update, Path, Entity};
+//! # async fn f<C: Entity>(repo: &monotable_dynamodb::DynamoDbRepository, key: C::Key) -> monotable_core::Result<()> {
+//! let mut tx = Transaction::new(repo.schema()).with_token("counter-7f3a-visit-42");
+//! tx.update::<C>(&key, Update::new().add(Path::attr("visits"), 1), None)?;
+//! for attempt in 0..3 {
+//!     match repo.commit(tx.clone()).await {
+//!         Err(e) if e.is_retryable() && attempt < 2 => continue, // same token: applied once
+//!         other => return other,
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
+//!
 //! The crate is split by concern: `convert` (SDK attribute values ⇄ core's items), `error`
-//! (SDK errors → core's), `trace` (spans), `request` (the one send skeleton every operation
+//! (SDK errors → core's), `trace` (spans), `config` (timeouts and retries), `request` (the one send skeleton every operation
 //! uses), `items`, `batch` and `transact` (the operations), `table` (creation and drift).
 #![deny(missing_docs)]
 
 mod batch;
+mod config;
 mod convert;
 mod error;
 mod items;
@@ -55,18 +76,26 @@ pub enum Billing {
     },
 }
 
+pub use config::{Retries, RetryBudget, RetryMode, Timeouts};
+
 /// A repository on one DynamoDB table.
 #[derive(Debug, Clone)]
 pub struct DynamoDbRepository {
     client: Client,
+    /// The client's configuration as given, before the timeouts and retries.
+    base: aws_sdk_dynamodb::Config,
     schema: TableSchema,
     billing: Billing,
+    timeouts: Timeouts,
+    retries: Retries,
 }
 
 impl DynamoDbRepository {
     /// A repository from aws-config's default chain: region (`AWS_REGION`, profile),
     /// credentials (environment, profile, SSO, container, instance), and endpoint
-    /// (`AWS_ENDPOINT_URL_DYNAMODB`, then `AWS_ENDPOINT_URL`).
+    /// (`AWS_ENDPOINT_URL_DYNAMODB`, then `AWS_ENDPOINT_URL`), with monotable's default
+    /// [`Timeouts`] and [`Retries`] (change them with [`with_timeouts`](Self::with_timeouts)
+    /// and [`with_retries`](Self::with_retries)).
     pub async fn from_env(schema: TableSchema) -> Result<Self> {
         let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
             .load()
@@ -74,20 +103,52 @@ impl DynamoDbRepository {
         Self::with_client(Client::new(&config), schema)
     }
 
-    /// A repository on an existing client (to which it adds an interceptor that counts the
-    /// SDK's attempts, for the spans).
+    /// A repository on an existing client. It keeps the client's region, credentials and
+    /// endpoint, sets monotable's default [`Timeouts`] and [`Retries`] in place of the
+    /// client's, and adds an interceptor that counts the SDK's attempts, for the spans.
     pub fn with_client(client: Client, schema: TableSchema) -> Result<Self> {
         schema.validate()?;
-        let config = client
-            .config()
-            .to_builder()
-            .interceptor(trace::CountAttempts)
-            .build();
+        let base = client.config().clone();
+        let timeouts = Timeouts::default();
+        let retries = Retries::default();
         Ok(DynamoDbRepository {
-            client: Client::from_conf(config),
+            client: Self::build_client(&base, &timeouts, &retries),
+            base,
             schema,
             billing: Billing::default(),
+            timeouts,
+            retries,
         })
+    }
+
+    fn build_client(base: &aws_sdk_dynamodb::Config, t: &Timeouts, r: &Retries) -> Client {
+        let builder = base.to_builder().interceptor(trace::CountAttempts);
+        Client::from_conf(config::apply(builder, t, r).build())
+    }
+
+    /// Sets the timeouts of every request.
+    pub fn with_timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
+        self.client = Self::build_client(&self.base, &self.timeouts, &self.retries);
+        self
+    }
+
+    /// Sets the retries of every request, and of transactions cancelled by a conflict. A
+    /// new [`RetryBudget::PerRepository`] budget starts full.
+    pub fn with_retries(mut self, retries: Retries) -> Self {
+        self.retries = retries;
+        self.client = Self::build_client(&self.base, &self.timeouts, &self.retries);
+        self
+    }
+
+    /// The timeouts in force.
+    pub fn timeouts(&self) -> &Timeouts {
+        &self.timeouts
+    }
+
+    /// The retries in force.
+    pub fn retries(&self) -> &Retries {
+        &self.retries
     }
 
     /// Sets how `create_table` bills a new table.

@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::operation as op;
 use aws_sdk_dynamodb::types as ddb;
 use monotable_core::Result;
 
-use crate::error::{map_error, OperationError};
+use crate::error::{map_error, OperationError, Response};
 use crate::{trace, DynamoDbRepository};
 
 /// An operation's output: the capacity it reports, if any.
@@ -53,16 +53,15 @@ impl DynamoDbRepository {
     /// Sends one request in a `monotable.request` span named by `operation`, records the
     /// SDK's retries and the consumed capacity, and maps an error to core's (`size` is the
     /// largest item's size, for `ItemTooLarge`).
-    pub(crate) async fn send<O, E, R, F>(
+    pub(crate) async fn send<O, E, F>(
         &self,
         operation: &'static str,
         size: Option<usize>,
         request: F,
     ) -> Result<O>
     where
-        F: Future<Output = std::result::Result<O, SdkError<E, R>>>,
+        F: Future<Output = std::result::Result<O, SdkError<E, Response>>>,
         E: OperationError,
-        R: std::fmt::Debug + Send + Sync + 'static,
         O: Capacity,
     {
         let (out, span) = trace::traced(trace::span(self.table(), operation), request).await;

@@ -1,7 +1,9 @@
 //! TransactWriteItems and TransactGetItems.
 
 use aws_sdk_dynamodb::types as ddb;
-use monotable_core::{Item, Result, TransactWrite, TransactWriteItem};
+use monotable_core::{
+    CancellationCode, CancellationReason, Error, Item, Result, TransactWrite, TransactWriteItem,
+};
 
 use crate::convert::{from_map, on_failure, to_map, Rendered};
 use crate::error::build_error;
@@ -109,18 +111,65 @@ pub(crate) async fn transact_write_items(
         .into_iter()
         .map(|a| transact_item(repo.table(), a))
         .collect::<Result<Vec<_>>>()?;
-    repo.send(
-        "TransactWriteItems",
-        size,
-        repo.client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .set_client_request_token(request.client_request_token)
-            .return_consumed_capacity(ddb::ReturnConsumedCapacity::Total)
-            .send(),
-    )
-    .await?;
-    Ok(())
+    // One token for every attempt, the SDK's and this loop's: an attempt that was applied
+    // is not applied again.
+    let token = request.client_request_token.unwrap_or_else(new_token);
+    let attempts = repo.retries.transaction_attempts.max(1);
+    let mut attempt = 1;
+    loop {
+        let sent = repo
+            .send(
+                "TransactWriteItems",
+                size,
+                repo.client
+                    .transact_write_items()
+                    .set_transact_items(Some(items.clone()))
+                    .client_request_token(&token)
+                    .return_consumed_capacity(ddb::ReturnConsumedCapacity::Total)
+                    .send(),
+            )
+            .await;
+        match sent {
+            Err(Error::TransactionCanceled { reasons })
+                if attempt < attempts && conflict_only(&reasons) =>
+            {
+                tokio::time::sleep(repo.retries.backoff(attempt - 1)).await;
+                attempt += 1;
+            }
+            other => return other.map(|_| ()),
+        }
+    }
+}
+
+/// True when a cancelled transaction met only conflicts with other transactions (and
+/// throttling): the same request may succeed later. A failed condition or a validation
+/// error would fail again.
+fn conflict_only(reasons: &[CancellationReason]) -> bool {
+    reasons
+        .iter()
+        .any(|r| r.code == CancellationCode::TransactionConflict)
+        && reasons.iter().all(|r| {
+            matches!(
+                r.code,
+                CancellationCode::None
+                    | CancellationCode::TransactionConflict
+                    | CancellationCode::ThrottlingError
+            )
+        })
+}
+
+/// A fresh client request token (34 characters; DynamoDB allows 36): 64 random bits and
+/// the time in nanoseconds.
+fn new_token() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let random = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    format!("mt{random:016x}{nanos:016x}")
 }
 
 pub(crate) async fn transact_get_items(

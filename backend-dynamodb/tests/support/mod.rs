@@ -88,8 +88,7 @@ fn start() -> Result<String, String> {
         "monotable-dynamodb-local-{}-{port}",
         std::process::id()
     ));
-    std::fs::create_dir_all(&work)
-        .map_err(|e| format!("cannot create {}: {e}", work.display()))?;
+    std::fs::create_dir_all(&work).map_err(|e| format!("cannot create {}: {e}", work.display()))?;
     // The shell runs the server in that folder, stops it as soon as this process is gone,
     // and removes the folder.
     let script = format!(
@@ -129,10 +128,16 @@ pub fn endpoint() -> &'static str {
 
 /// A client for DynamoDB Local, with dummy credentials.
 pub fn client() -> Client {
+    client_at(endpoint())
+}
+
+/// A client for the endpoint at `url` (a proxy in front of DynamoDB Local, say), with dummy
+/// credentials.
+pub fn client_at(url: &str) -> Client {
     let config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
-        .endpoint_url(endpoint())
+        .endpoint_url(url)
         .credentials_provider(Credentials::new(
             "local",
             "local",
