@@ -303,6 +303,25 @@ pub trait RepositoryExt: Repository {
         self.commit(tx).await?;
         Ok(out)
     }
+
+    /// As [`transaction`](Self::transaction), committed with a client request token (at most
+    /// 36 characters) that the backend's own retries keep: DynamoDB applies a token's
+    /// transaction once, however often it is sent within ten minutes (without a token, the
+    /// DynamoDB backend makes one per commit). To retry yourself after an error that
+    /// [may have been applied](Error::may_have_been_applied) — a counter's `ADD`, say —
+    /// build the [`Transaction`] once with [`Transaction::with_token`] and commit clones of
+    /// it: rebuilt, it would stamp new times, and the token would meet a different request
+    /// ([`Error::IdempotencyMismatch`]: refused, never applied twice).
+    async fn transaction_with_token<T, F>(&self, token: String, f: F) -> Result<T>
+    where
+        T: Send,
+        F: FnOnce(&mut Transaction) -> Result<T> + Send,
+    {
+        let mut tx = Transaction::new(self.schema()).with_token(token);
+        let out = f(&mut tx)?;
+        self.commit(tx).await?;
+        Ok(out)
+    }
 }
 
 impl<R: Repository + ?Sized> RepositoryExt for R {}
