@@ -121,6 +121,7 @@ fn kind(e: &Error) -> String {
         Error::TransactionCanceled { .. } => "TransactionCanceled",
         Error::Unprocessed { .. } => "Unprocessed",
         Error::IdempotencyMismatch { .. } => "IdempotencyMismatch",
+        Error::Interrupted { .. } => "Interrupted",
         _ => "other",
     };
     format!(
@@ -627,4 +628,71 @@ async fn transaction_conflicts_are_retried_with_the_same_token_within_bounds() {
     );
     assert_eq!(proxy2.counts().received["TransactWriteItems"], 1);
     assert_eq!(counter(&truth, "c").await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_query_stream_resumes_from_its_last_complete_page() {
+    use futures::StreamExt;
+    use monotable_core::{Cursor, EntityQuery};
+    use monotable_testkit::fixtures::{app_schema, Order};
+
+    let mut schema = app_schema();
+    schema.name = table("stream");
+    let truth = DynamoDbRepository::with_client(support::client(), schema.clone()).expect("schema");
+    truth.create_table().await.expect("table");
+    let orders: Vec<Order> = (0..25)
+        .map(|i| Order::new("u1", &format!("o{i:02}"), "2024-01-01", "new"))
+        .collect();
+    truth.batch_put(&orders).await.expect("orders");
+    // The third page fails on every attempt the SDK makes.
+    let attempts = u64::from(quick_retries().max_attempts);
+    let proxy = Proxy::start(
+        support::endpoint(),
+        plan(move |op, n| match op {
+            "Query" if (2..2 + attempts).contains(&n) => Fault::Unavailable503,
+            _ => Fault::Pass,
+        }),
+    )
+    .await;
+    let repo = DynamoDbRepository::with_client(support::client_at(&proxy.url()), schema)
+        .expect("schema")
+        .with_retries(quick_retries());
+    let query = EntityQuery::<Order>::new([("user_id", "u1")]).limit(5);
+    let started = Instant::now();
+    let mut seen = Vec::new();
+    let mut stream = repo.query_stream_resumable(query.clone());
+    let error = loop {
+        match stream.next().await {
+            Some(Ok(o)) => seen.push(o.order_id),
+            Some(Err(e)) => break e,
+            None => panic!("the stream ended without the injected error"),
+        }
+    };
+    drop(stream);
+    let Error::Interrupted {
+        resume_from: Some(cursor),
+        source,
+    } = &error
+    else {
+        panic!("{error:?}")
+    };
+    assert!(error.is_retryable(), "{source:?}");
+    assert_eq!(seen.len(), 10, "two whole pages before the failure");
+    let cursor: Cursor = cursor.parse().expect("a cursor");
+    let mut rest = repo.query_stream_resumable(query.after(Some(cursor)));
+    while let Some(o) = rest.next().await {
+        seen.push(o.expect("resumed").order_id);
+    }
+    let mut errors = BTreeMap::new();
+    errors.insert(kind(&error), 1);
+    report(
+        "query_stream of 25 (pages of 5), third page 503 on every attempt, then resumed",
+        25,
+        seen.len() as u64,
+        25,
+        &errors,
+        started.elapsed(),
+    );
+    let expected: Vec<String> = (0..25).map(|i| format!("o{i:02}")).collect();
+    assert_eq!(seen, expected, "nothing repeated, nothing skipped");
 }

@@ -145,6 +145,19 @@ pub enum Error {
         #[source]
         source: Option<Box<Error>>,
     },
+    /// A stream over the pages of a query stopped on an error (`source`).
+    /// `resume_from` is the cursor after the last page it yielded whole — or the query's own
+    /// starting cursor if none was — as the text of a `Cursor`: the same query
+    /// `.after(Some(resume_from.parse()?))` continues without repeating or skipping an item.
+    /// `None`: start the query from the beginning.
+    #[error("query stream interrupted: {source}")]
+    Interrupted {
+        /// Where to resume: the text of a `Cursor`, or `None` for the beginning.
+        resume_from: Option<String>,
+        /// The error that stopped the stream.
+        #[source]
+        source: Box<Error>,
+    },
     /// An entity could not be converted into an item.
     #[error("cannot encode entity: {source}")]
     Encode {
@@ -198,6 +211,7 @@ impl Error {
         match self {
             Error::Throttled { .. } => true,
             Error::Unprocessed { source, .. } => source.as_ref().is_none_or(|e| e.is_retryable()),
+            Error::Interrupted { source, .. } => source.is_retryable(),
             Error::Backend { retryable, .. } => *retryable,
             Error::TransactionCanceled { reasons } => reasons.iter().any(|r| {
                 matches!(
@@ -219,6 +233,7 @@ impl Error {
             Error::Unprocessed { source, .. } => {
                 source.as_ref().is_some_and(|e| e.may_have_been_applied())
             }
+            Error::Interrupted { source, .. } => source.may_have_been_applied(),
             _ => false,
         }
     }

@@ -192,6 +192,31 @@ pub trait RepositoryExt: Repository {
         pages.try_flatten().boxed()
     }
 
+    /// As [`query_stream`](Self::query_stream), resumable: an error comes as
+    /// [`Error::Interrupted`], carrying the cursor after the last page the stream yielded
+    /// whole (or the query's own cursor), so `query.after(..)` with it continues where the
+    /// stream stopped, repeating and skipping nothing.
+    fn query_stream_resumable<'a, E: Entity>(
+        &'a self,
+        query: EntityQuery<E>,
+    ) -> BoxStream<'a, Result<E>>
+    where
+        Self: Sync,
+    {
+        let start = query.cursor.clone();
+        let pages = stream::try_unfold((Some(query), start), move |(state, done)| async move {
+            let Some(q) = state else { return Ok(None) };
+            let page = self.query_page(&q).await.map_err(|e| Error::Interrupted {
+                resume_from: done.as_ref().map(Cursor::to_string),
+                source: Box::new(e),
+            })?;
+            let next = page.cursor.clone().map(|c| q.clone().after(Some(c)));
+            let items = stream::iter(page.items.into_iter().map(Ok));
+            Ok(Some((items, (next, page.cursor))))
+        });
+        pages.try_flatten().boxed()
+    }
+
     /// Every entity of a query, collected.
     async fn query_all<E: Entity>(&self, query: EntityQuery<E>) -> Result<Vec<E>> {
         self.query_stream(query).try_collect().await
