@@ -1,21 +1,5 @@
 //! Timeouts and retries of the requests a [`DynamoDbRepository`](crate::DynamoDbRepository)
-//! sends, and how they are applied to the SDK's client.
-//!
-//! Two layers retry. The SDK retries one request (`Retries::max_attempts` attempts in all,
-//! with exponential backoff) when the answer is throttling, a server error (HTTP 5xx,
-//! `InternalServerError`, `ServiceUnavailable`), a transient error or a connection failure —
-//! except, for a single-item write (PutItem, UpdateItem, DeleteItem), a failure after which
-//! the write may already be applied (a timeout, a connection lost after sending, HTTP 500):
-//! sending it again could apply it twice (an `ADD` counted twice), so it comes back at once
-//! as an error with [`Error::may_have_been_applied`](monotable_core::Error::may_have_been_applied).
-//! Above the SDK, the repository retries a transaction cancelled by a conflict
-//! (`Retries::transaction_attempts`), with the same client request token, and core's batch
-//! helpers retry unprocessed work.
-//!
-//! The SDK spends retries from a token bucket ("retry budget": 500 tokens; a retry costs 14,
-//! a retry after throttling 5, a success returns some). By default the SDK shares one bucket
-//! per service and region across the whole process, so one repository talking to a dead
-//! endpoint can leave every other client with no retries; [`RetryBudget`] chooses.
+//! sends, and how they are applied to the SDK's client. What they mean is on [`Retries`].
 
 use std::time::Duration;
 
@@ -71,6 +55,24 @@ pub enum RetryBudget {
 }
 
 /// Retries of every request, and of transactions cancelled by a conflict.
+///
+/// Two layers retry. The SDK retries one request (`Retries::max_attempts` attempts in all,
+/// with exponential backoff) when the answer is throttling, a server error (HTTP 5xx,
+/// `InternalServerError`, `ServiceUnavailable`), a transient error or a connection failure —
+/// except, for a single-item write (PutItem, UpdateItem, DeleteItem), a failure after which
+/// the write may already be applied (a timeout, a connection lost after sending, HTTP 500):
+/// sending it again could apply it twice (an `ADD` counted twice), so it comes back at once
+/// as an error with [`Error::may_have_been_applied`](monotable_core::Error::may_have_been_applied).
+/// Above the SDK, the repository retries a transaction cancelled by a conflict
+/// (`Retries::transaction_attempts`), with the same client request token, and core's batch
+/// helpers retry unprocessed work.
+///
+/// The SDK spends retries from a token bucket, its retry budget: 500 tokens; a retry costs
+/// 14 (5 after throttling); a retry that succeeds gives its tokens back, and a first attempt
+/// that succeeds adds one. An empty bucket means no retries at all until it refills. The
+/// SDK's default shares one bucket per service and region across the whole process, so a
+/// batch against a dead endpoint can empty it for every client of the process. monotable
+/// gives each repository a bucket of its own by default; [`RetryBudget`] chooses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Retries {
     /// Attempts the SDK makes for one request, the first included (`1`: no retry).
