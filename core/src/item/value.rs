@@ -222,8 +222,15 @@ impl Value {
                     .collect::<Result<_, _>>()?,
             ),
             "M" => Value::M(map_from_json(inner)?),
-            "SS" => Value::Ss(set_from(list(inner)?.iter().map(string), |v| {
-                format!("One or more parameter values were invalid: Input collection {v:?} contains duplicates")
+            "SS" => Value::Ss(set_from(list(inner)?.iter().map(string), |_| {
+                // DynamoDB Local prints the input list as Java does: `[a, a]`.
+                let input: Vec<String> = list(inner)
+                    .map(|l| l.iter().filter_map(|v| string(v).ok()).collect())
+                    .unwrap_or_default();
+                format!(
+                    "One or more parameter values were invalid: Input collection [{}] contains duplicates",
+                    input.join(", ")
+                )
             })?),
             "NS" => Value::Ns(set_from(
                 list(inner)?

@@ -87,8 +87,9 @@ pub fn check_key(schema: &TableSchema, key: &Item) -> Result<()> {
 
 fn size_message(e: Error) -> Error {
     match e {
+        // DynamoDB Local's text, without the usual "One or more parameter values were invalid".
         Error::InvalidRequest { message } if message.ends_with("Size limit exceeded") => Error::invalid(
-            "One or more parameter values were invalid: Hash primary key values must be under 2048 bytes, and range primary key values must be under 1024 bytes",
+            "Hash primary key values must be under 2048 bytes, and range primary key values must be under 1024 bytes",
         ),
         other => other,
     }

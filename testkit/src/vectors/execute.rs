@@ -3,17 +3,19 @@
 //! a wire error.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use monotable_core::expr::parse::Placeholders;
 use monotable_core::{
-    DeleteItem, Error, GetItem, Item, Page, Path, Projection, PutItem, Query, Repository,
-    ReturnValues, Scan, Segment, TableSchema, TransactWrite, TransactWriteItem, Update, UpdateItem,
-    Value, WriteRequest,
+    BatchGetOutput, BatchWriteOutput, DeleteItem, Error, GetItem, IndexSchema, Item, KeyAttribute,
+    KeyCondition, KeyType, Page, Path, Projection, PutItem, Query, Repository, ReturnValues, Scan,
+    Segment, TableSchema, TransactWrite, TransactWriteItem, Update, UpdateItem, Value,
+    WriteRequest,
 };
 use serde_json::{json, Map, Value as Json};
 
-use super::load::{rename, schema_of};
+use super::load::{key_type, rename, schema_of};
 use super::{Factory, Outcome};
 
 /// A DynamoDB-protocol error: code and message (and extra members).
@@ -61,7 +63,10 @@ fn wire_error(e: Error) -> WireError {
                     Json::Object(m)
                 })
                 .collect();
-            extra.insert("CancellationReasons".into(), Json::Array(list));
+            // No reasons is DynamoDB's absent member (a cancellation without reasons).
+            if !list.is_empty() {
+                extra.insert("CancellationReasons".into(), Json::Array(list));
+            }
             ("TransactionCanceledException", e.to_string())
         }
         Error::TableNotFound { .. } => (
@@ -112,18 +117,75 @@ impl From<Skip> for Fail {
 /// The tables of one vector: their names in the vector, and the repositories.
 pub(super) struct Tables {
     repos: HashMap<String, Arc<dyn Repository>>,
+    /// Makes the repositories (also of tables the vector never created).
+    factory: Factory,
+    /// Whether any repository was called: a request the backend answered.
+    pub(super) reached: Arc<AtomicBool>,
     /// The vector's own name → fresh name.
     names: HashMap<String, String>,
     /// Fresh name → the vector's own name.
     original: HashMap<String, String>,
     /// What makes this run's names and tokens its own.
     unique: String,
+    /// This run's idempotency tokens and the vector's.
+    tokens: std::sync::Mutex<Vec<(String, String)>>,
+}
+
+/// Pairs each `ClientRequestToken` of a renamed body with the original's.
+fn collect_tokens(original: &Json, renamed: &Json, out: &mut Vec<(String, String)>) {
+    match (original, renamed) {
+        (Json::Object(o), Json::Object(r)) => {
+            if let (Some(Json::String(a)), Some(Json::String(b))) =
+                (o.get("ClientRequestToken"), r.get("ClientRequestToken"))
+            {
+                out.push((b.clone(), a.clone()));
+            }
+            for (k, v) in o {
+                if let Some(x) = r.get(k) {
+                    collect_tokens(v, x, out);
+                }
+            }
+        }
+        (Json::Array(o), Json::Array(r)) => {
+            for (v, x) in o.iter().zip(r) {
+                collect_tokens(v, x, out);
+            }
+        }
+        _ => {}
+    }
 }
 
 impl Tables {
     /// A request body with the vector's table names and tokens replaced by this run's.
     pub(super) fn rename(&self, body: &Json) -> Json {
-        rename(body, &self.names, &self.unique)
+        let renamed = rename(body, &self.names, &self.unique);
+        collect_tokens(body, &renamed, &mut self.tokens.lock().expect("tokens"));
+        renamed
+    }
+
+    /// An error with this run's table names and tokens in its message put back to the
+    /// vector's own: the runner renamed them, the backend did not.
+    pub(super) fn unrename(&self, fail: Fail) -> Fail {
+        let Fail::Wire(mut e) = fail else { return fail };
+        let mut pairs: Vec<(String, String)> = self
+            .original
+            .iter()
+            .map(|(f, o)| (f.clone(), o.clone()))
+            .chain(self.tokens.lock().expect("tokens").iter().cloned())
+            .collect();
+        pairs.sort_by_key(|(fresh, _)| std::cmp::Reverse(fresh.len()));
+        for (fresh, original) in pairs {
+            e.message = e.message.replace(&fresh, &original);
+        }
+        Fail::Wire(e)
+    }
+
+    /// The vector's own name of a table (`fresh` itself if the vector did not create it).
+    fn original_name(&self, fresh: &str) -> String {
+        self.original
+            .get(fresh)
+            .cloned()
+            .unwrap_or_else(|| fresh.to_string())
     }
 
     /// The partition key attribute of the (first) table.
@@ -135,29 +197,134 @@ impl Tables {
             .unwrap_or_default()
     }
 
-    fn get(&self, body: &Json) -> Wire<Arc<dyn Repository>> {
-        let name = body["TableName"]
-            .as_str()
-            .ok_or_else(|| WireError::validation("1 validation error detected: Value null at 'tableName' failed to satisfy constraint: Member must not be null"))?;
-        self.named(name)
+    /// The repository of the request's `TableName`.
+    async fn get(&self, body: &Json) -> std::result::Result<Arc<dyn Repository>, Fail> {
+        let name = body["TableName"].as_str().ok_or_else(|| {
+            Skip("no TableName: a repository is always of one named table".into())
+        })?;
+        let key = body.get("Key").or_else(|| body.get("Item"));
+        self.named(name, key).await
     }
 
-    fn named(&self, name: &str) -> Wire<Arc<dyn Repository>> {
-        monotable_core::schema::validate_table_name(name).map_err(wire_error)?;
-        self.repos.get(name).cloned().ok_or_else(|| WireError {
-            code: "ResourceNotFoundException".into(),
-            message: "Cannot do operations on a non-existent table".into(),
-            extra: Map::new(),
-        })
+    /// The repository of a table: one the vector created, else a repository of a table that
+    /// was never created (the backend answers `ResourceNotFoundException`).
+    async fn named(
+        &self,
+        name: &str,
+        key: Option<&Json>,
+    ) -> std::result::Result<Arc<dyn Repository>, Fail> {
+        let repo = match self.repos.get(name) {
+            Some(r) => r.clone(),
+            None => {
+                if monotable_core::schema::validate_table_name(name).is_err() {
+                    return Err(Skip(
+                        "an invalid table name: a repository of it cannot be constructed".into(),
+                    )
+                    .into());
+                }
+                (self.factory)(schema_fitting(name, key)).await
+            }
+        };
+        Ok(Arc::new(Tracked {
+            inner: repo,
+            reached: self.reached.clone(),
+        }))
+    }
+
+    /// The repository a request that names no table goes to (an empty batch or
+    /// transaction): the vector's first table, else one never created.
+    async fn any(&self) -> std::result::Result<Arc<dyn Repository>, Fail> {
+        let first = self
+            .names
+            .keys()
+            .min()
+            .and_then(|n| self.names.get(n))
+            .cloned();
+        self.named(first.as_deref().unwrap_or("monotable-vectors-none"), None)
+            .await
     }
 }
 
-/// A JSON member of the wrong JSON type: the service rejects the body as a whole.
-fn serialization(m: String) -> WireError {
-    WireError {
-        code: "SerializationException".into(),
-        message: m,
-        extra: Map::new(),
+/// The schema of a table the vector never created: a partition key `pk` and a sort key
+/// `sk`, of the types the request's key gives them, where it has them; so the backend judges
+/// the request by the table's absence, not by a key shape the runner made up.
+fn schema_fitting(name: &str, key: Option<&Json>) -> TableSchema {
+    let type_of = |attr: &str| {
+        key.and_then(|k| k[attr].as_object())
+            .and_then(|v| v.keys().next())
+            .and_then(|t| key_type(t))
+    };
+    let mut schema = TableSchema::new(
+        name,
+        KeyAttribute::new("pk", type_of("pk").unwrap_or(KeyType::S)),
+    );
+    if let Some(t) = type_of("sk") {
+        schema.sort_key = Some(KeyAttribute::new("sk", t));
+    }
+    schema
+}
+
+/// A repository that records that it was called.
+#[derive(Debug)]
+struct Tracked {
+    inner: Arc<dyn Repository>,
+    reached: Arc<AtomicBool>,
+}
+
+impl Tracked {
+    fn reach(&self) -> &dyn Repository {
+        self.reached.store(true, Ordering::Relaxed);
+        self.inner.as_ref()
+    }
+}
+
+#[async_trait::async_trait]
+impl Repository for Tracked {
+    fn schema(&self) -> &TableSchema {
+        self.inner.schema()
+    }
+    async fn create_table(&self) -> monotable_core::Result<()> {
+        self.reach().create_table().await
+    }
+    async fn get_item(&self, r: GetItem) -> monotable_core::Result<Option<Item>> {
+        self.reach().get_item(r).await
+    }
+    async fn put_item(&self, r: PutItem) -> monotable_core::Result<Option<Item>> {
+        self.reach().put_item(r).await
+    }
+    async fn update_item(&self, r: UpdateItem) -> monotable_core::Result<Option<Item>> {
+        self.reach().update_item(r).await
+    }
+    async fn delete_item(&self, r: DeleteItem) -> monotable_core::Result<Option<Item>> {
+        self.reach().delete_item(r).await
+    }
+    async fn query(&self, r: Query) -> monotable_core::Result<Page> {
+        self.reach().query(r).await
+    }
+    async fn scan(&self, r: Scan) -> monotable_core::Result<Page> {
+        self.reach().scan(r).await
+    }
+    async fn batch_get_item(
+        &self,
+        keys: Vec<Item>,
+        projection: Option<Vec<Path>>,
+    ) -> monotable_core::Result<BatchGetOutput> {
+        self.reach().batch_get_item(keys, projection).await
+    }
+    async fn batch_write_item(
+        &self,
+        writes: Vec<WriteRequest>,
+    ) -> monotable_core::Result<BatchWriteOutput> {
+        self.reach().batch_write_item(writes).await
+    }
+    async fn transact_write_items(&self, r: TransactWrite) -> monotable_core::Result<()> {
+        self.reach().transact_write_items(r).await
+    }
+    async fn transact_get_items(
+        &self,
+        keys: Vec<Item>,
+    ) -> monotable_core::Result<Vec<Option<Item>>> {
+        self.reach().transact_get_items(keys).await
     }
 }
 
@@ -165,23 +332,30 @@ fn is_json_shape_error(m: &str) -> bool {
     m.contains("must be a") || m.contains("is not an object")
 }
 
-fn item(json: &Json) -> Wire<Item> {
+/// An item or key decoded by the item model (`Item::from_json`): an invalid value is a
+/// validation error with the decoder's message; JSON of the wrong shape only the wire
+/// carries.
+fn item(json: &Json) -> std::result::Result<Item, Fail> {
     Item::from_json(json).map_err(|m| {
         if is_json_shape_error(&m) {
-            serialization(m)
+            Skip(format!(
+                "JSON of the wrong shape in an item ({m}): only the wire carries it"
+            ))
+            .into()
         } else {
-            WireError::validation(format!("One or more parameter values were invalid: {m}"))
+            WireError::validation(m).into()
         }
     })
 }
 
-fn consistent_read(body: &Json) -> Wire<bool> {
+fn consistent_read(body: &Json) -> std::result::Result<bool, Fail> {
     match body.get("ConsistentRead") {
         None => Ok(false),
         Some(Json::Bool(b)) => Ok(*b),
-        Some(other) => Err(serialization(format!(
-            "ConsistentRead must be a boolean, got {other}"
-        ))),
+        Some(_) => Err(Skip(
+            "ConsistentRead of a JSON type other than boolean: only the wire carries it".into(),
+        )
+        .into()),
     }
 }
 
@@ -225,17 +399,11 @@ const LEGACY: [(&str, &str); 7] = [
     ("ConditionalOperator", "ConditionExpression"),
 ];
 
-/// Legacy (non-expression) parameters: an error next to expressions, else outside the
-/// contract.
+/// Legacy (non-expression) parameters are outside the contract, alone or next to
+/// expressions (which DynamoDB rejects).
 fn check_legacy(body: &Json) -> std::result::Result<(), Fail> {
-    for (legacy, expression) in LEGACY {
+    for (legacy, _expression) in LEGACY {
         if body.get(legacy).is_some() {
-            if body.get(expression).is_some() {
-                return Err(WireError::validation(format!(
-                    "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {{{legacy}}} Expression parameters: {{{expression}}}"
-                ))
-                .into());
-            }
             return Err(Skip(format!(
                 "legacy parameter {legacy} is not part of the Repository contract"
             ))
@@ -253,24 +421,27 @@ fn check_legacy(body: &Json) -> std::result::Result<(), Fail> {
     Ok(())
 }
 
-fn return_values(body: &Json) -> Wire<ReturnValues> {
+fn return_values(body: &Json) -> std::result::Result<ReturnValues, Fail> {
     Ok(match body["ReturnValues"].as_str() {
         None | Some("NONE") => ReturnValues::None,
         Some("ALL_OLD") => ReturnValues::AllOld,
         Some("UPDATED_OLD") => ReturnValues::UpdatedOld,
         Some("ALL_NEW") => ReturnValues::AllNew,
         Some("UPDATED_NEW") => ReturnValues::UpdatedNew,
-        Some(_) => return Err(WireError::validation("Return values set to invalid value")),
+        Some(_) => {
+            return Err(Skip("a ReturnValues value outside the contract's enum".into()).into())
+        }
     })
 }
 
-fn return_old_on_failure(body: &Json) -> Wire<bool> {
+fn return_old_on_failure(body: &Json) -> std::result::Result<bool, Fail> {
     match body["ReturnValuesOnConditionCheckFailure"].as_str() {
         None | Some("NONE") => Ok(false),
         Some("ALL_OLD") => Ok(true),
-        Some(other) => Err(WireError::validation(format!(
-            "1 validation error detected: Value '{other}' at 'returnValuesOnConditionCheckFailure' failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]"
-        ))),
+        Some(_) => Err(Skip(
+            "a ReturnValuesOnConditionCheckFailure value outside the contract's enum".into(),
+        )
+        .into()),
     }
 }
 
@@ -329,48 +500,47 @@ fn page_json(page: &Page, count_only: bool) -> Json {
     Json::Object(m)
 }
 
-fn select(body: &Json, has_projection: bool, has_index: bool) -> Wire<bool> {
+/// `Select`, where the contract has an equivalent: `COUNT` is `count_only` (a projection
+/// beside it goes to the backend, which rejects the pair); the default reads all attributes
+/// of the table or the projected ones of an index, so `ALL_ATTRIBUTES` on the table or on an
+/// index projecting all, `SPECIFIC_ATTRIBUTES` with a projection and
+/// `ALL_PROJECTED_ATTRIBUTES` on an index are the default. The contract carries no other
+/// `Select`, so a vector that uses one is skipped.
+fn select(
+    body: &Json,
+    has_projection: bool,
+    index: Option<&IndexSchema>,
+) -> std::result::Result<bool, Fail> {
+    let unsupported = |what: &str| -> std::result::Result<bool, Fail> {
+        Err(Skip(format!("Select={what}: the contract has no Select member")).into())
+    };
     match body["Select"].as_str() {
-        None | Some("ALL_ATTRIBUTES") if !has_projection => Ok(false),
-        None | Some("SPECIFIC_ATTRIBUTES") if has_projection => Ok(false),
-        None | Some("ALL_PROJECTED_ATTRIBUTES") if has_index && !has_projection => Ok(false),
-        Some("ALL_PROJECTED_ATTRIBUTES") => Err(WireError::validation("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")),
-        Some("COUNT") if has_projection => Err(WireError::validation("Cannot specify the ProjectionExpression when choosing to get only the Count")),
-        Some("COUNT") => Ok(true),
-        Some("ALL_ATTRIBUTES") => Err(WireError::validation("Cannot specify the ProjectionExpression when choosing to get ALL_ATTRIBUTES")),
-        Some("SPECIFIC_ATTRIBUTES") => Err(WireError::validation("Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES")),
-        Some(_) => Err(WireError::validation("Invalid Select value")),
         None => Ok(false),
+        Some("COUNT") => Ok(true),
+        Some("ALL_ATTRIBUTES")
+            if !has_projection && index.is_none_or(|ix| ix.projection == Projection::All) =>
+        {
+            Ok(false)
+        }
+        Some("SPECIFIC_ATTRIBUTES") if has_projection => Ok(false),
+        Some("ALL_PROJECTED_ATTRIBUTES") if index.is_some() && !has_projection => Ok(false),
+        Some(other) => unsupported(other),
     }
 }
 
-/// `Select=ALL_ATTRIBUTES` asks a global index for attributes it may not hold; the contract
-/// cannot express that request, so the translation rejects it as DynamoDB does.
-fn check_select_all(schema: &TableSchema, index: Option<&str>, body: &Json) -> Wire<()> {
-    let Some(name) = index else { return Ok(()) };
-    if body["Select"].as_str() != Some("ALL_ATTRIBUTES") {
-        return Ok(());
-    }
-    let (_, ix) = schema.index(name).map_err(wire_error)?;
-    if ix.kind == monotable_core::IndexKind::Global && ix.projection != Projection::All {
-        return Err(WireError::validation(format!(
-            "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index {name} because its projection type is not ALL"
-        )));
-    }
-    Ok(())
-}
-
-fn limit(body: &Json) -> Wire<Option<u32>> {
+/// `Limit`: a negative one does not fit the contract's unsigned limit (0 goes to the
+/// backend, which rejects it).
+fn limit(body: &Json) -> std::result::Result<Option<u32>, Fail> {
     match body.get("Limit").and_then(Json::as_i64) {
         None => Ok(None),
-        Some(n) if n < 1 => Err(WireError::validation(
-            "Limit must be greater than or equal to 1",
-        )),
+        Some(n) if n < 0 => {
+            Err(Skip("a negative Limit: the contract's limit is unsigned".into()).into())
+        }
         Some(n) => Ok(Some(u32::try_from(n).unwrap_or(u32::MAX))),
     }
 }
 
-fn start_key(body: &Json) -> Wire<Option<Item>> {
+fn start_key(body: &Json) -> std::result::Result<Option<Item>, Fail> {
     body.get("ExclusiveStartKey").map(item).transpose()
 }
 
@@ -378,35 +548,50 @@ async fn query(
     tables: &Tables,
     body: &Json,
 ) -> std::result::Result<(Query, bool, Arc<dyn Repository>), Fail> {
-    let repo = tables.get(body)?;
+    let repo = tables.get(body).await?;
     check_legacy(body)?;
-    let kce = body["KeyConditionExpression"]
-        .as_str()
-        .ok_or_else(|| WireError::validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."))?;
+    let kce = body["KeyConditionExpression"].as_str().ok_or_else(|| {
+        Skip(
+            "a Query without KeyConditionExpression: the contract's Query has a key condition"
+                .into(),
+        )
+    })?;
     let index = body["IndexName"].as_str().map(str::to_string);
     let schema = repo.schema();
-    let (pk, sk) = match &index {
-        Some(name) => {
-            let (_, ix) = schema.index(name).map_err(wire_error)?;
-            (
-                ix.partition_key.name.clone(),
-                ix.sort_key.as_ref().map(|s| s.name.clone()),
-            )
-        }
+    // The key condition is parsed against the index's keys. An index the table does not
+    // have goes to the backend, which must reject it before reading the key condition: the
+    // condition is parsed against the table's keys, or is a bare partition value when it
+    // does not fit them.
+    let ix = index
+        .as_deref()
+        .and_then(|name| schema.index(name).ok().map(|(_, ix)| ix));
+    let (pk, sk) = match ix {
+        Some(ix) => (
+            ix.partition_key.name.clone(),
+            ix.sort_key.as_ref().map(|s| s.name.clone()),
+        ),
         None => (
             schema.partition_key.name.clone(),
             schema.sort_key.as_ref().map(|s| s.name.clone()),
         ),
     };
     let mut ph = placeholders(body)?;
-    let key_condition = ph
-        .key_condition(kce, &pk, sk.as_deref())
-        .map_err(wire_error)?;
+    let mut unknown_index = false;
+    let key_condition = match ph.key_condition(kce, &pk, sk.as_deref()) {
+        Ok(k) => k,
+        Err(_) if index.is_some() && ix.is_none() => {
+            ph = placeholders(body)?;
+            unknown_index = true;
+            KeyCondition::partition(Value::S(String::new()))
+        }
+        Err(e) => return Err(wire_error(e).into()),
+    };
     let filter = condition(&mut ph, body, "FilterExpression")?;
     let projection = projection(&mut ph, body)?;
-    ph.finish().map_err(wire_error)?;
-    let count_only = select(body, projection.is_some(), index.is_some())?;
-    check_select_all(schema, index.as_deref(), body)?;
+    if !unknown_index {
+        ph.finish().map_err(wire_error)?;
+    }
+    let count_only = select(body, projection.is_some(), ix)?;
     let q = Query {
         index,
         key_condition,
@@ -421,26 +606,18 @@ async fn query(
     Ok((q, count_only, repo))
 }
 
-fn single_table<'a>(
-    request_items: &'a Json,
-    op: &str,
-) -> std::result::Result<(&'a String, &'a Json), Fail> {
-    let m = request_items
-        .as_object()
-        .ok_or_else(|| WireError::validation("RequestItems must be a map"))?;
-    if m.is_empty() {
-        return Err(WireError::validation(match op {
-            "BatchGetItem" => "BatchGetItem must have some requests set",
-            _ => "BatchWriteItem cannot have a null or no requests set",
-        })
-        .into());
-    }
+/// The one table of a batch request and its part of the request; `None` for an empty
+/// `RequestItems` (which goes to the backend as an empty batch).
+fn single_table(request_items: &Json) -> std::result::Result<Option<(&String, &Json)>, Fail> {
+    let m = request_items.as_object().ok_or_else(|| {
+        Skip("RequestItems that is not a JSON object: only the wire carries it".into())
+    })?;
     if m.len() > 1 {
         return Err(
             Skip("the request spans several tables; a Repository is one table".into()).into(),
         );
     }
-    Ok(m.iter().next().expect("one table"))
+    Ok(m.iter().next())
 }
 
 /// Runs one request; the response body or the error.
@@ -451,7 +628,7 @@ pub(super) async fn execute(
 ) -> std::result::Result<Json, Fail> {
     match op {
         "GetItem" => {
-            let repo = tables.get(body)?;
+            let repo = tables.get(body).await?;
             check_legacy(body)?;
             if body.get("IndexName").is_some() {
                 return Err(Skip("GetItem with IndexName: DynamoDB Local ignores the member".into()).into());
@@ -472,7 +649,7 @@ pub(super) async fn execute(
             })
         }
         "PutItem" => {
-            let repo = tables.get(body)?;
+            let repo = tables.get(body).await?;
             check_legacy(body)?;
             let mut ph = placeholders(body)?;
             let cond = condition(&mut ph, body, "ConditionExpression")?;
@@ -486,7 +663,7 @@ pub(super) async fn execute(
             Ok(attributes(repo.put_item(req).await?))
         }
         "UpdateItem" => {
-            let repo = tables.get(body)?;
+            let repo = tables.get(body).await?;
             check_legacy(body)?;
             let mut ph = placeholders(body)?;
             let update = update_expression(&mut ph, body)?;
@@ -502,7 +679,7 @@ pub(super) async fn execute(
             Ok(attributes(repo.update_item(req).await?))
         }
         "DeleteItem" => {
-            let repo = tables.get(body)?;
+            let repo = tables.get(body).await?;
             check_legacy(body)?;
             let mut ph = placeholders(body)?;
             let cond = condition(&mut ph, body, "ConditionExpression")?;
@@ -520,20 +697,22 @@ pub(super) async fn execute(
             Ok(page_json(&repo.query(q).await?, count_only))
         }
         "Scan" => {
-            let repo = tables.get(body)?;
+            let repo = tables.get(body).await?;
             check_legacy(body)?;
             let mut ph = placeholders(body)?;
             let filter = condition(&mut ph, body, "FilterExpression")?;
             let projection = projection(&mut ph, body)?;
             ph.finish().map_err(wire_error)?;
             let index = body["IndexName"].as_str().map(str::to_string);
-            let count_only = select(body, projection.is_some(), index.is_some())?;
-            check_select_all(repo.schema(), index.as_deref(), body)?;
+            let ix = index.as_deref().and_then(|name| repo.schema().index(name).ok().map(|(_, ix)| ix));
+            let count_only = select(body, projection.is_some(), ix)?;
             let segment = match (body.get("Segment").and_then(Json::as_i64), body.get("TotalSegments").and_then(Json::as_i64)) {
                 (None, None) => None,
-                (Some(_), None) => return Err(WireError::validation("If segment is specified, total segment must also be specified").into()),
-                (None, Some(_)) => return Err(WireError::validation("If total segments is specified, a particular segment must also be specified for this request").into()),
-                (Some(s), Some(t)) => Some(Segment { segment: s.max(0) as u32, total: t.max(0) as u32 }),
+                (Some(s), Some(t)) => match (u32::try_from(s), u32::try_from(t)) {
+                    (Ok(segment), Ok(total)) => Some(Segment { segment, total }),
+                    _ => return Err(Skip("a negative Segment or TotalSegments: the contract's are unsigned".into()).into()),
+                },
+                _ => return Err(Skip("Segment without TotalSegments or the reverse: the contract's segment has both".into()).into()),
             };
             let req = Scan {
                 index,
@@ -548,43 +727,48 @@ pub(super) async fn execute(
             Ok(page_json(&repo.scan(req).await?, count_only))
         }
         "BatchGetItem" => {
-            let (table, spec) = single_table(&body["RequestItems"], op)?;
-            let repo = tables.named(table)?;
-            check_legacy(spec)?;
+            let (repo, name, spec) = match single_table(&body["RequestItems"])? {
+                Some((table, spec)) => (tables.named(table, spec["Keys"].get(0)).await?, tables.original_name(table), spec.clone()),
+                None => (tables.any().await?, String::new(), json!({})),
+            };
+            check_legacy(&spec)?;
             let keys = spec["Keys"].as_array().cloned().unwrap_or_default();
-            if keys.is_empty() {
-                return Err(WireError::validation(format!("The list of keys in RequestItems for BatchGetItem is required: {table} has empty list")).into());
-            }
-            let keys = keys.iter().map(item).collect::<Wire<Vec<_>>>()?;
-            let mut ph = placeholders(spec)?;
-            let projection = projection(&mut ph, spec)?;
+            let keys = keys.iter().map(item).collect::<std::result::Result<Vec<_>, Fail>>()?;
+            let mut ph = placeholders(&spec)?;
+            let projection = projection(&mut ph, &spec)?;
             ph.finish().map_err(wire_error)?;
             let out = repo.batch_get_item(keys, projection).await?;
             let mut responses = Map::new();
-            let name = tables.original.get(table).cloned().unwrap_or_else(|| table.clone());
-            responses.insert(name, Json::Array(out.items.iter().map(Item::to_json).collect()));
-            Ok(json!({ "Responses": responses, "UnprocessedKeys": {} }))
+            responses.insert(name.clone(), Json::Array(out.items.iter().map(Item::to_json).collect()));
+            let mut unprocessed = Map::new();
+            if !out.unprocessed_keys.is_empty() {
+                unprocessed.insert(name, json!({ "Keys": out.unprocessed_keys.iter().map(Item::to_json).collect::<Vec<_>>() }));
+            }
+            Ok(json!({ "Responses": responses, "UnprocessedKeys": unprocessed }))
         }
         "BatchWriteItem" => {
-            let (table, list) = single_table(&body["RequestItems"], op)?;
-            let repo = tables.named(table)?;
-            let list = list.as_array().cloned().unwrap_or_default();
-            if list.is_empty() {
-                return Err(WireError::validation(format!("The batch write request list for a table cannot be null or empty: {table}")).into());
+            let (repo, name, list) = match single_table(&body["RequestItems"])? {
+                Some((table, list)) => (tables.named(table, list.get(0).and_then(|w| w["PutRequest"].get("Item").or_else(|| w["DeleteRequest"].get("Key")))).await?, tables.original_name(table), list.as_array().cloned().unwrap_or_default()),
+                None => (tables.any().await?, String::new(), Vec::new()),
+            };
+            let mut writes = Vec::new();
+            for w in &list {
+                writes.push(match (w.get("PutRequest"), w.get("DeleteRequest")) {
+                    (Some(p), None) => WriteRequest::Put(item(&p["Item"])?),
+                    (None, Some(d)) => WriteRequest::Delete(item(&d["Key"])?),
+                    _ => return Err(Skip("a batch write entry that is not one PutRequest or one DeleteRequest: the contract's is one of them".into()).into()),
+                });
             }
-            let writes = list
-                .iter()
-                .map(|w| match (w.get("PutRequest"), w.get("DeleteRequest")) {
-                    (Some(p), None) => item(&p["Item"]).map(WriteRequest::Put),
-                    (None, Some(d)) => item(&d["Key"]).map(WriteRequest::Delete),
-                    _ => Err(WireError::validation("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes")),
-                })
-                .collect::<Wire<Vec<_>>>()?;
             let out = repo.batch_write_item(writes).await?;
+            let mut unprocessed = Map::new();
             if !out.unprocessed.is_empty() {
-                return Err(Skip("the backend left writes unprocessed".into()).into());
+                let list: Vec<Json> = out.unprocessed.iter().map(|w| match w {
+                    WriteRequest::Put(i) => json!({ "PutRequest": { "Item": i.to_json() } }),
+                    WriteRequest::Delete(k) => json!({ "DeleteRequest": { "Key": k.to_json() } }),
+                }).collect();
+                unprocessed.insert(name, Json::Array(list));
             }
-            Ok(json!({ "UnprocessedItems": {} }))
+            Ok(json!({ "UnprocessedItems": unprocessed }))
         }
         "TransactWriteItems" => {
             let list = body["TransactItems"].as_array().cloned().unwrap_or_default();
@@ -593,10 +777,10 @@ pub(super) async fn execute(
             for (i, entry) in list.iter().enumerate() {
                 let kinds: Vec<&str> = ["Put", "Update", "Delete", "ConditionCheck"].into_iter().filter(|k| entry.get(*k).is_some()).collect();
                 if kinds.len() != 1 {
-                    return Err(WireError::validation("TransactItems can only contain one of Check, Put, Update or Delete").into());
+                    return Err(Skip("a transaction entry that is not one action: the contract's is one of them".into()).into());
                 }
                 let a = &entry[kinds[0]];
-                let r = tables.get(a)?;
+                let r = tables.get(a).await?;
                 if repo.as_ref().is_some_and(|x| x.schema().name != r.schema().name) {
                     return Err(Skip("the transaction spans several tables; a Repository is one table".into()).into());
                 }
@@ -614,10 +798,7 @@ pub(super) async fn execute(
                     _ => TransactWriteItem::ConditionCheck {
                         key: item(&a["Key"])?,
                         condition: cond.ok_or_else(|| {
-                            WireError::validation(format!(
-                                "1 validation error detected: Value null at 'transactItems.{}.member.conditionCheck.conditionExpression' failed to satisfy constraint: Member must not be null",
-                                i + 1
-                            ))
+                            Skip(format!("ConditionCheck {} without a condition: the contract's has one", i + 1))
                         })?,
                         return_old_on_condition_failure: return_old,
                     },
@@ -625,8 +806,9 @@ pub(super) async fn execute(
                 ph.finish().map_err(wire_error)?;
                 actions.push(action);
             }
-            let Some(repo) = repo else {
-                return Err(WireError::validation("1 validation error detected: Value '[]' at 'transactItems' failed to satisfy constraint: Member must have length greater than or equal to 1").into());
+            let repo = match repo {
+                Some(r) => r,
+                None => tables.any().await?,
             };
             let token = body["ClientRequestToken"].as_str().map(str::to_string);
             repo.transact_write_items(TransactWrite { items: actions, client_request_token: token }).await?;
@@ -639,7 +821,7 @@ pub(super) async fn execute(
             let mut projections = Vec::new();
             for entry in &list {
                 let g = &entry["Get"];
-                let r = tables.get(g)?;
+                let r = tables.get(g).await?;
                 if repo.as_ref().is_some_and(|x| x.schema().name != r.schema().name) {
                     return Err(Skip("the transaction spans several tables; a Repository is one table".into()).into());
                 }
@@ -652,8 +834,9 @@ pub(super) async fn execute(
             if projections.iter().any(Option::is_some) {
                 return Err(Skip("a projection per transactional get is not part of the Repository contract".into()).into());
             }
-            let Some(repo) = repo else {
-                return Err(WireError::validation("1 validation error detected: Value null at 'transactItems' failed to satisfy constraint: Member must not be null").into());
+            let repo = match repo {
+                Some(r) => r,
+                None => tables.any().await?,
             };
             let got = repo.transact_get_items(keys).await?;
             Ok(json!({ "Responses": got.into_iter().map(|i| match i { Some(i) => json!({"Item": i.to_json()}), None => json!({}) }).collect::<Vec<_>>() }))
@@ -710,13 +893,18 @@ pub(super) async fn setup(
     let original = names.iter().map(|(o, f)| (f.clone(), o.clone())).collect();
     let tables = Tables {
         repos,
+        factory: factory.clone(),
+        reached: Arc::new(AtomicBool::new(false)),
         names,
         original,
         unique: unique.to_string(),
+        tokens: Default::default(),
     };
     for (table, items) in vector["setup"]["items"].as_object().into_iter().flatten() {
         let Some(repo) = tables.names.get(table).and_then(|n| tables.repos.get(n)) else {
-            continue;
+            return Err(Outcome::Failed(format!(
+                "setup items for {table}, a table the vector does not create"
+            )));
         };
         for i in items.as_array().into_iter().flatten() {
             let put = match Item::from_json(i) {
@@ -734,18 +922,30 @@ pub(super) async fn setup(
             }
         }
     }
-    for step in vector["setup"]["steps"].as_array().into_iter().flatten() {
+    for (n, step) in vector["setup"]["steps"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
         let body = tables.rename(&step["body"]);
-        if let Err(Fail::Wire(e)) =
-            execute(&tables, step["op"].as_str().unwrap_or_default(), &body).await
-        {
-            if e.code == "SerializationException" {
-                return Err(Outcome::Skipped(
-                    "setup sends JSON of the wrong type, which only the wire can carry".into(),
-                ));
+        let op = step["op"].as_str().unwrap_or_default();
+        match execute(&tables, op, &body).await {
+            Ok(_) => {}
+            Err(Fail::Skip(why)) => {
+                return Err(Outcome::Skipped(format!("setup step {}: {why}", n + 1)))
+            }
+            Err(Fail::Wire(e)) => {
+                return Err(Outcome::Failed(format!(
+                    "setup step {} ({op}) failed: {}: {}",
+                    n + 1,
+                    e.code,
+                    e.message
+                )))
             }
         }
     }
+    tables.reached.store(false, Ordering::Relaxed);
     Ok(tables)
 }
 
@@ -758,7 +958,10 @@ pub(super) async fn paginate(
 ) -> std::result::Result<Vec<Json>, Outcome> {
     let mut pages = Vec::new();
     loop {
-        let out = match execute(tables, op, &body).await {
+        let out = match execute(tables, op, &body)
+            .await
+            .map_err(|f| tables.unrename(f))
+        {
             Ok(o) => o,
             Err(Fail::Skip(why)) => return Err(Outcome::Skipped(why)),
             Err(Fail::Wire(e)) => {

@@ -22,7 +22,7 @@ pub fn load() -> Vec<Json> {
         .collect()
 }
 
-fn key_type(t: &str) -> Option<KeyType> {
+pub(super) fn key_type(t: &str) -> Option<KeyType> {
     match t {
         "S" => Some(KeyType::S),
         "N" => Some(KeyType::N),

@@ -1,113 +1,248 @@
-//! Counting and printing the results, and failing the test on the ones that must pass.
+//! Judging the results against the reviewed list of expected outcomes, counting and printing
+//! them, and failing the test on any outcome the list does not name.
+//!
+//! The list (`vectors/expected-outcomes.jsonl`, one JSON object a line) names every vector
+//! that does not pass on a backend, with the reason:
+//! `{"id", "backends": [..], "outcome": "skip" | "differs" | "fails", "reason", "message"?,
+//! "number_text"?}`. A `differs` entry pins the difference: the backend's exact message
+//! (`message`) and whether a number's text differs (`number_text: true`). A vector passes
+//! with no entry; any other outcome without its entry — a new skip, a new failure, another
+//! message — is unexpected, and so is an entry whose vector now passes or does otherwise.
 
 use std::collections::BTreeMap;
 
+use serde_json::Value as Json;
+
 use super::{Outcome, VectorResult};
 
-/// Counts per topic.
-#[derive(Debug, Default, Clone)]
+/// The reviewed list of expected outcomes for the bundled vectors.
+pub const EXPECTED_OUTCOMES: &str = include_str!("../../vectors/expected-outcomes.jsonl");
+
+/// What the list expects of a vector on some backends.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expected {
+    /// The vector's id.
+    pub id: String,
+    /// The backends the entry is for (`memory`, `sqlite`, `dynamodb`).
+    pub backends: Vec<String>,
+    /// `skip`, `differs` or `fails`.
+    pub outcome: String,
+    /// Why.
+    pub reason: String,
+    /// For `differs`: the backend's message, where it is not DynamoDB Local's.
+    pub message: Option<String>,
+    /// For `differs`: whether a number's text differs.
+    pub number_text: bool,
+}
+
+/// Parses a list in the format above.
+pub fn parse_expected(text: &str) -> Vec<Expected> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let j: Json = serde_json::from_str(l).expect("a JSON object per line");
+            let s = |k: &str| j[k].as_str().map(str::to_string);
+            Expected {
+                id: s("id").expect("id"),
+                backends: j["backends"]
+                    .as_array()
+                    .expect("backends")
+                    .iter()
+                    .filter_map(|b| b.as_str().map(str::to_string))
+                    .collect(),
+                outcome: s("outcome").expect("outcome"),
+                reason: s("reason").expect("reason"),
+                message: s("message"),
+                number_text: j["number_text"].as_bool().unwrap_or(false),
+            }
+        })
+        .collect()
+}
+
+/// The list that applies: `MONOTABLE_VECTORS_EXPECTED` names one; with `MONOTABLE_VECTORS`
+/// (another vector file) and no list, none; else the bundled one.
+pub fn expected_outcomes() -> Vec<Expected> {
+    match std::env::var("MONOTABLE_VECTORS_EXPECTED") {
+        Ok(path) => parse_expected(
+            &std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}")),
+        ),
+        Err(_) if std::env::var("MONOTABLE_VECTORS").is_ok() => Vec::new(),
+        Err(_) => parse_expected(EXPECTED_OUTCOMES),
+    }
+}
+
+/// One vector's outcome judged against the list.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// Matched whole, and the list names nothing.
+    Passed,
+    /// A difference the list names (`differs`), with its reason.
+    KnownDifference(String),
+    /// A failure the list names (`fails`), with its reason.
+    KnownFailure(String),
+    /// A skip the list names, with its reason.
+    Skipped(String),
+    /// Anything else: why it is unexpected.
+    Unexpected(String),
+}
+
+/// Judges one result on `backend` against the list.
+pub fn judge(backend: &str, result: &VectorResult, expected: &[Expected]) -> Verdict {
+    let entry = expected
+        .iter()
+        .find(|e| e.id == result.id && e.backends.iter().any(|b| b == backend));
+    let listed = |e: &Expected| format!("listed as {} ({})", e.outcome, e.reason);
+    match (&result.outcome, entry) {
+        (Outcome::Passed, None) => Verdict::Passed,
+        (Outcome::Passed, Some(e)) => Verdict::Unexpected(format!("passes but is {}", listed(e))),
+        (Outcome::Skipped(why), Some(e)) if e.outcome == "skip" => Verdict::Skipped(why.clone()),
+        (Outcome::Skipped(why), _) => Verdict::Unexpected(format!("a skip not listed: {why}")),
+        (Outcome::Failed(why), Some(e)) if e.outcome == "fails" => {
+            Verdict::KnownFailure(format!("{} [{why}]", e.reason))
+        }
+        (Outcome::Failed(why), _) => Verdict::Unexpected(format!("failed: {why}")),
+        (Outcome::Differs(d), Some(e))
+            if e.outcome == "differs"
+                && e.message == d.message
+                && e.number_text == d.number_text.is_some() =>
+        {
+            Verdict::KnownDifference(e.reason.clone())
+        }
+        (Outcome::Differs(d), _) => Verdict::Unexpected(format!(
+            "differs, not as listed:{}{}",
+            d.message
+                .as_ref()
+                .map(|m| format!(" message {m:?}"))
+                .unwrap_or_default(),
+            d.number_text
+                .as_ref()
+                .map(|n| format!(" number text ({n})"))
+                .unwrap_or_default()
+        )),
+    }
+}
+
+/// Counts of verdicts.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Tally {
-    /// Passed.
+    /// Passed whole.
     pub passed: usize,
-    /// Failed.
-    pub failed: usize,
-    /// Skipped, by reason.
-    pub skipped: BTreeMap<String, usize>,
-    /// Passed expected errors whose message matched exactly / all passed expected errors.
-    pub messages: (usize, usize),
+    /// Listed differences (message or number text).
+    pub known_differences: usize,
+    /// Listed failures.
+    pub known_failures: usize,
+    /// Listed skips.
+    pub skipped: usize,
+    /// Outcomes the list does not name: the test fails on any.
+    pub unexpected: usize,
 }
 
 impl Tally {
-    fn add(&mut self, o: &Outcome) {
-        match o {
-            Outcome::Passed { message_matched } => {
-                self.passed += 1;
-                if let Some(m) = message_matched {
-                    self.messages.1 += 1;
-                    self.messages.0 += usize::from(*m);
-                }
+    fn add(&mut self, v: &Verdict) {
+        match v {
+            Verdict::Passed => self.passed += 1,
+            Verdict::KnownDifference(_) => self.known_differences += 1,
+            Verdict::KnownFailure(_) => self.known_failures += 1,
+            Verdict::Skipped(_) => self.skipped += 1,
+            Verdict::Unexpected(_) => self.unexpected += 1,
+        }
+    }
+
+    fn line(&self) -> String {
+        format!(
+            "{} passed, {} known differences, {} known failures, {} skipped, {} unexpected",
+            self.passed, self.known_differences, self.known_failures, self.skipped, self.unexpected
+        )
+    }
+}
+
+/// Every result on one backend, judged against the list.
+#[derive(Debug, Default, Clone)]
+pub struct Summary {
+    /// The totals.
+    pub total: Tally,
+    /// The totals per topic.
+    pub topics: BTreeMap<String, Tally>,
+    /// A line per vector that did not pass whole, and per stale list entry.
+    pub lines: Vec<String>,
+    /// The unexpected outcomes (stale list entries included): the test fails on any.
+    pub unexpected: Vec<String>,
+    /// Vectors (not skipped) answered before any repository call: by monotable's
+    /// expression parser or item decoder.
+    pub before_backend: usize,
+}
+
+/// Judges every result on `backend` against `expected`.
+pub fn summarise(backend: &str, results: &[VectorResult], expected: &[Expected]) -> Summary {
+    let mut s = Summary::default();
+    for r in results {
+        let v = judge(backend, r, expected);
+        s.total.add(&v);
+        s.topics.entry(r.topic.clone()).or_default().add(&v);
+        let local = if r.local_specific {
+            " (local_specific)"
+        } else {
+            ""
+        };
+        match &v {
+            Verdict::Passed => {}
+            Verdict::KnownDifference(why) => {
+                s.lines.push(format!("  differs {}{local}: {why}", r.id))
             }
-            Outcome::Failed(_) => self.failed += 1,
-            Outcome::Skipped(r) => *self.skipped.entry(r.clone()).or_default() += 1,
+            Verdict::KnownFailure(why) => s.lines.push(format!("  fails {}{local}: {why}", r.id)),
+            Verdict::Skipped(why) => s.lines.push(format!("  skipped {}: {why}", r.id)),
+            Verdict::Unexpected(why) => {
+                s.lines.push(format!("  UNEXPECTED {}{local}: {why}", r.id));
+                s.unexpected.push(format!("{}: {why}", r.id));
+            }
+        }
+        if !r.reached_backend && !matches!(r.outcome, Outcome::Skipped(_)) {
+            s.before_backend += 1;
         }
     }
-
-    /// Number skipped.
-    pub fn skipped_count(&self) -> usize {
-        self.skipped.values().sum()
-    }
-}
-
-/// Prints the per-topic table, the local-specific counts, the skip reasons and the failures.
-pub fn report(backend: &str, results: &[VectorResult]) {
-    let mut topics: BTreeMap<String, Tally> = BTreeMap::new();
-    let mut local = Tally::default();
-    let mut total = Tally::default();
-    for r in results {
-        total.add(&r.outcome);
-        if r.local_specific {
-            local.add(&r.outcome);
-        }
-        topics.entry(r.topic.clone()).or_default().add(&r.outcome);
-    }
-    println!("vectors on {backend}:");
-    for (topic, t) in &topics {
-        println!(
-            "  {topic}: {} passed, {} failed, {} skipped",
-            t.passed,
-            t.failed,
-            t.skipped_count()
-        );
-    }
-    println!(
-        "  of which local_specific: {} passed, {} failed, {} skipped",
-        local.passed,
-        local.failed,
-        local.skipped_count()
-    );
-    for (why, n) in &total.skipped {
-        println!("  skipped {n}: {why}");
-    }
-    println!(
-        "  error messages matching DynamoDB Local's text exactly: {} of {}",
-        total.messages.0, total.messages.1
-    );
-    for r in results {
-        if let Outcome::Failed(why) = &r.outcome {
-            println!(
-                "  FAILED {}{}: {why}",
-                r.id,
-                if r.local_specific {
-                    " (local_specific)"
-                } else {
-                    ""
-                }
-            );
-        }
-    }
-    println!(
-        "vectors: {} passed, {} failed, {} skipped",
-        total.passed,
-        total.failed,
-        total.skipped_count()
-    );
-}
-
-/// Fails the test if a vector that must pass failed: every replayable one on DynamoDB
-/// Local (`all = true`), every replayable one not marked `local_specific` elsewhere.
-pub fn assert_targets(results: &[VectorResult], all: bool) {
-    let failed: Vec<&VectorResult> = results
+    for e in expected
         .iter()
-        .filter(|r| matches!(r.outcome, Outcome::Failed(_)) && (all || !r.local_specific))
-        .collect();
+        .filter(|e| e.backends.iter().any(|b| b == backend))
+    {
+        if !results.iter().any(|r| r.id == e.id) {
+            let why = format!(
+                "{}: listed as {}, but no such vector was run",
+                e.id, e.outcome
+            );
+            s.lines.push(format!("  UNEXPECTED {why}"));
+            s.unexpected.push(why);
+            s.total.unexpected += 1;
+        }
+    }
+    s
+}
+
+/// Prints a line per topic, every listed difference, failure and skip with its reason,
+/// every unexpected outcome, and the total.
+pub fn report(backend: &str, results: &[VectorResult]) -> Summary {
+    let s = summarise(backend, results, &expected_outcomes());
+    println!("vectors on {backend}:");
+    for (topic, t) in &s.topics {
+        println!("  {topic}: {}", t.line());
+    }
+    for l in &s.lines {
+        println!("{l}");
+    }
+    println!(
+        "  answered by monotable's expression parser or item decoder before any repository call: {}",
+        s.before_backend
+    );
+    println!("vectors: {}", s.total.line());
+    s
+}
+
+/// Fails the test on any outcome the list does not name (see the module doc).
+pub fn assert_expected(backend: &str, results: &[VectorResult]) {
+    let s = summarise(backend, results, &expected_outcomes());
     assert!(
-        failed.is_empty(),
-        "{} vectors failed: {}",
-        failed.len(),
-        failed
-            .iter()
-            .map(|r| r.id.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
+        s.unexpected.is_empty(),
+        "{} vector outcomes on {backend} are not in vectors/expected-outcomes.jsonl:\n{}",
+        s.unexpected.len(),
+        s.unexpected.join("\n")
     );
 }

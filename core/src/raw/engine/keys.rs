@@ -157,9 +157,8 @@ pub(super) fn check_start_key(
     for k in &keys {
         let v = &esk[&k.name];
         if !k.key_type.matches(v) {
-            return Err(Error::invalid(
-                "The provided starting key is invalid: Type mismatch for attribute to update",
-            ));
+            // DynamoDB Local's text (without "The provided starting key is invalid").
+            return Err(Error::invalid("Type mismatch for attribute to update"));
         }
         if matches!(v, Value::S(s) if s.is_empty()) || matches!(v, Value::B(b) if b.is_empty()) {
             return Err(Error::invalid(format!(
@@ -224,10 +223,14 @@ pub(super) fn query_range(
         SortKeyCondition::Gt(v) => (end(&with(v)?).unwrap_or_default(), end(&p)),
         SortKeyCondition::Ge(v) => (with(v)?, end(&p)),
         SortKeyCondition::Between(a, b) => {
-            let (lo, hi) = (with(a)?, with(b)?);
+            // DynamoDB Local compares the bounds' types before the key's type.
             if a.value_type() != b.value_type() {
-                return Err(Error::invalid("Invalid KeyConditionExpression: The BETWEEN operator requires same data type for lower and upper bounds"));
+                return Err(Error::invalid(format!(
+                    "Invalid KeyConditionExpression: The BETWEEN operator requires same data type for lower and upper bounds; lower bound operand: AttributeValue: {}, upper bound operand: AttributeValue: {}",
+                    short(a), short(b)
+                )));
             }
+            let (lo, hi) = (with(a)?, with(b)?);
             if check::compare_values(a, b) == Some(std::cmp::Ordering::Greater) {
                 return Err(Error::invalid(format!(
                     "Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {}, upper bound operand: AttributeValue: {}",
@@ -237,10 +240,11 @@ pub(super) fn query_range(
             (lo, end(&hi))
         }
         SortKeyCondition::BeginsWith(v) => {
+            // The value's type against the key's first, then begins_with on a number.
+            check_key_value(sort_attr, v)?;
             if sort_attr.key_type == crate::schema::KeyType::N {
                 return Err(Error::invalid("Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N"));
             }
-            check_key_value(sort_attr, v)?;
             let mut k = p.clone();
             k.extend(keycodec::encode_prefix(v));
             let e = end(&k);
@@ -253,6 +257,12 @@ pub(super) fn short(v: &Value) -> String {
     match v {
         Value::S(s) => format!("{{S:{s}}}"),
         Value::N(n) => format!("{{N:{n}}}"),
+        // DynamoDB Local prints a binary operand as its Java buffer.
+        Value::B(b) => format!(
+            "{{B:java.nio.HeapByteBuffer[pos=0 lim={} cap={}]}}",
+            b.len(),
+            b.len()
+        ),
         other => format!("{other:?}"),
     }
 }

@@ -54,14 +54,14 @@ impl<S: Storage> Engine<S> {
     pub(super) async fn transact_write(&self, request: TransactWrite) -> Result<()> {
         let n = request.items.len();
         if n == 0 {
-            return Err(Error::invalid("1 validation error detected: Value '[]' at 'transactItems' failed to satisfy constraint: Member must have length greater than or equal to 1"));
+            return Err(Error::invalid("Value [] at 'transactItems' failed to satisfy constraint: Member must have length greater than or equal to 1"));
         }
         if n > MAX_TRANSACTION_ACTIONS {
-            return Err(Error::invalid("1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to 100"));
+            return Err(Error::invalid("Member must have length less than or equal to 100"));
         }
         if let Some(token) = &request.client_request_token {
             if token.len() > 36 || token.is_empty() {
-                return Err(Error::invalid(format!("1 validation error detected: Value '{token}' at 'clientRequestToken' failed to satisfy constraint: Member must have length less than or equal to 36")));
+                return Err(Error::invalid(format!("Value {token} at 'clientRequestToken' failed to satisfy constraint: Member must have length less than or equal to 36")));
             }
         }
         let mut seen = Seen::default();
@@ -218,10 +218,10 @@ impl<S: Storage> Engine<S> {
 
     pub(super) async fn transact_get(&self, keys: Vec<Item>) -> Result<Vec<Option<Item>>> {
         if keys.is_empty() {
-            return Err(Error::invalid("1 validation error detected: Value null at 'transactItems' failed to satisfy constraint: Member must not be null"));
+            return Err(Error::invalid("Value null at 'transactItems' failed to satisfy constraint: Member must not be null"));
         }
         if keys.len() > MAX_TRANSACTION_ACTIONS {
-            return Err(Error::invalid("1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to 100"));
+            return Err(Error::invalid("Member must have length less than or equal to 100"));
         }
         let mut seen = Seen::default();
         let mut encoded = Vec::new();
