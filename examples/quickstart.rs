@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use monotable::prelude::*;
-use monotable::{EntityQuery, Error, IndexSchema, KeyAttribute, TableSchema, Update};
+use monotable::{Error, IndexSchema, KeyAttribute, TableSchema, Update};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize, monotable::Entity)]
@@ -142,12 +142,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     repo.batch_put(&issues).await?;
 
     // Query the open issues by index, a page of 5 at a time, following the cursor.
-    let mut query = EntityQuery::<Issue>::on_index(
-        "gsi2",
-        [("owner", "ada"), ("repo", "engine"), ("status", "open")],
-    )
-    .descending()
-    .limit(5);
+    // `Issue::query_gsi2` is the typed access pattern the derive writes for index gsi2: its
+    // arguments are the partition template's fields, with their types.
+    let mut query = Issue::query_gsi2("ada", "engine", "open")
+        .all()
+        .descending()
+        .limit(5);
     let mut page_number = 1;
     loop {
         let page = repo.query_page(&query).await?;
@@ -195,9 +195,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("stars on ada/engine: {}", engine.stars);
 
     // Repositories and stars of a user come from one index.
-    let repos = repo
-        .query_all(EntityQuery::<Repo>::on_index("gsi1", [("owner", "ada")]))
-        .await?;
+    let repos = repo.query_all(Repo::query_gsi1("ada").all()).await?;
     println!(
         "ada's repositories: {:?}",
         repos.iter().map(|r| &r.name).collect::<Vec<_>>()

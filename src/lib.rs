@@ -8,10 +8,10 @@ pub use monotable_core::{
     validation_error, BatchGetOutput, BatchWriteOutput, CancellationCode, CancellationReason,
     CollectionPage, CollectionQuery, Comparator, Condition, Cursor, DeleteItem, Entity, EntityKeys,
     EntityOptions, EntityQuery, Error, GetItem, IndexKeys, IndexKind, IndexSchema, Item,
-    KeyAttribute, KeyCondition, KeySchema, KeyTemplate, KeyType, Number, Page, Path, Projection,
-    PutItem, Query, QueryPage, Repository, RepositoryExt, Result, ReturnValues, Scan, Segment,
-    SortKeyCondition, TableSchema, TransactWrite, TransactWriteItem, Transaction,
-    TransactionContext, Update, UpdateItem, Value, ValueType, WriteRequest,
+    KeyAttribute, KeyCondition, KeySchema, KeyTemplate, KeyType, Number, Page, Path, PathOf,
+    Projection, PutItem, Query, QueryPage, Repository, RepositoryExt, Result, ReturnValues, Scan,
+    Segment, SortKeyCondition, TableSchema, TransactWrite, TransactWriteItem, Transaction,
+    TransactionContext, TypedPath, Update, UpdateItem, Value, ValueType, WriteRequest,
 };
 
 mod connect;

@@ -33,7 +33,9 @@ pub use api::{
 pub use entity::template::KeyTemplate;
 pub use entity::{validation_error, Entity, EntityKeys, EntityOptions, IndexKeys, KeySchema};
 pub use error::{CancellationCode, CancellationReason, Error, Result};
-pub use expr::{Comparator, Condition, KeyCondition, Path, SortKeyCondition, Update};
+pub use expr::{
+    Comparator, Condition, KeyCondition, Path, PathOf, SortKeyCondition, TypedPath, Update,
+};
 pub use item::{Item, Number, Value, ValueType};
 pub use repository::{
     BatchGetOutput, BatchWriteOutput, DeleteItem, GetItem, Page, PutItem, Query, Repository,

@@ -342,6 +342,204 @@ fn is_required(f: &Field) -> bool {
     !optional
 }
 
+/// `T` for `Option<T>`, else the type itself.
+fn option_inner(ty: &syn::Type) -> &syn::Type {
+    match type_name(ty) {
+        Some((name, Some(inner))) if name == "Option" => inner,
+        _ => ty,
+    }
+}
+
+fn vis_of(input: &DeriveInput) -> syn::Visibility {
+    input.vis.clone()
+}
+
+fn pascal(s: &str) -> String {
+    let mut out = String::new();
+    let mut upper = true;
+    for c in s.chars() {
+        if c == '_' || c == '-' || c == '.' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn snake(s: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if c.is_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else if c == '-' || c == '.' {
+            out.push('_');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The fields a template reads, in order, without repeats.
+fn template_fields<'a>(lit: Option<&LitStr>, fields: &'a [Field]) -> Vec<&'a Field> {
+    let Some(lit) = lit else { return Vec::new() };
+    let t = monotable_core::KeyTemplate::new(lit.value());
+    let mut out: Vec<&Field> = Vec::new();
+    for a in t.attributes() {
+        if let Some(f) = fields.iter().find(|f| f.stored == a) {
+            if !out.iter().any(|x| x.stored == f.stored) {
+                out.push(f);
+            }
+        }
+    }
+    out
+}
+
+/// One typed access pattern per key: `Entity::query(..)` for the table and
+/// `Entity::query_<index>(..)` for each index, taking the partition template's fields with
+/// their types, and returning a builder whose sort methods take a leading prefix of the sort
+/// template's fields with their types.
+fn access_patterns(
+    o: &Options,
+    fields: &[Field],
+    name: &syn::Ident,
+    vis: &syn::Visibility,
+    krate: &syn::Path,
+) -> syn::Result<TokenStream2> {
+    let mut out = TokenStream2::new();
+    let mut ctors = Vec::new();
+    let mut keys: Vec<(Option<&LitStr>, Option<&LitStr>, Option<&LitStr>)> =
+        vec![(None, o.pk.as_ref(), o.sk.as_ref())];
+    for ix in &o.indexes {
+        let pk = if ix.local {
+            o.pk.as_ref()
+        } else {
+            ix.pk.as_ref()
+        };
+        keys.push((Some(&ix.name), pk, ix.sk.as_ref()));
+    }
+    for (index, pk, sk) in keys {
+        let (method, struct_name, index_tokens, what) = match index {
+            None => (
+                format_ident!("query"),
+                format_ident!("{}Query", name),
+                quote!(::core::option::Option::None),
+                "the table".to_string(),
+            ),
+            Some(i) => (
+                format_ident!("query_{}", snake(&i.value())),
+                format_ident!("{}{}Query", name, pascal(&i.value())),
+                quote!(::core::option::Option::Some(#i)),
+                format!("index `{}`", i.value()),
+            ),
+        };
+        let pk_fields = template_fields(pk, fields);
+        let sk_fields = template_fields(sk, fields);
+        let args = pk_fields.iter().map(|f| {
+            let (ident, ty) = (&f.ident, &f.ty);
+            quote!(#ident: impl #krate::expr::KeyArg<#ty>)
+        });
+        let values = pk_fields.iter().map(|f| {
+            let (ident, ty, stored) = (&f.ident, &f.ty, &f.stored);
+            quote!((#stored, #krate::expr::KeyArg::<#ty>::into_key_value(#ident)))
+        });
+        let pk_doc = format!(
+            "Access pattern on {what}: the partition `{}`. Sort conditions on `{}`.",
+            pk.map(LitStr::value).unwrap_or_default(),
+            sk.map(LitStr::value).unwrap_or_default()
+        );
+        ctors.push(quote! {
+            #[doc = #pk_doc]
+            #vis fn #method(#(#args),*) -> #struct_name {
+                #struct_name(#krate::EntityQuery::<#name>::__pattern(#index_tokens, ::std::vec![#(#values),*]))
+            }
+        });
+        let mut sort_methods = Vec::new();
+        for k in 1..=sk_fields.len() {
+            let prefix = &sk_fields[..k];
+            let stem = prefix
+                .iter()
+                .map(|f| f.ident.to_string().trim_start_matches("r#").to_string())
+                .collect::<Vec<_>>()
+                .join("_and_");
+            let names: Vec<String> = prefix.iter().map(|f| f.stored.clone()).collect();
+            let one = |tag: &str| {
+                let args = prefix.iter().map(|f| {
+                    let ty = &f.ty;
+                    let id =
+                        format_ident!("{}{}", tag, f.ident.to_string().trim_start_matches("r#"));
+                    quote!(#id: impl #krate::expr::KeyArg<#ty>)
+                });
+                let vals = prefix.iter().map(|f| {
+                    let (ty, stored) = (&f.ty, &f.stored);
+                    let id =
+                        format_ident!("{}{}", tag, f.ident.to_string().trim_start_matches("r#"));
+                    quote!((#stored, #krate::expr::KeyArg::<#ty>::into_key_value(#id)))
+                });
+                (quote!(#(#args),*), quote!(::std::vec![#(#vals),*]))
+            };
+            for op in ["eq", "lt", "le", "gt", "ge", "begins_with"] {
+                let m = format_ident!("{}_{}", stem, op);
+                let (args, vals) = one("");
+                let doc = format!("Sort key condition `{op}` on {}.", names.join(", "));
+                sort_methods.push(quote! {
+                    #[doc = #doc]
+                    pub fn #m(self, #args) -> #krate::EntityQuery<#name> {
+                        self.0.__sort(#op, #vals, ::std::vec::Vec::new())
+                    }
+                });
+            }
+            let m = format_ident!("{}_between", stem);
+            let (low_args, low_vals) = one("low_");
+            let (high_args, high_vals) = one("high_");
+            let doc = format!(
+                "Sort key between two values of {}, inclusive.",
+                names.join(", ")
+            );
+            sort_methods.push(quote! {
+                #[doc = #doc]
+                pub fn #m(self, #low_args, #high_args) -> #krate::EntityQuery<#name> {
+                    self.0.__sort("between", #low_vals, #high_vals)
+                }
+            });
+        }
+        let struct_doc = format!("A typed access pattern of `{name}` on {what}.");
+        out.extend(quote! {
+            #[doc = #struct_doc]
+            #[derive(::core::fmt::Debug, ::core::clone::Clone)]
+            #vis struct #struct_name(#krate::EntityQuery<#name>);
+
+            impl #struct_name {
+                /// The whole partition (for an entity whose sort template starts with a
+                /// literal, only this entity's items).
+                pub fn all(self) -> #krate::EntityQuery<#name> {
+                    self.0
+                }
+                #(#sort_methods)*
+            }
+
+            impl ::core::convert::From<#struct_name> for #krate::EntityQuery<#name> {
+                fn from(p: #struct_name) -> Self {
+                    p.0
+                }
+            }
+        });
+    }
+    out.extend(quote! {
+        impl #name {
+            #(#ctors)*
+        }
+    });
+    Ok(out)
+}
+
 fn opt_str(v: &Option<Option<LitStr>>, default: &str) -> TokenStream2 {
     match v {
         None => quote!(::core::option::Option::Some(#default)),
@@ -467,9 +665,14 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
             f.ident.to_string().trim_start_matches("r#").to_uppercase()
         );
         let stored = &f.stored;
-        let doc = format!("Path of the `{stored}` attribute, for conditions and updates.");
-        quote!(#[doc = #doc] pub const #c: #krate::Path = #krate::Path::attr_static(#stored);)
+        let ty = option_inner(&f.ty);
+        let doc = format!(
+            "Path of the `{stored}` attribute, for conditions and updates: values must convert \
+             to its type."
+        );
+        quote!(#[doc = #doc] pub const #c: #krate::TypedPath<#ty> = #krate::TypedPath::new(#stored);)
     });
+    let patterns = access_patterns(&o, &fields, name, &vis_of(input), &krate)?;
     let validate = o.validate.as_ref().map(|f| {
         quote!(
             const VALIDATES: bool = true;
@@ -509,6 +712,8 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
                 #key_name { #(#kf_init,)* }
             }
         }
+
+        #patterns
 
         impl #impl_g #krate::KeySchema for #name #ty_g #where_g {
             fn key_templates() -> #krate::EntityKeys {

@@ -41,6 +41,8 @@ pub struct EntityQuery<E> {
     pub(super) forward: bool,
     pub(super) cursor: Option<Cursor>,
     pub(super) consistent_read: bool,
+    /// A typed argument that could not be converted, reported when the query runs.
+    deferred: Option<String>,
     pub(super) _entity: PhantomData<fn() -> E>,
 }
 
@@ -55,6 +57,7 @@ impl<E> Clone for EntityQuery<E> {
             forward: self.forward,
             cursor: self.cursor.clone(),
             consistent_read: self.consistent_read,
+            deferred: self.deferred.clone(),
             _entity: PhantomData,
         }
     }
@@ -84,6 +87,7 @@ impl<E: Entity> EntityQuery<E> {
             forward: true,
             cursor: None,
             consistent_read: false,
+            deferred: None,
             _entity: PhantomData,
         }
     }
@@ -155,7 +159,60 @@ impl<E: Entity> EntityQuery<E> {
         self
     }
 
+    /// For the derive's typed access patterns: the query of `index` (the table if `None`)
+    /// whose partition attributes are `partition`.
+    #[doc(hidden)]
+    pub fn __pattern(index: Option<&str>, partition: Vec<(&str, Result<Value>)>) -> Self {
+        let mut q = Self::new(Item::new());
+        q.index = index.map(str::to_string);
+        q.partition = q.collect(partition);
+        q
+    }
+
+    /// For the derive's typed access patterns: a sort condition (`eq`, `lt`, `le`, `gt`,
+    /// `ge`, `begins_with`, `between`) on a leading prefix of the sort template's attributes.
+    #[doc(hidden)]
+    pub fn __sort(
+        mut self,
+        op: &str,
+        low: Vec<(&str, Result<Value>)>,
+        high: Vec<(&str, Result<Value>)>,
+    ) -> Self {
+        let low = self.collect(low);
+        let high = self.collect(high);
+        let spec = match op {
+            "eq" => SortSpec::Op(SortKeyCondition::Eq, low),
+            "lt" => SortSpec::Op(SortKeyCondition::Lt, low),
+            "le" => SortSpec::Op(SortKeyCondition::Le, low),
+            "gt" => SortSpec::Op(SortKeyCondition::Gt, low),
+            "ge" => SortSpec::Op(SortKeyCondition::Ge, low),
+            "begins_with" => SortSpec::BeginsWith(low),
+            _ => SortSpec::Between(low, high),
+        };
+        self.sort(spec)
+    }
+
+    fn collect(&mut self, attrs: Vec<(&str, Result<Value>)>) -> Item {
+        let mut item = Item::new();
+        for (name, value) in attrs {
+            match value {
+                Ok(v) => {
+                    item.insert(name.to_string(), v);
+                }
+                Err(e) => {
+                    self.deferred.get_or_insert_with(|| format!("{name}: {e}"));
+                }
+            }
+        }
+        item
+    }
+
     pub(super) fn key_condition(&self) -> Result<KeyCondition> {
+        if let Some(e) = &self.deferred {
+            return Err(Error::Encode {
+                source: e.clone().into(),
+            });
+        }
         let keys = E::key_templates();
         let (pk_t, sk_t) = keys.templates(self.index.as_deref())?;
         only_attributes_of(pk_t, &self.partition)?;

@@ -12,6 +12,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use crate::expr::{FieldValue, PathOf};
 use crate::item::{Value, ValueType};
 
 /// One step of a document path.
@@ -545,24 +546,39 @@ impl Update {
         self
     }
 
-    /// `SET path = value`.
-    pub fn set(self, path: impl Into<Path>, value: impl Into<Value>) -> Self {
+    /// `SET path = value`. With a field's [`TypedPath`](crate::expr::TypedPath) constant
+    /// (`User::AGE`), the value must convert to the field's type.
+    pub fn set<P: PathOf>(self, path: P, value: impl FieldValue<P::Value>) -> Self {
         self.action(UpdateAction::Set(
-            path.into(),
-            SetValue::Operand(UpdateOperand::Value(value.into())),
+            path.into_path(),
+            SetValue::Operand(UpdateOperand::Value(value.into_value())),
         ))
     }
 
-    /// `SET path = if_not_exists(path, value)`.
-    pub fn set_if_not_exists(self, path: impl Into<Path>, value: impl Into<Value>) -> Self {
-        let path = path.into();
+    /// `SET path = if_not_exists(path, value)`; typed as [`Update::set`].
+    pub fn set_if_not_exists<P: PathOf>(self, path: P, value: impl FieldValue<P::Value>) -> Self {
+        let path = path.into_path();
         self.action(UpdateAction::Set(
             path.clone(),
             SetValue::Operand(UpdateOperand::IfNotExists(
                 path,
-                Box::new(UpdateOperand::Value(value.into())),
+                Box::new(UpdateOperand::Value(value.into_value())),
             )),
         ))
+    }
+
+    /// `SET path = value` for any serde-serializable value (a struct, a map, a list, an
+    /// `f64`…), converted through `serde_dynamo`.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::Error::Encode`] if the value cannot be converted.
+    pub fn set_serialized<T: serde::Serialize + ?Sized>(
+        self,
+        path: impl Into<Path>,
+        value: &T,
+    ) -> crate::Result<Self> {
+        Ok(self.set(path.into(), Value::from_serialize(value)?))
     }
 
     /// `SET path = list_append(path, values)`; the list must exist.

@@ -100,6 +100,15 @@ fn check_node(cond: &Condition, clause: &str) -> Result<()> {
             Ok(())
         }
         Condition::Between { value, low, high } => {
+            distinct_first_operand(clause, "BETWEEN", value, [low, high])?;
+            for v in [constant(value), constant(low), constant(high)]
+                .into_iter()
+                .flatten()
+            {
+                if !is_ordered(v.value_type()) {
+                    return Err(operand_error(clause, "BETWEEN", &v));
+                }
+            }
             if let (Some(l), Some(h)) = (constant(low), constant(high)) {
                 if l.value_type() != h.value_type() {
                     return Err(Error::invalid(format!(
@@ -125,7 +134,7 @@ fn check_node(cond: &Condition, clause: &str) -> Result<()> {
             }
             Ok(())
         }
-        Condition::In { list, .. } => {
+        Condition::In { value, list } => {
             if list.len() > MAX_IN_OPERANDS {
                 return Err(Error::invalid(format!(
                     "Invalid {clause}: The IN operator is provided with too many operands; number of operands: {}",
@@ -135,16 +144,20 @@ fn check_node(cond: &Condition, clause: &str) -> Result<()> {
             if list.is_empty() {
                 return Err(Error::invalid(format!("Invalid {clause}: Syntax error; token: \")\"")));
             }
-            Ok(())
+            distinct_first_operand(clause, "IN", value, list)
         }
-        Condition::BeginsWith { prefix, .. } => match constant(prefix) {
-            Some(v) if !matches!(v, Value::S(_) | Value::B(_)) => {
+        Condition::BeginsWith { prefix, .. } => match (constant(prefix), prefix) {
+            (Some(v), _) if !matches!(v, Value::S(_) | Value::B(_)) => {
                 Err(operand_error(clause, "begins_with", &v))
             }
+            // size() is a number.
+            (_, Operand::Size(_)) => Err(operand_error(clause, "begins_with", &Value::from(0))),
             _ => Ok(()),
         },
-        Condition::Contains { .. }
-        | Condition::AttributeExists(_)
+        Condition::Contains { path, operand } => {
+            distinct_first_operand(clause, "contains", &Operand::Path(path.clone()), [operand])
+        }
+        Condition::AttributeExists(_)
         | Condition::AttributeNotExists(_) => Ok(()),
         Condition::AttributeType { value_type, .. } => match value_type {
             Operand::Value(Value::S(name)) => {
@@ -169,10 +182,72 @@ fn check_node(cond: &Condition, clause: &str) -> Result<()> {
     }
 }
 
+/// DynamoDB rejects `IN`, `contains` and `BETWEEN` whose first operand is a path that also
+/// appears among the others.
+fn distinct_first_operand<'a>(
+    clause: &str,
+    operator: &str,
+    first: &Operand,
+    rest: impl IntoIterator<Item = &'a Operand>,
+) -> Result<()> {
+    if let Operand::Path(p) = first {
+        if rest.into_iter().any(|o| o == first) {
+            return Err(Error::invalid(format!(
+                "Invalid {clause}: The first operand must be distinct from the remaining operands for this operator or function; operator: {operator}, first operand: {}",
+                path_for_message(p)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// How two document paths of one expression clash, if they do: one is a prefix of the other
+/// (`overlap`), or they part where one reads a map key and the other a list index
+/// (`conflict`).
+fn clash(a: &Path, b: &Path) -> Option<&'static str> {
+    let (x, y) = (a.elements(), b.elements());
+    for (p, q) in x.iter().zip(y.iter()) {
+        if p != q {
+            return match (p, q) {
+                (PathElement::Key(_), PathElement::Index(_))
+                | (PathElement::Index(_), PathElement::Key(_)) => Some("conflict"),
+                _ => None,
+            };
+        }
+    }
+    Some("overlap")
+}
+
+/// The first path that clashes with an earlier one, reported as DynamoDB Local does: the
+/// earlier path, then the path that follows it in the expression (not counting the clashing
+/// one), or the clashing one if none follows.
+fn check_clashes(paths: &[&Path], clause: &str) -> Result<()> {
+    for (j, p) in paths.iter().enumerate() {
+        for (i, q) in paths[..j].iter().enumerate() {
+            if let Some(kind) = clash(q, p) {
+                let next = if i + 1 == j { j + 1 } else { i + 1 };
+                let two = paths.get(next).unwrap_or(p);
+                return Err(Error::invalid(format!(
+                    "Invalid {clause}: Two document paths {kind} with each other; must remove or rewrite one of these paths; path one: {}, path two: {}",
+                    path_for_message(q),
+                    path_for_message(two)
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 fn short(v: &Value) -> String {
     match v {
         Value::S(s) => format!("{{S:{s}}}"),
         Value::N(n) => format!("{{N:{n}}}"),
+        // DynamoDB Local prints the Java buffer that holds a binary value.
+        Value::B(b) => format!(
+            "{{B:java.nio.HeapByteBuffer[pos=0 lim={} cap={}]}}",
+            b.len(),
+            b.len()
+        ),
         other => format!("{{{}:…}}", type_label(other)),
     }
 }
@@ -200,18 +275,20 @@ pub fn check_update_expression(update: &Update) -> Result<()> {
             "Invalid UpdateExpression: The expression can not be empty;",
         ));
     }
-    for (i, action) in update.actions.iter().enumerate() {
-        let path = action.path();
-        check_path_depth(path, "UpdateExpression")?;
-        for earlier in &update.actions[..i] {
-            if earlier.path().overlaps(path) {
-                return Err(Error::invalid(format!(
-                    "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: {}, path two: {}",
-                    path_for_message(earlier.path()),
-                    path_for_message(path)
-                )));
-            }
-        }
+    let clause_order = |a: &UpdateAction| match a {
+        UpdateAction::Set(..) => 0,
+        UpdateAction::Remove(_) => 1,
+        UpdateAction::Add(..) => 2,
+        UpdateAction::Delete(..) => 3,
+    };
+    let mut ordered: Vec<&UpdateAction> = update.actions.iter().collect();
+    ordered.sort_by_key(|a| clause_order(a));
+    let paths: Vec<&Path> = ordered.iter().map(|a| a.path()).collect();
+    for p in &paths {
+        check_path_depth(p, "UpdateExpression")?;
+    }
+    check_clashes(&paths, "UpdateExpression")?;
+    for action in ordered {
         match action {
             UpdateAction::Add(_, v) => {
                 if !matches!(v, Value::N(_) | Value::Ss(_) | Value::Ns(_) | Value::Bs(_)) {
@@ -281,24 +358,15 @@ fn check_update_operand(o: &UpdateOperand) -> Result<()> {
 
 // ---- projections ---------------------------------------------------------------------------
 
-/// Checks a projection: not empty, no overlapping or repeated paths.
+/// Checks a projection: not empty, no overlapping (or repeated) or conflicting paths.
 pub fn check_projection(paths: &[Path]) -> Result<()> {
     if paths.is_empty() {
         return Err(Error::invalid(
             "Invalid ProjectionExpression: The expression can not be empty;",
         ));
     }
-    for (i, p) in paths.iter().enumerate() {
+    for p in paths {
         check_path_depth(p, "ProjectionExpression")?;
-        for q in &paths[..i] {
-            if q.overlaps(p) {
-                return Err(Error::invalid(format!(
-                    "Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: {}, path two: {}",
-                    path_for_message(q),
-                    path_for_message(p)
-                )));
-            }
-        }
     }
-    Ok(())
+    check_clashes(&paths.iter().collect::<Vec<_>>(), "ProjectionExpression")
 }

@@ -7,5 +7,7 @@ mod ast;
 pub mod check;
 pub mod parse;
 pub mod reserved;
+mod typed;
 
 pub use ast::*;
+pub use typed::{AnyValue, FieldValue, KeyArg, PathOf, TypedPath};

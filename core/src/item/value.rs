@@ -105,6 +105,19 @@ pub enum Value {
 }
 
 impl Value {
+    /// Converts any serde-serializable value (a number of any width, `f64`, a string, a
+    /// struct, a map, a sequence…) into a value, through `serde_dynamo`.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::Error::Encode`] if serde fails, or the number cannot be stored (NaN, infinity,
+    /// beyond 38 digits).
+    pub fn from_serialize<T: Serialize + ?Sized>(value: &T) -> Result<Value, crate::Error> {
+        let av: serde_dynamo::AttributeValue =
+            serde_dynamo::to_attribute_value(value).map_err(crate::Error::encode)?;
+        Value::try_from(av)
+    }
+
     /// The value's type.
     pub fn value_type(&self) -> ValueType {
         match self {
@@ -451,6 +464,14 @@ impl<'de> Deserialize<'de> for Item {
 }
 
 // ---- serde_dynamo conversions -------------------------------------------------------------
+
+/// An `f64` as a number; NaN and infinities cannot be stored.
+impl TryFrom<f64> for Value {
+    type Error = crate::Error;
+    fn try_from(f: f64) -> Result<Self, crate::Error> {
+        Value::from_serialize(&f)
+    }
+}
 
 impl TryFrom<serde_dynamo::AttributeValue> for Value {
     type Error = crate::Error;
