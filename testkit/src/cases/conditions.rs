@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use monotable_core::expr::parse::Placeholders;
 use monotable_core::expr::{string_set, Comparator, Operand};
 use monotable_core::{
     Condition, DeleteItem, Item, Path, PutItem, Repository, ReturnValues, Value, ValueType,
@@ -366,16 +367,38 @@ pub async fn same_path_both_sides_is_error(h: &Harness) {
     assert!(msg.contains("first operand must be distinct"), "{msg}");
 }
 
-/// NOT binds tighter than AND, which binds tighter than OR (R102).
+/// NOT binds tighter than AND, which binds tighter than OR, as parsed from text (R102).
 pub async fn operator_precedence(h: &Harness) {
     let repo = seeded(h).await;
-    let t = || p("n").eq(5);
-    let f = || p("n").eq(6);
-    // true OR (false AND false) = true; (true OR false) AND false would be false.
-    assert!(holds(&*repo, t().or(f().and(f()))).await);
-    // NOT false AND true = true.
-    assert!(holds(&*repo, (!f()).and(t())).await);
-    assert!(!holds(&*repo, !(f().or(t()))).await);
+    // Parsed from text, so the parser's precedence is what is tested (a built tree, once
+    // rendered for DynamoDB, is parenthesised throughout). `n` is 5.
+    let parsed = |text: &str| {
+        let values = [(":five", Value::from(5)), (":six", Value::from(6))]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        let mut ph = Placeholders::new(None, Some(values)).unwrap();
+        ph.condition(text, "ConditionExpression").unwrap()
+    };
+    let cases = [
+        // true OR (false AND false): AND binds tighter than OR.
+        ("n = :five OR n = :six AND n = :six", true),
+        ("(n = :five OR n = :six) AND n = :six", false),
+        // (false AND false) OR true.
+        ("n = :six AND n = :six OR n = :five", true),
+        // (NOT false) AND true: NOT binds tighter than AND.
+        ("NOT n = :six AND n = :five", true),
+        ("NOT n = :five AND n = :six", false),
+        ("NOT (n = :six OR n = :five)", false),
+        // NOT binds tighter than OR too: (NOT true) OR true.
+        ("NOT n = :five OR n = :five", true),
+        // Comparisons bind tighter than NOT, and BETWEEN's AND is its own.
+        ("n BETWEEN :five AND :six AND n = :five", true),
+        ("n BETWEEN :six AND :six OR n = :five", true),
+    ];
+    for (text, expected) in cases {
+        assert_eq!(holds(&*repo, parsed(text)).await, expected, "{text}");
+    }
 }
 
 /// Conditions may compare two attributes, size() with an attribute, and key attributes

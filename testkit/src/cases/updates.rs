@@ -420,11 +420,12 @@ pub async fn update_with_empty_set_is_rejected(h: &Harness) {
         .await,
     );
     assert!(msg.contains("may not be empty"), "{msg}");
-    assert!(
-        update(&*repo, Update::new().set("e", ""), ReturnValues::None)
-            .await
-            .is_ok()
-    );
+    assert!(!get(&*repo, "p", "s").await.unwrap().contains_key("e"));
+    // An empty string is a value, not an empty set: written, and read back.
+    update(&*repo, Update::new().set("e", ""), ReturnValues::None)
+        .await
+        .unwrap();
+    assert_eq!(get(&*repo, "p", "s").await.unwrap()["e"], Value::from(""));
 }
 
 /// A failing action leaves the item untouched, whatever other actions did.
