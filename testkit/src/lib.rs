@@ -32,6 +32,7 @@ use monotable_core::{Repository, TableSchema};
 
 pub mod cases;
 pub mod fixtures;
+pub mod fuzz;
 pub mod vectors;
 
 /// Makes a repository for a table schema on the backend under test: what a backend gives

@@ -11,7 +11,7 @@ use crate::expr::{
     Comparator, Condition, Operand, Path, PathElement, SetValue, Update, UpdateAction,
     UpdateOperand,
 };
-use crate::item::NumberError;
+use crate::item::Number;
 use crate::item::{Item, Value, ValueType};
 use crate::schema::TableSchema;
 
@@ -211,8 +211,15 @@ fn eval_update_operand(o: &UpdateOperand, old: &Item) -> Result<Value> {
     }
 }
 
-fn number_error(e: NumberError) -> Error {
-    Error::invalid(e.to_string())
+/// `x + y` (or `x - y`), exactly; DynamoDB's message if the result does not fit (more than
+/// 38 digits is reported before a magnitude out of range, as DynamoDB Local does).
+fn arithmetic(x: &Number, y: &Number, subtract: bool) -> Result<Number> {
+    let r = if subtract {
+        x.checked_sub(y)
+    } else {
+        x.checked_add(y)
+    };
+    r.map_err(|e| Error::invalid(e.to_string()))
 }
 
 fn eval_set_value(sv: &SetValue, old: &Item) -> Result<Value> {
@@ -221,12 +228,7 @@ fn eval_set_value(sv: &SetValue, old: &Item) -> Result<Value> {
         SetValue::Plus(a, b) | SetValue::Minus(a, b) => {
             match (eval_update_operand(a, old)?, eval_update_operand(b, old)?) {
                 (Value::N(x), Value::N(y)) => {
-                    let r = if matches!(sv, SetValue::Plus(..)) {
-                        x.checked_add(&y)
-                    } else {
-                        x.checked_sub(&y)
-                    };
-                    r.map(Value::N).map_err(number_error)
+                    arithmetic(&x, &y, matches!(sv, SetValue::Minus(..))).map(Value::N)
                 }
                 _ => Err(Error::invalid(BAD_TYPE)),
             }
@@ -255,6 +257,26 @@ fn parent_mut<'a>(
         .ok_or_else(|| Error::invalid(INVALID_PATH))?;
     }
     Ok(Some(v))
+}
+
+/// True if the container of a nested path's last step exists in `item` with the right type.
+fn has_container(item: &Item, path: &Path) -> bool {
+    let rest = path.rest();
+    let Some((last, inner)) = rest.split_last() else {
+        return true;
+    };
+    let mut v = item.get(path.root());
+    for e in inner {
+        v = match (e, v) {
+            (PathElement::Key(k), Some(Value::M(m))) => m.get(k.as_ref()),
+            (PathElement::Index(i), Some(Value::L(l))) => l.get(*i),
+            _ => None,
+        };
+    }
+    matches!(
+        (last, v),
+        (PathElement::Key(_), Some(Value::M(_))) | (PathElement::Index(_), Some(Value::L(_)))
+    )
 }
 
 fn last(path: &Path) -> PathElement {
@@ -323,6 +345,17 @@ fn remove_at(item: &mut BTreeMap<String, Value>, path: &Path) -> Result<()> {
 /// not yet checked against the item limits.
 pub fn apply_update(old: Option<&Item>, key: &Item, update: &Update) -> Result<Updated> {
     let before = old.cloned().unwrap_or_else(|| key.clone());
+    // Every nested target must have its container in the old item (DynamoDB checks this
+    // before it reads any operand).
+    for action in &update.actions {
+        let path = action.path();
+        if path.rest().is_empty() {
+            continue;
+        }
+        if !has_container(&before, path) {
+            return Err(Error::invalid(INVALID_PATH));
+        }
+    }
     // Right-hand sides first, all against the old item.
     let mut sets = Vec::new();
     for action in &update.actions {
@@ -355,9 +388,7 @@ pub fn apply_update(old: Option<&Item>, key: &Item, update: &Update) -> Result<U
             UpdateAction::Add(p, v) => {
                 let merged = match (current(&mut item, p)?, v) {
                     (None, v) => v.clone(),
-                    (Some(Value::N(a)), Value::N(b)) => {
-                        Value::N(a.checked_add(b).map_err(number_error)?)
-                    }
+                    (Some(Value::N(a)), Value::N(b)) => Value::N(arithmetic(&a, b, false)?),
                     (Some(Value::Ss(a)), Value::Ss(b)) => Value::Ss(a.union(b).cloned().collect()),
                     (Some(Value::Ns(a)), Value::Ns(b)) => Value::Ns(a.union(b).cloned().collect()),
                     (Some(Value::Bs(a)), Value::Bs(b)) => Value::Bs(a.union(b).cloned().collect()),

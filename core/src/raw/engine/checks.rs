@@ -4,9 +4,10 @@ use std::collections::BTreeSet;
 
 use crate::error::{Error, Result};
 use crate::expr::check;
-use crate::expr::{Condition, Path};
-use crate::item::Item;
+use crate::expr::{Condition, Operand, Path, SetValue, Update, UpdateAction, UpdateOperand};
+use crate::item::{Item, Value};
 use crate::raw::eval;
+use crate::raw::validate::{self, WriteKind};
 use crate::repository::*;
 use crate::schema::{IndexKind, IndexSchema, Projection, TableSchema};
 
@@ -86,17 +87,197 @@ pub(super) fn resolve_index<'a>(
     }
 }
 
-/// A global index that does not project every attribute cannot return or filter on the
-/// others (a local index fetches them from the table).
+/// DynamoDB's check that no path reads into a key attribute of the table (`Key`) or of an
+/// index (`IndexKey`) with `.` or `[]`. The first key attribute that some path misuses is
+/// named, in DynamoDB Local's order: the table's keys, the local indexes', the global ones'.
+pub(super) fn check_scalar_keys<'a>(
+    schema: &TableSchema,
+    paths: impl IntoIterator<Item = &'a Path>,
+) -> Result<()> {
+    let nested: Vec<&Path> = paths.into_iter().filter(|p| !p.rest().is_empty()).collect();
+    if nested.is_empty() {
+        return Ok(());
+    }
+    let table = schema.keys().map(|k| ("Key", k));
+    let of_kind = |kind: IndexKind| {
+        schema
+            .indexes
+            .iter()
+            .filter(move |i| i.kind == kind)
+            .flat_map(|i| i.keys())
+            .map(|k| ("IndexKey", k))
+    };
+    let indexes = of_kind(IndexKind::Local).chain(of_kind(IndexKind::Global));
+    for (label, key) in table.chain(indexes) {
+        if nested.iter().any(|p| p.root() == key.name) {
+            return Err(Error::invalid(format!(
+                "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: {label}: {}",
+                key.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// An index key attribute holding a set, list, map, boolean or null is a request error, in a
+/// transaction too (a wrong scalar type is a cancellation reason there).
+pub(super) fn check_index_key_types(schema: &TableSchema, item: &Item) -> Result<()> {
+    for key in schema.indexes.iter().flat_map(|i| i.keys()) {
+        if item
+            .get(&key.name)
+            .is_some_and(|v| !matches!(v, Value::S(_) | Value::N(_) | Value::B(_)))
+        {
+            return Err(Error::invalid("Invalid attribute value type"));
+        }
+    }
+    Ok(())
+}
+
+/// True if a read of a local index that does not project everything asks for an attribute
+/// it does not hold: DynamoDB fetches the whole item from the table then.
+pub(super) fn fetches_from_table(
+    schema: &TableSchema,
+    index: Option<&IndexSchema>,
+    projection: &Option<Vec<Path>>,
+) -> bool {
+    let (Some(index), Some(paths)) = (index, projection) else {
+        return false;
+    };
+    index.kind == IndexKind::Local
+        && paths.iter().any(|p| {
+            let name = p.root();
+            !(schema.is_key_attribute(name)
+                || index.keys().any(|k| k.name == name)
+                || match &index.projection {
+                    Projection::All => true,
+                    Projection::KeysOnly => false,
+                    Projection::Include(list) => list.iter().any(|n| n == name),
+                })
+        })
+}
+
+/// [`validate::check_item`], with DynamoDB's message for an index key of a non-key type.
+pub(super) fn check_item(schema: &TableSchema, item: &Item, kind: WriteKind) -> Result<()> {
+    validate::check_item_except_index_keys(schema, item, kind)?;
+    check_index_key_types(schema, item)?;
+    validate::check_index_keys(schema, item, kind)
+}
+
+/// The checks of a query's or scan's expressions on their own.
+pub(super) fn check_read_expressions(
+    filter: &Option<Condition>,
+    projection: &Option<Vec<Path>>,
+) -> Result<()> {
+    check_projection(projection)?;
+    if let Some(f) = filter {
+        check::check_condition(f, "FilterExpression")?;
+    }
+    Ok(())
+}
+
+/// Every path an update reads or writes (DynamoDB checks them once the condition holds and
+/// no key attribute is updated).
+pub(super) fn update_paths(update: &Update) -> Vec<&Path> {
+    fn operand<'a>(o: &'a UpdateOperand, out: &mut Vec<&'a Path>) {
+        match o {
+            UpdateOperand::Path(p) => out.push(p),
+            UpdateOperand::Value(_) => {}
+            UpdateOperand::IfNotExists(p, v) => {
+                out.push(p);
+                operand(v, out);
+            }
+            UpdateOperand::ListAppend(a, b) => {
+                operand(a, out);
+                operand(b, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for action in &update.actions {
+        out.push(action.path());
+        if let UpdateAction::Set(_, sv) = action {
+            match sv {
+                SetValue::Operand(o) => operand(o, &mut out),
+                SetValue::Plus(a, b) | SetValue::Minus(a, b) => {
+                    operand(a, &mut out);
+                    operand(b, &mut out);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The paths of a condition that DynamoDB holds to the key-attribute rule: the first operand
+/// of a comparison, `BETWEEN` or `IN`, every argument of a function, and every `size()`; a
+/// path compared with the first operand is not checked.
+pub(super) fn condition_paths(c: &Condition) -> Vec<&Path> {
+    fn sizes<'a>(o: &'a Operand, out: &mut Vec<&'a Path>) {
+        if let Operand::Size(p) = o {
+            out.push(p);
+        }
+    }
+    fn first<'a>(o: &'a Operand, out: &mut Vec<&'a Path>) {
+        if let Operand::Path(p) | Operand::Size(p) = o {
+            out.push(p);
+        }
+    }
+    fn walk<'a>(c: &'a Condition, out: &mut Vec<&'a Path>) {
+        match c {
+            Condition::Compare { left, right, .. } => {
+                first(left, out);
+                sizes(right, out);
+            }
+            Condition::Between { value, low, high } => {
+                first(value, out);
+                sizes(low, out);
+                sizes(high, out);
+            }
+            Condition::In { value, list } => {
+                first(value, out);
+                list.iter().for_each(|o| sizes(o, out));
+            }
+            Condition::BeginsWith { path, prefix: o }
+            | Condition::Contains { path, operand: o }
+            | Condition::AttributeType {
+                path,
+                value_type: o,
+            } => {
+                out.push(path);
+                first(o, out);
+            }
+            Condition::AttributeExists(p) | Condition::AttributeNotExists(p) => out.push(p),
+            Condition::And(a, b) | Condition::Or(a, b) => {
+                walk(a, out);
+                walk(b, out);
+            }
+            Condition::Not(a) => walk(a, out),
+        }
+    }
+    let mut out = Vec::new();
+    walk(c, &mut out);
+    out
+}
+
+/// The paths of an optional condition and an optional projection.
+pub(super) fn read_paths<'a>(
+    condition: &'a Option<Condition>,
+    projection: &'a Option<Vec<Path>>,
+) -> Vec<&'a Path> {
+    let mut out: Vec<&Path> = condition.iter().flat_map(condition_paths).collect();
+    out.extend(projection.iter().flatten());
+    out
+}
+
+/// An index that does not project every attribute cannot filter on the others; a global
+/// one cannot return them either (a local index fetches them from the table).
 pub(super) fn check_projected(
     schema: &TableSchema,
     index: Option<&IndexSchema>,
     projection: &Option<Vec<Path>>,
     filter: &Option<Condition>,
 ) -> Result<()> {
-    let Some(index) =
-        index.filter(|i| i.kind == IndexKind::Global && i.projection != Projection::All)
-    else {
+    let Some(index) = index.filter(|i| i.projection != Projection::All) else {
         return Ok(());
     };
     let projected = |name: &str| {
@@ -110,10 +291,11 @@ pub(super) fn check_projected(
             .map(|p| p.root().to_string())
             .filter(|n| !projected(n))
             .collect();
+        names.sort();
         names.dedup();
         names
     };
-    if let Some(p) = projection {
+    if let (Some(p), IndexKind::Global) = (projection, index.kind) {
         let names = missing(p.iter().collect());
         if !names.is_empty() {
             return Err(Error::invalid(format!(

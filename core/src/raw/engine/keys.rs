@@ -3,7 +3,7 @@
 
 use std::ops::Bound;
 
-use super::storage::{Mutation, Space, StorageRead};
+use super::storage::{Entries, Mutation, Space, StorageRead};
 use crate::error::{Error, Result};
 use crate::expr::check;
 use crate::expr::SortKeyCondition;
@@ -128,6 +128,60 @@ pub fn backfill_index(
         }
     }
     Ok(out)
+}
+
+/// The entries of local index `position`, partition by partition in the table's partition
+/// order (DynamoDB Local's order for a scan of a local index), starting after `start` (the
+/// partition value and the encoded index key of an exclusive start key).
+pub(super) fn local_index_entries<'a>(
+    view: &'a dyn StorageRead,
+    schema: &TableSchema,
+    position: usize,
+    start: Option<(&Value, &[u8])>,
+) -> Result<Entries<'a>> {
+    let table_lo = start.map(|(pk, _)| partition_prefix(Space::Table, pk));
+    let lower = match &table_lo {
+        Some(lo) => Bound::Included(lo.as_slice()),
+        None => Bound::Unbounded,
+    };
+    let pk_name = schema.partition_key.name.clone();
+    let mut previous: Option<Value> = None;
+    let partitions = view
+        .range(Space::Table, lower, Bound::Unbounded, false)?
+        .filter_map(move |entry| match entry {
+            Err(e) => Some(Err(e)),
+            Ok((_, item)) => {
+                let pk = item.get(&pk_name)?;
+                if previous.as_ref() == Some(pk) {
+                    return None;
+                }
+                previous = Some(pk.clone());
+                Some(Ok(pk.clone()))
+            }
+        });
+    let space = Space::Index(position);
+    let start = start.map(|(pk, k)| (pk.clone(), k.to_vec()));
+    let out = partitions.flat_map(move |pk| -> Entries<'a> {
+        let pk = match pk {
+            Ok(pk) => pk,
+            Err(e) => return Box::new(std::iter::once(Err(e))),
+        };
+        let prefix = partition_prefix(space, &pk);
+        let upper = keycodec::prefix_successor(&prefix);
+        let lo = match &start {
+            Some((first, k)) if *first == pk => Bound::Excluded(k.as_slice()),
+            _ => Bound::Included(prefix.as_slice()),
+        };
+        let hi = match &upper {
+            Some(u) => Bound::Excluded(u.as_slice()),
+            None => Bound::Unbounded,
+        };
+        match view.range(space, lo, hi, false) {
+            Ok(entries) => Box::new(entries.collect::<Vec<_>>().into_iter()),
+            Err(e) => Box::new(std::iter::once(Err(e))),
+        }
+    });
+    Ok(Box::new(out))
 }
 
 /// The key attributes of a space: for an index, its keys then the table's.

@@ -26,7 +26,7 @@ use crate::item::Item;
 use crate::raw::eval;
 use crate::raw::validate::{self, WriteKind};
 use crate::repository::*;
-use crate::schema::TableSchema;
+use crate::schema::{IndexKind, TableSchema};
 
 use checks::*;
 use keys::*;
@@ -92,8 +92,9 @@ impl<S: Storage> Repository for Engine<S> {
     }
 
     async fn get_item(&self, request: GetItem) -> Result<Option<Item>> {
-        validate::check_key(&self.schema, &request.key)?;
         check_projection(&request.projection)?;
+        check_scalar_keys(&self.schema, request.projection.iter().flatten())?;
+        validate::check_key(&self.schema, &request.key)?;
         let key = table_key(&self.schema, &request.key);
         self.storage
             .read(&self.schema, move |view| {
@@ -106,9 +107,10 @@ impl<S: Storage> Repository for Engine<S> {
     }
 
     async fn put_item(&self, request: PutItem) -> Result<Option<Item>> {
-        validate::check_item(&self.schema, &request.item, WriteKind::Put)?;
-        check_condition(&request.condition)?;
         only_none_or_all_old(request.return_values)?;
+        check_condition(&request.condition)?;
+        check_item(&self.schema, &request.item, WriteKind::Put)?;
+        check_scalar_keys(&self.schema, read_paths(&request.condition, &None))?;
         let schema = self.schema.clone();
         self.storage
             .write(&self.schema, move |view| {
@@ -133,9 +135,10 @@ impl<S: Storage> Repository for Engine<S> {
     async fn update_item(&self, request: UpdateItem) -> Result<Option<Item>> {
         validate::check_key(&self.schema, &request.key)?;
         if !request.update.is_empty() {
-            eval::check_update(&self.schema, &request.update)?;
+            check::check_update_expression(&request.update)?;
         }
         check_condition(&request.condition)?;
+        check_scalar_keys(&self.schema, read_paths(&request.condition, &None))?;
         let schema = self.schema.clone();
         self.storage
             .write(&self.schema, move |view| {
@@ -147,6 +150,12 @@ impl<S: Storage> Repository for Engine<S> {
                         request.return_old_on_condition_failure,
                     ));
                 }
+                // A key attribute in the update, or a path into one, is reported only once
+                // the condition holds.
+                if !request.update.is_empty() {
+                    eval::check_update_keys(&schema, &request.update)?;
+                    check_scalar_keys(&schema, update_paths(&request.update))?;
+                }
                 let updated = if request.update.is_empty() {
                     eval::Updated {
                         item: old.clone().unwrap_or_else(|| request.key.clone()),
@@ -155,7 +164,7 @@ impl<S: Storage> Repository for Engine<S> {
                 } else {
                     eval::apply_update(old.as_ref(), &request.key, &request.update)?
                 };
-                validate::check_item(&schema, &updated.item, WriteKind::Update)?;
+                check_item(&schema, &updated.item, WriteKind::Update)?;
                 let mutations = item_mutations(&schema, old.as_ref(), Some(&updated.item));
                 let out = match request.return_values {
                     ReturnValues::None => None,
@@ -173,9 +182,10 @@ impl<S: Storage> Repository for Engine<S> {
     }
 
     async fn delete_item(&self, request: DeleteItem) -> Result<Option<Item>> {
+        only_none_or_all_old(request.return_values)?;
         validate::check_key(&self.schema, &request.key)?;
         check_condition(&request.condition)?;
-        only_none_or_all_old(request.return_values)?;
+        check_scalar_keys(&self.schema, read_paths(&request.condition, &None))?;
         let schema = self.schema.clone();
         self.storage
             .write(&self.schema, move |view| {
@@ -203,8 +213,8 @@ impl<S: Storage> Repository for Engine<S> {
     async fn query(&self, request: Query) -> Result<Page> {
         let schema = self.schema.clone();
         check_limit(request.limit)?;
-        check_select(request.count_only, &request.projection)?;
-        let index = resolve_index(&schema, &request.index, request.consistent_read)?;
+        check_read_expressions(&request.filter, &request.projection)?;
+        let index = resolve_index(&schema, &request.index, false)?;
         let (space, pk_attr, sk_attr) = match index {
             Some((i, ix)) => (Space::Index(i), &ix.partition_key, ix.sort_key.as_ref()),
             None => (
@@ -213,8 +223,12 @@ impl<S: Storage> Repository for Engine<S> {
                 schema.sort_key.as_ref(),
             ),
         };
+        // The key condition first, then the key-attribute rule, then the rest.
+        let (mut lower, upper) = query_range(space, pk_attr, sk_attr, &request.key_condition)?;
+        check_scalar_keys(&schema, read_paths(&request.filter, &request.projection))?;
+        resolve_index(&schema, &request.index, request.consistent_read)?;
+        check_select(request.count_only, &request.projection)?;
         if let Some(f) = &request.filter {
-            check::check_condition(f, "FilterExpression")?;
             for p in f.paths() {
                 if p.root() == pk_attr.name || sk_attr.is_some_and(|s| s.name == p.root()) {
                     return Err(Error::invalid(format!(
@@ -224,7 +238,6 @@ impl<S: Storage> Repository for Engine<S> {
                 }
             }
         }
-        let (mut lower, upper) = query_range(space, pk_attr, sk_attr, &request.key_condition)?;
         let mut upper = upper;
         let ix = index.map(|(_, ix)| ix);
         check_projected(&schema, ix, &request.projection, &request.filter)?;
@@ -268,6 +281,7 @@ impl<S: Storage> Repository for Engine<S> {
             }
             _ => None,
         };
+        let fetch_from_table = fetches_from_table(&schema, ix, &request.projection);
         let spec = PageSpec {
             end_bound,
             filter: request.filter,
@@ -276,6 +290,7 @@ impl<S: Storage> Repository for Engine<S> {
             count_only: request.count_only,
             lek_keys: schema.entry_keys(ix).into_iter().cloned().collect(),
             segment: None,
+            fetch_from_table,
         };
         let exclusive_lower = request.exclusive_start_key.is_some() && forward;
         let schema2 = schema.clone();
@@ -291,7 +306,7 @@ impl<S: Storage> Repository for Engine<S> {
                     None => Bound::Unbounded,
                 };
                 let entries = view.range(space, lo, hi, !forward)?;
-                read_page(&schema2, entries, &spec)
+                read_page(&schema2, view, entries, &spec)
             })
             .instrument(self.span("Query"))
             .await
@@ -300,10 +315,8 @@ impl<S: Storage> Repository for Engine<S> {
     async fn scan(&self, request: Scan) -> Result<Page> {
         let schema = self.schema.clone();
         check_limit(request.limit)?;
+        check_read_expressions(&request.filter, &request.projection)?;
         check_select(request.count_only, &request.projection)?;
-        if let Some(f) = &request.filter {
-            check::check_condition(f, "FilterExpression")?;
-        }
         if let Some(seg) = request.segment {
             if seg.total == 0 || seg.total > 1_000_000 || seg.segment >= seg.total {
                 return Err(Error::invalid(format!(
@@ -314,8 +327,10 @@ impl<S: Storage> Repository for Engine<S> {
             }
         }
         let index = resolve_index(&schema, &request.index, request.consistent_read)?;
+        check_scalar_keys(&schema, read_paths(&request.filter, &request.projection))?;
         let ix = index.map(|(_, ix)| ix);
-        check_projected(&schema, ix, &request.projection, &request.filter)?;
+        // A scan's filter may name attributes the index does not project (DynamoDB Local).
+        check_projected(&schema, ix, &request.projection, &None)?;
         let space = index.map_or(Space::Table, |(i, _)| Space::Index(i));
         let start = match &request.exclusive_start_key {
             Some(esk) => {
@@ -331,6 +346,15 @@ impl<S: Storage> Repository for Engine<S> {
             }
             None => None,
         };
+        let fetch_from_table = fetches_from_table(&schema, ix, &request.projection);
+        // A local index is scanned partition by partition, in the table's partition order.
+        let local = index
+            .filter(|(_, ix)| ix.kind == IndexKind::Local)
+            .map(|(i, _)| i);
+        let start_partition = request
+            .exclusive_start_key
+            .as_ref()
+            .and_then(|esk| esk.get(&schema.partition_key.name).cloned());
         let spec = PageSpec {
             end_bound: None,
             filter: request.filter,
@@ -339,16 +363,27 @@ impl<S: Storage> Repository for Engine<S> {
             count_only: request.count_only,
             lek_keys: schema.entry_keys(ix).into_iter().cloned().collect(),
             segment: request.segment,
+            fetch_from_table,
         };
         let schema2 = schema.clone();
         self.storage
             .read(&self.schema, move |view| {
-                let lo = match &start {
-                    Some(s) => Bound::Excluded(s.as_slice()),
-                    None => Bound::Unbounded,
+                let entries = match local {
+                    Some(i) => local_index_entries(
+                        view,
+                        &schema2,
+                        i,
+                        start_partition.as_ref().zip(start.as_deref()),
+                    )?,
+                    None => {
+                        let lo = match &start {
+                            Some(s) => Bound::Excluded(s.as_slice()),
+                            None => Bound::Unbounded,
+                        };
+                        view.range(space, lo, Bound::Unbounded, false)?
+                    }
                 };
-                let entries = view.range(space, lo, Bound::Unbounded, false)?;
-                read_page(&schema2, entries, &spec)
+                read_page(&schema2, view, entries, &spec)
             })
             .instrument(self.span("Scan"))
             .await
@@ -368,6 +403,7 @@ impl<S: Storage> Repository for Engine<S> {
             ));
         }
         check_projection(&projection)?;
+        check_scalar_keys(&self.schema, projection.iter().flatten())?;
         let mut seen = Seen::default();
         let mut encoded = Vec::with_capacity(keys.len());
         for k in &keys {
@@ -408,7 +444,7 @@ impl<S: Storage> Repository for Engine<S> {
         for w in &writes {
             let key = match w {
                 WriteRequest::Put(item) => {
-                    validate::check_item(&self.schema, item, WriteKind::Put)?;
+                    check_item(&self.schema, item, WriteKind::Put)?;
                     item
                 }
                 WriteRequest::Delete(key) => {

@@ -3,7 +3,8 @@
 
 use super::checks::project;
 use super::keys::lek_of;
-use super::storage::Entries;
+use super::keys::table_key;
+use super::storage::{Entries, Space, StorageRead};
 use crate::error::Result;
 use crate::expr::{Condition, Path};
 use crate::item::{Item, Value};
@@ -31,10 +32,14 @@ pub(super) struct PageSpec {
     pub(super) count_only: bool,
     pub(super) lek_keys: Vec<KeyAttribute>,
     pub(super) segment: Option<Segment>,
+    /// Read the projected attributes from the table's item (a local index that does not
+    /// hold them all).
+    pub(super) fetch_from_table: bool,
 }
 
 pub(super) fn read_page(
     schema: &TableSchema,
+    view: &dyn StorageRead,
     entries: Entries<'_>,
     spec: &PageSpec,
 ) -> Result<Page> {
@@ -66,6 +71,12 @@ pub(super) fn read_page(
         {
             page.count += 1;
             if !spec.count_only {
+                let item = if spec.fetch_from_table {
+                    view.get(Space::Table, &table_key(schema, &item))?
+                        .unwrap_or(item)
+                } else {
+                    item
+                };
                 page.items.push(project(item, &spec.projection));
             }
         }

@@ -12,7 +12,7 @@ use super::storage::{Space, Storage};
 use super::Engine;
 use crate::error::{CancellationCode, CancellationReason, Error, Result};
 use crate::expr::check;
-use crate::item::Item;
+use crate::item::{Item, Value};
 use crate::raw::eval;
 use crate::raw::validate::{self, WriteKind};
 use crate::repository::*;
@@ -57,31 +57,57 @@ impl<S: Storage> Engine<S> {
             return Err(Error::invalid("Value [] at 'transactItems' failed to satisfy constraint: Member must have length greater than or equal to 1"));
         }
         if n > MAX_TRANSACTION_ACTIONS {
-            return Err(Error::invalid("Member must have length less than or equal to 100"));
+            return Err(Error::invalid(
+                "Member must have length less than or equal to 100",
+            ));
         }
         if let Some(token) = &request.client_request_token {
             if token.len() > 36 || token.is_empty() {
                 return Err(Error::invalid(format!("Value {token} at 'clientRequestToken' failed to satisfy constraint: Member must have length less than or equal to 36")));
             }
         }
-        let mut seen = Seen::default();
-        let mut prepared = Vec::with_capacity(n);
+        // DynamoDB Local checks every action's expressions, then every action's keys and
+        // item, then the key-attribute rule of the conditions.
         for action in &request.items {
             if let Some(c) = action.condition() {
                 check::check_condition(c, "ConditionExpression")?;
             }
+            if let TransactWriteItem::Update { update, .. } = action {
+                if !update.is_empty() {
+                    check::check_update_expression(update)?;
+                }
+            }
+        }
+        let mut seen = Seen::default();
+        let mut prepared = Vec::with_capacity(n);
+        let mut put_errors = Vec::with_capacity(n);
+        for action in &request.items {
             // Static checks reject the whole request; what depends on the table's keys and
             // indexes is reported per action below, as DynamoDB does.
+            let mut put_error = None;
             let p = match action {
                 TransactWriteItem::Put { item, .. } => {
-                    validate::check_item_except_index_keys(&self.schema, item, WriteKind::Put)?;
+                    // A key attribute of the wrong scalar type is a cancellation reason.
+                    put_error = self.schema.keys().find_map(|k| {
+                        item.get(&k.name)
+                            .filter(|v| {
+                                matches!(v, Value::S(_) | Value::N(_) | Value::B(_))
+                                    && !k.key_type.matches(v)
+                            })
+                            .map(|_| {
+                                Error::invalid(
+                                    "One or more parameter values were invalid: Type mismatch for key",
+                                )
+                            })
+                    });
+                    if put_error.is_none() {
+                        validate::check_item_except_index_keys(&self.schema, item, WriteKind::Put)?;
+                        check_index_key_types(&self.schema, item)?;
+                    }
                     Prepared::Put(item.clone())
                 }
                 TransactWriteItem::Update { key, update, .. } => {
                     validate::check_key(&self.schema, key)?;
-                    if !update.is_empty() {
-                        check::check_update_expression(update)?;
-                    }
                     Prepared::Update(key.clone(), update.clone())
                 }
                 TransactWriteItem::Delete { key, .. } => {
@@ -98,6 +124,11 @@ impl<S: Storage> Engine<S> {
                 "Transaction request cannot include multiple operations on one item",
             )?;
             prepared.push(p);
+            put_errors.push(put_error);
+        }
+        for action in &request.items {
+            let paths = action.condition().map(condition_paths).unwrap_or_default();
+            check_scalar_keys(&self.schema, paths)?;
         }
         if let Some(token) = &request.client_request_token {
             let fingerprint = format!("{:?}", request.items);
@@ -140,6 +171,7 @@ impl<S: Storage> Engine<S> {
                             if eval::check_update_keys(&schema, update).is_err() {
                                 None
                             } else {
+                                check_scalar_keys(&schema, update_paths(update))?;
                                 Some(eval::apply_update(old.as_ref(), key, update)?.item)
                             }
                         }
@@ -148,15 +180,36 @@ impl<S: Storage> Engine<S> {
                 // Then conditions and what the table's keys and limits say, one reason each.
                 let mut reasons = Vec::with_capacity(n);
                 let mut mutations = Vec::new();
-                for ((action, p), (old, new)) in actions
+                for (((action, p), (old, new)), put_error) in actions
                     .iter()
                     .zip(&prepared)
                     .zip(olds.into_iter().zip(news))
+                    .zip(put_errors)
                 {
-                    let reason = if !condition_holds(&action.condition().cloned(), old.as_ref()) {
+                    let put_invalid = match (p, &new, put_error) {
+                        (_, _, Some(e)) => Some(e),
+                        (Prepared::Put(_), Some(item), None) => {
+                            validate::check_index_keys(&schema, item, WriteKind::Put).err()
+                        }
+                        _ => None,
+                    };
+                    let reason = if let Some(e) = put_invalid {
+                        CancellationReason {
+                            code: CancellationCode::ValidationError,
+                            message: Some(e.to_string()),
+                            item: None,
+                        }
+                    } else if !condition_holds(&action.condition().cloned(), old.as_ref()) {
+                        // DynamoDB Local ends a condition check's message with a period,
+                        // the other actions' without.
+                        let message = if matches!(p, Prepared::Check(_)) {
+                            "The conditional request failed."
+                        } else {
+                            "The conditional request failed"
+                        };
                         CancellationReason {
                             code: CancellationCode::ConditionalCheckFailed,
-                            message: Some("The conditional request failed".into()),
+                            message: Some(message.into()),
                             item: if action.return_old_on_condition_failure() {
                                 old.clone()
                             } else {
@@ -169,11 +222,8 @@ impl<S: Storage> Engine<S> {
                             (Prepared::Update(_, update), None) => {
                                 eval::check_update_keys(&schema, update).err()
                             }
-                            (Prepared::Put(_), Some(item)) => {
-                                validate::check_index_keys(&schema, item, WriteKind::Put).err()
-                            }
                             (Prepared::Update(..), Some(item)) => {
-                                validate::check_item(&schema, item, WriteKind::Update).err()
+                                check_item(&schema, item, WriteKind::Update).err()
                             }
                             _ => None,
                         };
@@ -221,7 +271,9 @@ impl<S: Storage> Engine<S> {
             return Err(Error::invalid("Value null at 'transactItems' failed to satisfy constraint: Member must not be null"));
         }
         if keys.len() > MAX_TRANSACTION_ACTIONS {
-            return Err(Error::invalid("Member must have length less than or equal to 100"));
+            return Err(Error::invalid(
+                "Member must have length less than or equal to 100",
+            ));
         }
         let mut seen = Seen::default();
         let mut encoded = Vec::new();

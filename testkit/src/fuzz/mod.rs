@@ -1,0 +1,335 @@
+//! A differential fuzzer: random sequences of operations at the [`Repository`] level, run on
+//! two repositories side by side (memory vs SQLite, a local backend vs DynamoDB Local), that
+//! must agree on every result, error kind and message, page key and the final state.
+//!
+//! The generator is seeded ([`gen::sequence`]): a tiny key space (two partitions, three sort
+//! keys, two GSI partitions, two values for each index sort key), every attribute type,
+//! a table with a GSI and an LSI whose projections (ALL, KEYS_ONLY, INCLUDE) vary by
+//! sequence, and every operation kind. A disagreement is shrunk ([`shrink::shrink`]) to a
+//! short reproduction, printed as Rust, and kept in [`regressions`], which every run replays
+//! first.
+//!
+//! A campaign reads `MONOTABLE_FUZZ_SEQUENCES` and `MONOTABLE_FUZZ_SEED` and prints
+//! `fuzz: N sequences, M disagreements`.
+//!
+//! [`Repository`]: monotable_core::Repository
+
+pub mod gen;
+pub mod regressions;
+pub mod run;
+pub mod shrink;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use futures::StreamExt;
+use monotable_core::expr::{Condition, KeyCondition, Path};
+use monotable_core::{
+    DeleteItem, GetItem, IndexSchema, Item, KeyAttribute, Projection, PutItem, Segment,
+    TableSchema, TransactWriteItem, UpdateItem, WriteRequest,
+};
+
+pub use run::{Disagreement, Factory};
+
+/// A query, with `resume` in place of a start key: resume from this side's own last page of
+/// the same target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryOp {
+    /// The index; the table if `None`.
+    pub index: Option<String>,
+    /// Partition value and sort condition.
+    pub key_condition: KeyCondition,
+    /// Filter.
+    pub filter: Option<Condition>,
+    /// Projection.
+    pub projection: Option<Vec<Path>>,
+    /// Ascending.
+    pub forward: bool,
+    /// Limit.
+    pub limit: Option<u32>,
+    /// Start after the last page key of the previous query on this target.
+    pub resume: bool,
+    /// Count only.
+    pub count_only: bool,
+    /// Consistent read.
+    pub consistent_read: bool,
+}
+
+/// A scan, with `resume` in place of a start key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanOp {
+    /// The index; the table if `None`.
+    pub index: Option<String>,
+    /// Filter.
+    pub filter: Option<Condition>,
+    /// Projection.
+    pub projection: Option<Vec<Path>>,
+    /// Limit.
+    pub limit: Option<u32>,
+    /// Start after the last page key of the previous scan on this target.
+    pub resume: bool,
+    /// Parallel-scan segment.
+    pub segment: Option<Segment>,
+    /// Count only.
+    pub count_only: bool,
+    /// Consistent read.
+    pub consistent_read: bool,
+}
+
+/// One operation of a sequence.
+#[derive(Debug, Clone)]
+pub enum Op {
+    /// PutItem.
+    Put(PutItem),
+    /// UpdateItem.
+    Update(UpdateItem),
+    /// DeleteItem.
+    Delete(DeleteItem),
+    /// GetItem.
+    Get(GetItem),
+    /// Query.
+    Query(QueryOp),
+    /// Scan.
+    Scan(ScanOp),
+    /// BatchGetItem.
+    BatchGet(Vec<Item>, Option<Vec<Path>>),
+    /// BatchWriteItem.
+    BatchWrite(Vec<WriteRequest>),
+    /// TransactWriteItems.
+    TransactWrite(Vec<TransactWriteItem>),
+    /// TransactGetItems.
+    TransactGet(Vec<Item>),
+}
+
+/// A sequence of operations on a fresh table whose index projections it names.
+#[derive(Debug, Clone)]
+pub struct Sequence {
+    /// Projection of the GSI `gsi` (partition `gp` S, sort `gs` N).
+    pub gsi: Projection,
+    /// Projection of the LSI `lsi` (sort `ls` N).
+    pub lsi: Projection,
+    /// The operations.
+    pub ops: Vec<Op>,
+}
+
+impl Sequence {
+    /// The table: `pk` S / `sk` S, a GSI and an LSI with this sequence's projections.
+    pub fn schema(&self, name: &str) -> TableSchema {
+        TableSchema::single_table(name)
+            .with_index(
+                IndexSchema::global("gsi", KeyAttribute::s("gp"))
+                    .with_sort_key(KeyAttribute::n("gs"))
+                    .with_projection(self.gsi.clone()),
+            )
+            .with_index(
+                IndexSchema::local("lsi", KeyAttribute::n("ls")).with_projection(self.lsi.clone()),
+            )
+    }
+}
+
+/// The differences between the backends that are deliberate (README, "Known differences
+/// from DynamoDB"), recognised by the operation and the two outcomes. Each returns its
+/// reason; anything else fails the run.
+pub fn documented(op: &Op, a: &str, b: &str) -> Option<&'static str> {
+    let either = |s: &str| a.contains(s) || b.contains(s);
+    match op {
+        // DynamoDB Local accepts an LSI sort key of the wrong type in UpdateItem.
+        Op::Update(_) | Op::TransactWrite(_)
+            if either("Type mismatch for Index Key") && either("lsi") =>
+        {
+            Some("LSI sort key of the wrong type in an update is rejected locally")
+        }
+        // DynamoDB Local answers a transactional get with a key of the wrong shape with a
+        // TransactionCanceledException without reasons.
+        Op::TransactGet(_) if either("TransactionCanceled []") => {
+            Some("TransactGetItems key of the wrong shape is a validation error locally")
+        }
+        _ => None,
+    }
+}
+
+/// A campaign's settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Number of random sequences.
+    pub sequences: u64,
+    /// The campaign's seed; sequence `i` has seed [`gen::sequence_seed`]`(seed, i)`.
+    pub seed: u64,
+    /// Operations per sequence.
+    pub length: usize,
+    /// Sequences run at once.
+    pub concurrency: usize,
+    /// Disagreements shrunk and printed (the others are only counted).
+    pub shrink: usize,
+    /// Runs of a sequence the shrinker may spend on one disagreement.
+    pub shrink_budget: usize,
+}
+
+impl Config {
+    /// `sequences` sequences unless `MONOTABLE_FUZZ_SEQUENCES` says otherwise; the seed from
+    /// `MONOTABLE_FUZZ_SEED` (default 1, so that CI runs the same sequences every time).
+    pub fn from_env(sequences: u64) -> Self {
+        let var = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
+        Config {
+            sequences: var("MONOTABLE_FUZZ_SEQUENCES").unwrap_or(sequences),
+            seed: var("MONOTABLE_FUZZ_SEED").unwrap_or(1),
+            length: 20,
+            concurrency: 4,
+            shrink: var("MONOTABLE_FUZZ_SHRINK").map_or(5, |n| n as usize),
+            shrink_budget: 300,
+        }
+    }
+}
+
+/// What a campaign found.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Sequences run.
+    pub sequences: u64,
+    /// Sequences with an undocumented disagreement.
+    pub disagreements: u64,
+    /// Sequences with only documented differences, by reason.
+    pub documented: Vec<(&'static str, u64)>,
+    /// Shrunk reproductions, as text.
+    pub reproductions: Vec<String>,
+}
+
+static TABLES: AtomicU64 = AtomicU64::new(0);
+
+fn table_name(tag: &str) -> String {
+    format!(
+        "fz-{tag}-{}-{}",
+        std::process::id(),
+        TABLES.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Runs one sequence; `Some` on an undocumented disagreement.
+pub async fn check(seq: &Sequence, a: &Factory, b: &Factory) -> Option<Disagreement> {
+    run::run_pair(seq, &table_name("s"), a, b).await.0
+}
+
+fn describe(seq: &Sequence, d: &Disagreement) -> String {
+    let mut out = format!("gsi {:?}, lsi {:?}\n", seq.gsi, seq.lsi);
+    for (i, op) in seq.ops.iter().enumerate() {
+        out.push_str(&format!("  {i}: {op:?}\n"));
+    }
+    let at = match d.step {
+        Some(i) => format!("operation {i}"),
+        None => "final state".to_string(),
+    };
+    out.push_str(&format!(
+        "  disagree at {at}:\n    a: {}\n    b: {}\n",
+        d.a, d.b
+    ));
+    out
+}
+
+/// A disagreement's class, to group them: the operation kind and both outcomes with their
+/// data left out.
+fn class_of(seq: &Sequence, d: &Disagreement) -> String {
+    let kind = d.step.map_or("final state", |i| run::op_kind(&seq.ops[i]));
+    let short = |s: &str| -> String {
+        let s = s.split(" item=").next().unwrap_or(s);
+        let s = s.split("items=").next().unwrap_or(s);
+        s.chars().take(110).collect()
+    };
+    format!("{kind}: a: {} / b: {}", short(&d.a), short(&d.b))
+}
+
+/// Shrinks a disagreeing sequence and describes the reproduction.
+pub async fn minimize(seq: Sequence, a: &Factory, b: &Factory, budget: usize) -> String {
+    let mut seq = seq;
+    if let Some(d) = check(&seq, a, b).await {
+        if let Some(i) = d.step {
+            seq.ops.truncate(i + 1);
+        }
+    }
+    let small = shrink::shrink(
+        seq,
+        budget,
+        |s| async move { check(&s, a, b).await.is_some() },
+    )
+    .await;
+    match check(&small, a, b).await {
+        Some(d) => describe(&small, &d),
+        None => format!("(flaky) {small:?}"),
+    }
+}
+
+/// Replays every [`regressions`] case; returns the descriptions of those that disagree.
+pub async fn replay_regressions(a: &Factory, b: &Factory) -> Vec<String> {
+    let mut failed = Vec::new();
+    for (name, seq) in regressions::cases() {
+        if let Some(d) = check(&seq, a, b).await {
+            failed.push(format!("regression {name}: {}", describe(&seq, &d)));
+        }
+    }
+    failed
+}
+
+/// Runs a campaign of random sequences on `a` and `b`, shrinks the first disagreements,
+/// prints `fuzz: N sequences, M disagreements` and returns the report.
+pub async fn campaign(label: &str, config: &Config, a: &Factory, b: &Factory) -> Report {
+    let started = Instant::now();
+    let results: Vec<(u64, Option<Disagreement>, Vec<Disagreement>)> =
+        futures::stream::iter(0..config.sequences)
+            .map(|i| async move {
+                let seq = gen::sequence(gen::sequence_seed(config.seed, i), config.length);
+                let (first, documented) = run::run_pair(&seq, &table_name("c"), a, b).await;
+                (i, first, documented)
+            })
+            .buffer_unordered(config.concurrency.max(1))
+            .collect()
+            .await;
+    let mut report = Report {
+        sequences: config.sequences,
+        ..Report::default()
+    };
+    let mut failing: Vec<u64> = Vec::new();
+    let mut classes: Vec<(String, u64, u64)> = Vec::new();
+    for (i, first, documented) in results {
+        if let Some(d) = &first {
+            report.disagreements += 1;
+            let seq = gen::sequence(gen::sequence_seed(config.seed, i), config.length);
+            let class = class_of(&seq, d);
+            match classes.iter_mut().find(|(c, _, _)| *c == class) {
+                Some((_, n, _)) => *n += 1,
+                None => {
+                    classes.push((class, 1, i));
+                    failing.push(i);
+                }
+            }
+        }
+        if let Some(d) = documented.first().and_then(|d| d.documented) {
+            match report.documented.iter_mut().find(|(r, _)| *r == d) {
+                Some((_, n)) => *n += 1,
+                None => report.documented.push((d, 1)),
+            }
+        }
+    }
+    classes.sort_by(|x, y| y.1.cmp(&x.1));
+    for (class, n, first) in &classes {
+        println!("fuzz: {label}: {n} sequences (first {first}): {class}");
+    }
+    for i in failing.iter().take(config.shrink) {
+        let seq = gen::sequence(gen::sequence_seed(config.seed, *i), config.length);
+        let repro = minimize(seq, a, b, config.shrink_budget).await;
+        println!(
+            "fuzz: {label}: sequence {i} (seed {}) shrinks to\n{repro}",
+            config.seed
+        );
+        report.reproductions.push(repro);
+    }
+    for (reason, n) in &report.documented {
+        println!("fuzz: {label}: documented difference in {n} sequences: {reason}");
+    }
+    println!(
+        "fuzz: {} sequences, {} disagreements ({label}, seed {}, {:.1} s)",
+        report.sequences,
+        report.disagreements,
+        config.seed,
+        started.elapsed().as_secs_f64()
+    );
+    report
+}
