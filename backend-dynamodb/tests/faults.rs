@@ -696,3 +696,54 @@ async fn an_interrupted_query_stream_resumes_from_its_last_complete_page() {
     let expected: Vec<String> = (0..25).map(|i| format!("o{i:02}")).collect();
     assert_eq!(seen, expected, "nothing repeated, nothing skipped");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_repository_spends_its_own_retry_budget() {
+    let name = table("budget");
+    let _truth = direct(&name).await;
+    let failing = || {
+        plan(|op, n| match op {
+            "BatchWriteItem" => Fault::Unavailable503,
+            "GetItem" if n < 2 => Fault::Unavailable503,
+            _ => Fault::Pass,
+        })
+    };
+    // The default budget, fast pauses.
+    let retries = Retries {
+        initial_backoff: Duration::from_millis(5),
+        max_backoff: Duration::from_millis(50),
+        ..Retries::default()
+    };
+    assert_eq!(retries.budget, RetryBudget::PerRepository);
+    let proxy_a = Proxy::start(support::endpoint(), failing()).await;
+    let a = through(&proxy_a.url(), &name).with_retries(retries);
+    let started = Instant::now();
+    let e = a.batch_write(puts(1000)).await.expect_err("503 throughout");
+    assert!(matches!(e, Error::Unprocessed { .. }), "{e:?}");
+    // The batch emptied A's budget: its next request gets no retry.
+    let e = a
+        .get_item(GetItem {
+            key: key("a"),
+            ..Default::default()
+        })
+        .await
+        .expect_err("no retry left");
+    assert!(e.is_retryable() && !e.may_have_been_applied(), "{e:?}");
+    assert_eq!(proxy_a.counts().received["GetItem"], 1);
+    // Another repository in the same process still has all of its own.
+    let proxy_b = Proxy::start(support::endpoint(), failing()).await;
+    let b = through(&proxy_b.url(), &name).with_retries(retries);
+    b.get_item(GetItem {
+        key: key("a"),
+        ..Default::default()
+    })
+    .await
+    .expect("third attempt");
+    assert_eq!(proxy_b.counts().received["GetItem"], 3);
+    println!(
+        "FAULT | retry budget: batch against 503s, then GetItem on the same and on another repository | A: {:?} | B: {:?} | {:.2} s",
+        proxy_a.counts().received,
+        proxy_b.counts().received,
+        started.elapsed().as_secs_f64()
+    );
+}
