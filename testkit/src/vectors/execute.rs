@@ -222,7 +222,11 @@ impl Tables {
                     )
                     .into());
                 }
-                (self.factory)(schema_fitting(name, key)).await
+                // Under a name of this run's own, as the vector's tables are: a backend
+                // keeps one file or table per name.
+                let mut fresh = format!("{name}-{}", self.unique);
+                fresh.truncate(255);
+                (self.factory)(schema_fitting(&fresh, key)).await
             }
         };
         Ok(Arc::new(Tracked {
