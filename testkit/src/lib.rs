@@ -31,6 +31,8 @@ use futures::future::BoxFuture;
 use monotable_core::{Repository, TableSchema};
 
 pub mod cases;
+#[cfg(feature = "dynamodb-local")]
+pub mod dynamodb_local;
 pub mod fixtures;
 pub mod fuzz;
 pub mod vectors;
