@@ -1,6 +1,13 @@
 //! Executing a vector: its tables and setup, and each request translated from DynamoDB's JSON
 //! protocol into [`Repository`] calls, with the outcome turned back into a wire response or
 //! a wire error.
+//!
+//! The translation answers nothing itself: a request goes to the backend under test, or is
+//! a skip when the contract cannot carry it. What the runner adds to an error's text: the
+//! fixed text of the kinds that carry none (`ConditionFailed`, `TableNotFound`), the
+//! `TransactionCanceled` error's own text, and DynamoDB's prefix for an
+//! `ExpressionAttributeValues` value that does not decode. Its own fresh table names and
+//! tokens are put back to the vector's in messages.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};

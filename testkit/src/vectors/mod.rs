@@ -1,13 +1,15 @@
 //! Replays the request/response vectors recorded on DynamoDB Local (`vectors/`, or the file
-//! named by `MONOTABLE_VECTORS`) through the [`Repository`](monotable_core::Repository) contract of any backend.
+//! named by `MONOTABLE_VECTORS`) through the [`Repository`](monotable_core::Repository)
+//! contract of any backend.
 //!
-//! Each vector creates its tables (under fresh names), puts its items, runs its setup steps,
-//! sends its request — translated from DynamoDB's JSON protocol into `Repository` calls, with
-//! its expressions parsed by `monotable_core::parse` — and compares the outcome by the
-//! format's rules: maps order-insensitive, lists order-sensitive (a batch get's items as a
-//! multiset: DynamoDB documents no order), sets as sets, numbers by value; the error code
-//! always, the message text counted separately. Vectors that only make sense on the wire,
-//! or that use parameters outside the `Repository` contract, are skipped with the reason.
+//! Each vector creates its tables (under fresh names), puts its items, runs its setup steps
+//! (a failing step fails the vector), sends its request — translated from DynamoDB's JSON
+//! protocol into `Repository` calls, with its expressions parsed by
+//! `monotable_core::expr::parse` — and compares the whole outcome strictly (see `compare`):
+//! every member both ways, error messages exactly, numbers by their text. Every outcome that
+//! is not a whole match must be named in the reviewed list [`EXPECTED_OUTCOMES`] (a skip, a
+//! known difference, a known failure, each with its reason); [`assert_expected`] fails on any
+//! other.
 //!
 //! By concern: `load` reads the vectors and renames their tables, `execute` translates a
 //! wire request into `Repository` calls, `compare` judges the outcome against the recorded
