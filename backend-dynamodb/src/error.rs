@@ -136,6 +136,9 @@ where
     let service = match &e {
         SdkError::ServiceError(_) => e.as_service_error(),
         SdkError::TimeoutError(_) | SdkError::ResponseError(_) => None,
+        // A request the client could not even form (a bad endpoint, say) was not sent, and
+        // sending it again fails the same way.
+        SdkError::DispatchFailure(d) if d.is_user() => return backend(false, false, e),
         SdkError::DispatchFailure(d) => {
             let sent = !d.as_connector_error().is_some_and(|c| not_sent(c));
             return backend(true, sent, e);
@@ -236,5 +239,93 @@ fn with_old_item(err: Error, item: Option<&AttributeMap>) -> Error {
             item: from_map(map).ok().map(Box::new),
         },
         (other, _) => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_dynamodb::error::{ConnectorError, ErrorMetadata, SdkError};
+    use aws_sdk_dynamodb::operation::get_item::GetItemError;
+    use monotable_core::Error;
+
+    use super::{map_error, Response};
+
+    fn service(code: &str, status: u16) -> Error {
+        let err = GetItemError::generic(ErrorMetadata::builder().code(code).build());
+        let raw = Response::new(status.try_into().expect("status"), "".into());
+        map_error(SdkError::service_error(err, raw), None, "t")
+    }
+
+    fn transport(kind: std::io::ErrorKind) -> Error {
+        let e = ConnectorError::io(Box::new(std::io::Error::from(kind)));
+        map_error(
+            SdkError::<GetItemError, Response>::dispatch_failure(e),
+            None,
+            "t",
+        )
+    }
+
+    fn flags(e: &Error) -> (bool, bool) {
+        (e.is_retryable(), e.may_have_been_applied())
+    }
+
+    #[test]
+    fn server_errors_throttling_and_conflicts_are_retryable_as_aws_says() {
+        for (code, status, retryable, maybe_applied) in [
+            ("InternalServerError", 500, true, true),
+            ("InternalFailure", 500, true, true),
+            ("ServiceUnavailable", 503, true, false),
+            ("ServiceUnavailableException", 503, true, false),
+            ("SomethingNew", 502, true, true),
+            ("SomethingNew", 503, true, false),
+            ("TransactionConflictException", 400, true, false),
+            ("TransactionInProgressException", 400, true, true),
+            ("RequestTimeout", 400, true, false),
+            ("ProvisionedThroughputExceededException", 400, true, false),
+            ("ThrottlingException", 400, true, false),
+            ("ValidationException", 400, false, false),
+            ("ConditionalCheckFailedException", 400, false, false),
+            ("AccessDeniedException", 400, false, false),
+        ] {
+            let e = service(code, status);
+            assert_eq!(
+                flags(&e),
+                (retryable, maybe_applied),
+                "{code} {status}: {e:?}"
+            );
+        }
+        assert!(matches!(
+            service("ThrottlingException", 400),
+            Error::Throttled { .. }
+        ));
+        assert!(matches!(
+            service("ValidationException", 400),
+            Error::InvalidRequest { .. }
+        ));
+    }
+
+    #[test]
+    fn a_request_that_never_left_was_not_applied_and_one_that_did_may_have_been() {
+        use std::io::ErrorKind;
+        assert_eq!(
+            flags(&transport(ErrorKind::ConnectionRefused)),
+            (true, false)
+        );
+        assert_eq!(flags(&transport(ErrorKind::ConnectionReset)), (true, true));
+        assert_eq!(flags(&transport(ErrorKind::UnexpectedEof)), (true, true));
+        let timeout = map_error(
+            SdkError::<GetItemError, Response>::timeout_error("attempt timeout"),
+            None,
+            "t",
+        );
+        assert_eq!(flags(&timeout), (true, true));
+        let user = map_error(
+            SdkError::<GetItemError, Response>::dispatch_failure(ConnectorError::user(
+                "bad endpoint".into(),
+            )),
+            None,
+            "t",
+        );
+        assert_eq!(flags(&user), (false, false));
     }
 }
