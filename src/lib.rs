@@ -7,8 +7,8 @@ pub use monotable_core::{api, entity, error, expr, item, repository, schema};
 pub use monotable_core::{
     validation_error, BatchGetOutput, BatchWriteOutput, CancellationCode, CancellationReason,
     CollectionPage, CollectionQuery, Comparator, Condition, Cursor, DeleteItem, Entity, EntityKeys,
-    EntityOptions, EntityQuery, Error, GetItem, IndexKeys, IndexKind, IndexSchema, Item,
-    KeyAttribute, KeyCondition, KeySchema, KeyTemplate, KeyType, Number, Page, Path, PathOf,
+    EntityOptions, EntityQuery, EntityScan, Error, GetItem, IndexKeys, IndexKind, IndexSchema,
+    Item, KeyAttribute, KeyCondition, KeySchema, KeyTemplate, KeyType, Number, Page, Path, PathOf,
     Projection, PutItem, Query, QueryPage, Repository, RepositoryExt, Result, ReturnValues, Scan,
     Segment, SortKeyCondition, TableSchema, TransactWrite, TransactWriteItem, Transaction,
     TransactionContext, TypedPath, Update, UpdateItem, Value, ValueType, WriteRequest,
@@ -23,7 +23,7 @@ pub use monotable_core::raw;
 
 #[doc(hidden)]
 pub use monotable_core::__private;
-pub use monotable_derive::Entity;
+pub use monotable_derive::{Collection, Entity};
 
 /// The in-memory backend (feature `memory`).
 #[cfg(feature = "memory")]

@@ -27,8 +27,8 @@ pub mod repository;
 pub mod schema;
 
 pub use api::{
-    CollectionPage, CollectionQuery, Cursor, EntityQuery, QueryPage, RepositoryExt, Transaction,
-    TransactionContext,
+    CollectionPage, CollectionQuery, Cursor, EntityQuery, EntityScan, QueryPage, RepositoryExt,
+    Transaction, TransactionContext,
 };
 pub use entity::template::KeyTemplate;
 pub use entity::{validation_error, Entity, EntityKeys, EntityOptions, IndexKeys, KeySchema};

@@ -36,6 +36,64 @@ pub fn derive_entity(input: TokenStream) -> TokenStream {
     }
 }
 
+/// Derives `monotable::entity::Collection` for an enum whose variants each hold one entity
+/// (`enum RepoItems { Repo(Repo), Issue(Issue) }`): an item decodes into the variant whose
+/// entity type it carries; other entity types are left out. `#[monotable(crate = "...")]`
+/// names the monotable crate as for `Entity`.
+#[proc_macro_derive(Collection, attributes(monotable))]
+pub fn derive_collection(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as DeriveInput);
+    match expand_collection(&input) {
+        Ok(ts) => ts.into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
+
+fn expand_collection(input: &DeriveInput) -> syn::Result<TokenStream2> {
+    let (o, _) = parse_options(input)?;
+    let krate = o
+        .krate
+        .clone()
+        .unwrap_or_else(|| syn::parse_quote!(::monotable));
+    let Data::Enum(e) = &input.data else {
+        return Err(syn::Error::new_spanned(
+            &input.ident,
+            "#[derive(Collection)] needs an enum with one entity per variant",
+        ));
+    };
+    let mut arms = Vec::new();
+    for v in &e.variants {
+        let Fields::Unnamed(f) = &v.fields else {
+            return Err(syn::Error::new_spanned(
+                v,
+                "each variant holds one entity: `Variant(Entity)`",
+            ));
+        };
+        if f.unnamed.len() != 1 {
+            return Err(syn::Error::new_spanned(
+                v,
+                "each variant holds one entity: `Variant(Entity)`",
+            ));
+        }
+        let (vname, ty) = (&v.ident, &f.unnamed[0].ty);
+        arms.push(quote! {
+            if #krate::entity::is_entity::<#ty>(item) {
+                return item.deserialize_into::<#ty>().map(|e| ::core::option::Option::Some(Self::#vname(e)));
+            }
+        });
+    }
+    let name = &input.ident;
+    let (impl_g, ty_g, where_g) = input.generics.split_for_impl();
+    Ok(quote! {
+        impl #impl_g #krate::entity::Collection for #name #ty_g #where_g {
+            fn from_item(item: &#krate::Item) -> #krate::Result<::core::option::Option<Self>> {
+                #(#arms)*
+                ::core::result::Result::Ok(::core::option::Option::None)
+            }
+        }
+    })
+}
+
 struct Index {
     name: LitStr,
     pk: Option<LitStr>,

@@ -11,5 +11,5 @@ mod transaction;
 pub use batch::{BATCH_ATTEMPTS, BATCH_CONCURRENCY};
 pub use cursor::Cursor;
 pub use ops::RepositoryExt;
-pub use query::{CollectionPage, CollectionQuery, EntityQuery, QueryPage};
+pub use query::{CollectionPage, CollectionQuery, EntityQuery, EntityScan, QueryPage};
 pub use transaction::{Transaction, TransactionContext};

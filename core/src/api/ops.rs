@@ -3,14 +3,14 @@
 use async_trait::async_trait;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 
-use super::query::{CollectionPage, CollectionQuery, EntityQuery, QueryPage};
+use super::query::{CollectionPage, CollectionQuery, EntityQuery, EntityScan, QueryPage};
 use crate::api::batch;
 use crate::api::cursor::Cursor;
 use crate::api::Transaction;
 use crate::entity::write::{self, Planned};
 use crate::entity::{self, Entity};
 use crate::error::{Error, Result};
-use crate::expr::{Condition, KeyCondition, Update};
+use crate::expr::{Condition, Update};
 use crate::item::{Item, Value};
 use crate::repository::*;
 
@@ -235,14 +235,270 @@ pub trait RepositoryExt: Repository {
                 index: query.index.clone(),
                 forward: query.forward,
                 limit: query.limit,
+                filter: query.filter.clone(),
                 exclusive_start_key: start,
-                ..Query::new(KeyCondition::partition(query.partition.clone()))
+                ..Query::new(query.key_condition())
             })
             .await?;
         Ok(CollectionPage {
             items: page.items,
             cursor: page.last_evaluated_key.map(|k| Cursor::encode(&scope, &k)),
         })
+    }
+
+    /// Every item of a collection, page after page, decoded into the collection type `C`
+    /// (see [`Collection`](crate::entity::Collection)), as a stream.
+    fn collection_stream<'a, C: crate::entity::Collection>(
+        &'a self,
+        query: CollectionQuery,
+    ) -> BoxStream<'a, Result<C>>
+    where
+        Self: Sync,
+    {
+        let pages = stream::try_unfold(Some(query), move |state| async move {
+            let Some(q) = state else { return Ok(None) };
+            let page = self.collection(&q).await?;
+            let items = page.decode::<C>()?;
+            let next = page.cursor.clone().map(|c| q.clone().after(Some(c)));
+            Ok(Some((stream::iter(items.into_iter().map(Ok)), next)))
+        });
+        pages.try_flatten().boxed()
+    }
+
+    /// Every item of a collection, decoded into `C`, in sort-key order.
+    async fn collection_all<C: crate::entity::Collection>(
+        &self,
+        query: CollectionQuery,
+    ) -> Result<Vec<C>> {
+        self.collection_stream(query).try_collect().await
+    }
+
+    /// How many entities a query matches (every page, counting only; the items are not
+    /// returned).
+    async fn count<E: Entity>(&self, query: &EntityQuery<E>) -> Result<usize> {
+        let kc = query.key_condition()?;
+        let et = E::options()
+            .entity_attribute
+            .map(|a| crate::expr::Path::attr(a).eq(E::ENTITY_TYPE));
+        let filter = match (et, query.filter.clone()) {
+            (Some(a), Some(b)) => Some(a.and(b)),
+            (a, b) => a.or(b),
+        };
+        let mut request = Query {
+            index: query.index.clone(),
+            filter,
+            forward: query.forward,
+            count_only: true,
+            consistent_read: query.consistent_read,
+            ..Query::new(kc)
+        };
+        let mut total = 0;
+        loop {
+            let page = self.query(request.clone()).await?;
+            total += page.count;
+            match page.last_evaluated_key {
+                Some(k) => request.exclusive_start_key = Some(k),
+                None => return Ok(total),
+            }
+        }
+    }
+
+    /// Every entity of a query, reading only `projection` (the entity-type attribute is
+    /// added to tell entities apart) and decoding each into the partial type `P`.
+    async fn query_projected<E: Entity, P: serde::de::DeserializeOwned + Send>(
+        &self,
+        query: &EntityQuery<E>,
+        projection: Vec<crate::expr::Path>,
+    ) -> Result<Vec<P>> {
+        let kc = query.key_condition()?;
+        let mut projection = projection;
+        if let Some(a) = E::options().entity_attribute {
+            if !projection
+                .iter()
+                .any(|p| p.root() == a && p.rest().is_empty())
+            {
+                projection.push(crate::expr::Path::attr(a));
+            }
+        }
+        let mut request = Query {
+            index: query.index.clone(),
+            filter: query.filter.clone(),
+            forward: query.forward,
+            projection: Some(projection),
+            consistent_read: query.consistent_read,
+            ..Query::new(kc)
+        };
+        let mut out = Vec::new();
+        loop {
+            let page = self.query(request.clone()).await?;
+            for item in page.items.iter().filter(|i| entity::is_entity::<E>(i)) {
+                out.push(item.deserialize_into()?);
+            }
+            match page.last_evaluated_key {
+                Some(k) => request.exclusive_start_key = Some(k),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    /// One page of a scan of `E`'s entities.
+    async fn scan_page<E: Entity>(&self, scan: &EntityScan<E>) -> Result<QueryPage<E>> {
+        let scope = scan.scope();
+        let start = scan
+            .cursor
+            .as_ref()
+            .map(|c| c.decode_for(&scope, self.schema(), scan.index.as_deref()))
+            .transpose()?;
+        let page = self
+            .scan(Scan {
+                index: scan.index.clone(),
+                filter: scan.full_filter(),
+                limit: scan.limit,
+                exclusive_start_key: start,
+                segment: scan.segment,
+                consistent_read: scan.consistent_read,
+                ..Default::default()
+            })
+            .await?;
+        Ok(QueryPage {
+            items: page
+                .items
+                .iter()
+                .filter(|i| entity::is_entity::<E>(i))
+                .map(Item::deserialize_into)
+                .collect::<Result<_>>()?,
+            cursor: page.last_evaluated_key.map(|k| Cursor::encode(&scope, &k)),
+            scanned_count: page.scanned_count,
+        })
+    }
+
+    /// Every entity of a scan (or of one segment of a parallel scan), as a stream.
+    fn scan_stream<'a, E: Entity>(&'a self, scan: EntityScan<E>) -> BoxStream<'a, Result<E>>
+    where
+        Self: Sync,
+    {
+        let pages = stream::try_unfold(Some(scan), move |state| async move {
+            let Some(s) = state else { return Ok(None) };
+            let page = self.scan_page(&s).await?;
+            let next = page.cursor.clone().map(|c| s.clone().after(Some(c)));
+            Ok(Some((stream::iter(page.items.into_iter().map(Ok)), next)))
+        });
+        pages.try_flatten().boxed()
+    }
+
+    /// Every entity of a scan, collected; with `segments > 1` the segments of a parallel
+    /// scan are read concurrently (the order is then by segment).
+    async fn scan_all<E: Entity>(&self, scan: EntityScan<E>, segments: u32) -> Result<Vec<E>>
+    where
+        Self: Sync,
+    {
+        if segments <= 1 {
+            return self.scan_stream(scan).try_collect().await;
+        }
+        let parts: Vec<Vec<E>> = futures::future::try_join_all(
+            scan.segments(segments)
+                .into_iter()
+                .map(|s| self.scan_stream(s).try_collect::<Vec<E>>()),
+        )
+        .await?;
+        Ok(parts.into_iter().flatten().collect())
+    }
+
+    /// Reads many entities by key, in the caller's order, `None` where absent (batch reads,
+    /// eventually consistent on DynamoDB).
+    async fn get_many<E: Entity>(&self, keys: &[E::Key]) -> Result<Vec<Option<E>>> {
+        let keys: Vec<Item> = keys
+            .iter()
+            .map(|k| entity::primary_key::<E>(self.schema(), &Item::from_serialize(k)?))
+            .collect::<Result<_>>()?;
+        let mut unique: Vec<Item> = Vec::new();
+        for k in &keys {
+            if !unique.contains(k) {
+                unique.push(k.clone());
+            }
+        }
+        let found = self.batch_get_items(unique).await?;
+        keys.iter()
+            .map(|k| {
+                found
+                    .iter()
+                    .find(|i| &self.schema().key_of(i) == k)
+                    .filter(|i| entity::is_entity::<E>(i))
+                    .map(Item::deserialize_into)
+                    .transpose()
+            })
+            .collect()
+    }
+
+    /// Reads up to 100 entities at one point in time (TransactGetItems: consistent and
+    /// isolated from concurrent transactions), in the caller's order, `None` where absent.
+    async fn get_many_atomic<E: Entity>(&self, keys: &[E::Key]) -> Result<Vec<Option<E>>> {
+        let keys: Vec<Item> = keys
+            .iter()
+            .map(|k| entity::primary_key::<E>(self.schema(), &Item::from_serialize(k)?))
+            .collect::<Result<_>>()?;
+        self.transact_get_items(keys)
+            .await?
+            .into_iter()
+            .map(|i| {
+                i.filter(|i| entity::is_entity::<E>(i))
+                    .map(|i| i.deserialize_into())
+                    .transpose()
+            })
+            .collect()
+    }
+
+    /// Read, decide, write: reads `keys` at one point in time, lets `f` build a transaction
+    /// from what it read, and commits it only if none of the read items changed in between
+    /// (each read item is guarded by its modification time or version, or its absence). On
+    /// a conflict it reads again and calls `f` again, at most `attempts` times in all.
+    ///
+    /// # Errors
+    ///
+    /// `f`'s error (nothing is written); the last [`Error::TransactionCanceled`] when every
+    /// attempt met a change.
+    async fn read_then_write<E, T, F>(&self, keys: &[E::Key], attempts: u32, f: F) -> Result<T>
+    where
+        E: Entity,
+        T: Send,
+        F: Fn(&[Option<E>], &mut Transaction) -> Result<T> + Send + Sync,
+    {
+        let composed: Vec<Item> = keys
+            .iter()
+            .map(|k| entity::primary_key::<E>(self.schema(), &Item::from_serialize(k)?))
+            .collect::<Result<_>>()?;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let raw = self.transact_get_items(composed.clone()).await?;
+            let read: Vec<Option<E>> = raw
+                .iter()
+                .map(|i| {
+                    i.as_ref()
+                        .filter(|i| entity::is_entity::<E>(i))
+                        .map(Item::deserialize_into)
+                        .transpose()
+                })
+                .collect::<Result<_>>()?;
+            let mut tx = Transaction::new(self.schema());
+            let out = f(&read, &mut tx)?;
+            for (key, old) in composed.iter().zip(&raw) {
+                tx.guard(key, write::unchanged::<E>(self.schema(), old.as_ref()))?;
+            }
+            match self.commit(tx).await {
+                Ok(()) => return Ok(out),
+                Err(Error::TransactionCanceled { reasons })
+                    if attempt < attempts.max(1)
+                        && reasons.iter().any(|r| {
+                            matches!(
+                                r.code,
+                                crate::error::CancellationCode::ConditionalCheckFailed
+                                    | crate::error::CancellationCode::TransactionConflict
+                            )
+                        }) => {}
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// Reads many entities by key, in chunks of 100, retrying unprocessed keys. The result

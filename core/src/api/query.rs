@@ -298,6 +298,8 @@ pub(super) fn compose_any(t: &KeyTemplate, attrs: &Item) -> Result<Value> {
 pub struct CollectionQuery {
     pub(super) index: Option<String>,
     pub(super) partition: Value,
+    pub(super) sort: Option<SortKeyCondition>,
+    pub(super) filter: Option<Condition>,
     pub(super) limit: Option<u32>,
     pub(super) forward: bool,
     pub(super) cursor: Option<Cursor>,
@@ -309,6 +311,8 @@ impl CollectionQuery {
         CollectionQuery {
             index: index.map(str::to_string),
             partition: partition.into(),
+            sort: None,
+            filter: None,
             limit: None,
             forward: true,
             cursor: None,
@@ -322,6 +326,17 @@ impl CollectionQuery {
         Ok(Self::new(index, pk_t.compose_complete(&attrs.into())?))
     }
 
+    /// Only sort keys that meet `condition` (already composed: the members' sort templates
+    /// differ, so a collection's sort condition is on the stored key).
+    pub fn sort(mut self, condition: SortKeyCondition) -> Self {
+        self.sort = Some(condition);
+        self
+    }
+    /// Only items that pass `filter` (applied after the limit, as DynamoDB does).
+    pub fn filter(mut self, filter: Condition) -> Self {
+        self.filter = Some(filter);
+        self
+    }
     /// At most `n` items per page.
     pub fn limit(mut self, n: u32) -> Self {
         self.limit = Some(n);
@@ -337,8 +352,17 @@ impl CollectionQuery {
         self.cursor = cursor;
         self
     }
+    pub(super) fn key_condition(&self) -> KeyCondition {
+        KeyCondition {
+            partition: self.partition.clone(),
+            sort: self.sort.clone(),
+        }
+    }
     pub(super) fn scope(&self) -> String {
-        format!("collection|{:?}|{:?}", self.index, self.partition)
+        format!(
+            "collection|{:?}|{:?}|{:?}",
+            self.index, self.partition, self.sort
+        )
     }
 }
 
@@ -352,6 +376,19 @@ pub struct CollectionPage {
 }
 
 impl CollectionPage {
+    /// Every item decoded into the collection type `C` (an enum that derives
+    /// [`Collection`](crate::entity::Collection)), in sort-key order; items of entity types
+    /// `C` does not name are left out.
+    pub fn decode<C: crate::entity::Collection>(&self) -> Result<Vec<C>> {
+        let mut out = Vec::with_capacity(self.items.len());
+        for item in &self.items {
+            if let Some(c) = C::from_item(item)? {
+                out.push(c);
+            }
+        }
+        Ok(out)
+    }
+
     /// The items of entity type `E`, decoded.
     pub fn entities<E: Entity>(&self) -> Result<Vec<E>> {
         self.items
@@ -359,5 +396,117 @@ impl CollectionPage {
             .filter(|i| entity::is_entity::<E>(i))
             .map(Item::deserialize_into)
             .collect()
+    }
+}
+
+/// A scan of every entity of type `E` in the table or an index: items of other entity
+/// types are filtered out (they still count against the limit and the 1 MB page, as
+/// DynamoDB counts them).
+pub struct EntityScan<E> {
+    pub(super) index: Option<String>,
+    pub(super) filter: Option<Condition>,
+    pub(super) limit: Option<u32>,
+    pub(super) segment: Option<crate::repository::Segment>,
+    pub(super) consistent_read: bool,
+    pub(super) cursor: Option<Cursor>,
+    _entity: PhantomData<fn() -> E>,
+}
+
+impl<E> Clone for EntityScan<E> {
+    fn clone(&self) -> Self {
+        EntityScan {
+            index: self.index.clone(),
+            filter: self.filter.clone(),
+            limit: self.limit,
+            segment: self.segment,
+            consistent_read: self.consistent_read,
+            cursor: self.cursor.clone(),
+            _entity: PhantomData,
+        }
+    }
+}
+
+impl<E> std::fmt::Debug for EntityScan<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EntityScan")
+            .field("index", &self.index)
+            .field("segment", &self.segment)
+            .field("limit", &self.limit)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<E: Entity> Default for EntityScan<E> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<E: Entity> EntityScan<E> {
+    /// A scan of the table.
+    pub fn new() -> Self {
+        EntityScan {
+            index: None,
+            filter: None,
+            limit: None,
+            segment: None,
+            consistent_read: false,
+            cursor: None,
+            _entity: PhantomData,
+        }
+    }
+    /// A scan of index `index` instead.
+    pub fn on_index(index: impl Into<String>) -> Self {
+        let mut s = Self::new();
+        s.index = Some(index.into());
+        s
+    }
+    /// Only entities that pass `filter`.
+    pub fn filter(mut self, filter: Condition) -> Self {
+        self.filter = Some(filter);
+        self
+    }
+    /// At most `n` items evaluated per page.
+    pub fn limit(mut self, n: u32) -> Self {
+        self.limit = Some(n);
+        self
+    }
+    /// Strongly consistent reads (not on a global index).
+    pub fn consistent_read(mut self) -> Self {
+        self.consistent_read = true;
+        self
+    }
+    /// Starts after a previous page's cursor.
+    pub fn after(mut self, cursor: Option<Cursor>) -> Self {
+        self.cursor = cursor;
+        self
+    }
+    /// This scan split into `total` segments of a parallel scan, to read concurrently.
+    pub fn segments(self, total: u32) -> Vec<Self> {
+        (0..total)
+            .map(|segment| {
+                let mut s = self.clone();
+                s.segment = Some(crate::repository::Segment { segment, total });
+                s
+            })
+            .collect()
+    }
+    /// The filter sent: the entity type, and the caller's filter.
+    pub(super) fn full_filter(&self) -> Option<Condition> {
+        let et = E::options()
+            .entity_attribute
+            .map(|a| crate::expr::Path::attr(a).eq(E::ENTITY_TYPE));
+        match (et, self.filter.clone()) {
+            (Some(a), Some(b)) => Some(a.and(b)),
+            (a, b) => a.or(b),
+        }
+    }
+    pub(super) fn scope(&self) -> String {
+        format!(
+            "scan|{}|{:?}|{:?}",
+            E::ENTITY_TYPE,
+            self.index,
+            self.segment
+        )
     }
 }

@@ -247,6 +247,40 @@ impl Transaction {
     pub fn into_request(self) -> TransactWrite {
         self.request
     }
+
+    /// Requires `condition` on the item at `key`: joined to the condition of this
+    /// transaction's action on that item, or as a condition check if it has none.
+    pub(crate) fn guard(&mut self, key: &Item, condition: Condition) -> Result<()> {
+        let key_of = |action: &TransactWriteItem| match action {
+            TransactWriteItem::Put { item, .. } => self.schema.key_of(item),
+            TransactWriteItem::Update { key, .. }
+            | TransactWriteItem::Delete { key, .. }
+            | TransactWriteItem::ConditionCheck { key, .. } => key.clone(),
+        };
+        let position = self.request.items.iter().position(|a| &key_of(a) == key);
+        match position.map(|i| &mut self.request.items[i]) {
+            Some(
+                TransactWriteItem::Put { condition: c, .. }
+                | TransactWriteItem::Update { condition: c, .. }
+                | TransactWriteItem::Delete { condition: c, .. },
+            ) => {
+                *c = Some(match c.take() {
+                    Some(existing) => existing.and(condition),
+                    None => condition,
+                });
+                Ok(())
+            }
+            Some(TransactWriteItem::ConditionCheck { condition: c, .. }) => {
+                *c = c.clone().and(condition);
+                Ok(())
+            }
+            None => self.push(TransactWriteItem::ConditionCheck {
+                key: key.clone(),
+                condition,
+                return_old_on_condition_failure: false,
+            }),
+        }
+    }
 }
 
 impl TransactionContext for Transaction {

@@ -209,6 +209,19 @@ pub trait Entity: KeySchema + Serialize + DeserializeOwned + Send + Sync + 'stat
     }
 }
 
+/// A union of entity types that share a partition (ElectroDB's collection): usually an enum
+/// with one variant per entity, written by `#[derive(Collection)]`, which decodes each item
+/// into its variant by its entity type.
+pub trait Collection: Sized + Send + 'static {
+    /// The item decoded into its variant; `None` for an entity type the collection does
+    /// not name.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Decode`] if the item is of a named entity type but does not decode.
+    fn from_item(item: &Item) -> Result<Option<Self>>;
+}
+
 /// An [`Error::Validation`] for entity `E`.
 pub fn validation_error<E: Entity>(attribute: &str, reason: impl Into<String>) -> Error {
     Error::Validation {
