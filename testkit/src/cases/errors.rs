@@ -35,7 +35,7 @@ pub async fn create_table_is_idempotent(h: &Harness) {
     let repo = h.app().await;
     put(&*repo, key("p", "s")).await;
     repo.create_table().await.unwrap();
-    assert!(get(&*repo, "p", "s").await.is_some());
+    assert_eq!(get(&*repo, "p", "s").await, Some(key("p", "s")));
 }
 
 /// A get of a missing item is `None`; of an existing item, the whole item (R179).

@@ -303,7 +303,8 @@ pub async fn scan_budget_counts_filtered_items(h: &Harness) {
         .await
         .unwrap();
     assert_eq!((page.count, page.scanned_count), (0, 11));
-    assert!(page.last_evaluated_key.is_some());
+    // The eleventh item evaluated (s000..s010) ends the page.
+    assert_eq!(page.last_evaluated_key, Some(key("p", "s010")));
 }
 
 /// When both Limit and 1 MB apply, whichever comes first ends the page (R58).

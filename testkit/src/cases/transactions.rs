@@ -58,7 +58,10 @@ pub async fn transaction_applies_all(h: &Harness) {
     ]))
     .await
     .unwrap();
-    assert!(get(&*repo, "p", "new").await.is_some());
+    assert_eq!(
+        get(&*repo, "p", "new").await,
+        Some(key("p", "new").with("v", 1))
+    );
     assert_eq!(
         get(&*repo, "p", "counter").await.unwrap()["n"],
         Value::from(2)
