@@ -9,8 +9,13 @@
 //!
 //! Writes run in `BEGIN IMMEDIATE` transactions with `synchronous = FULL` in WAL mode, so a
 //! write that returned `Ok` is on disk; reads use their own connections and proceed while a
-//! write is under way. All SQLite calls run on tokio's blocking pool, never on the runtime's
-//! workers.
+//! write is under way. Writes run on tokio's blocking pool. On a multi-thread runtime a read
+//! runs on the calling task, without a thread hop: its first rows are read in place (a point
+//! read takes a few microseconds), and past [`INLINE_ROWS`] rows the rest of the read runs
+//! under `tokio::task::block_in_place`, so the worker's other tasks move to another thread.
+//! On a current-thread runtime, and for an in-memory database whose connection is busy,
+//! reads run on the blocking pool. Table names and SQL text are formatted once per schema;
+//! statements are prepared once per connection.
 //!
 //! ```no_run
 //! use monotable_core::{Repository, TableSchema};
@@ -22,11 +27,13 @@
 //! ```
 #![deny(missing_docs)]
 
-use std::collections::{HashSet, VecDeque};
+use std::cell::Cell;
+use std::collections::VecDeque;
 use std::future::Future;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock, TryLockError};
 
 use monotable_core::raw::{self, Engine, Entries, Mutation, Space, Storage, StorageRead};
 use monotable_core::{Error, Item, Result, TableSchema};
@@ -37,6 +44,13 @@ pub type SqliteRepository = Engine<SqliteStorage>;
 
 /// Rows fetched per round trip by a range read.
 const RANGE_BATCH: usize = 128;
+
+/// Rows a read takes on the calling task before the rest moves under `block_in_place` (a
+/// 20-item query, a point read, a small batch get stay in place: tens of microseconds).
+pub const INLINE_ROWS: usize = 32;
+
+/// Prepared statements kept per connection (the table's and each index's statements).
+const STATEMENT_CACHE: usize = 128;
 
 fn sql_error(e: rusqlite::Error) -> Error {
     let busy = matches!(
@@ -76,7 +90,8 @@ struct Inner {
     durability: Durability,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
-    existing: Mutex<HashSet<String>>,
+    /// Names and SQL of each schema seen, built once.
+    tables: RwLock<Vec<Arc<TableSql>>>,
 }
 
 /// An SQLite database holding monotable tables.
@@ -119,7 +134,7 @@ impl SqliteStorage {
                 durability,
                 writer: Mutex::new(writer),
                 readers: Mutex::new(Vec::new()),
-                existing: Mutex::new(HashSet::new()),
+                tables: RwLock::new(Vec::new()),
             }),
         }
     }
@@ -152,7 +167,61 @@ impl SqliteStorage {
         };
         conn.pragma_update(None, "synchronous", sync)
             .map_err(sql_error)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(conn)
+    }
+
+    /// The names and SQL of `schema`'s table, formatted on first use.
+    fn table_sql(&self, schema: &TableSchema) -> Result<Arc<TableSql>> {
+        if let Some(t) = self
+            .inner
+            .tables
+            .read()
+            .map_err(|_| poisoned())?
+            .iter()
+            .find(|t| t.matches(schema))
+        {
+            return Ok(t.clone());
+        }
+        let mut tables = self.inner.tables.write().map_err(|_| poisoned())?;
+        if let Some(t) = tables.iter().find(|t| t.matches(schema)) {
+            return Ok(t.clone());
+        }
+        let t = Arc::new(TableSql::of(schema));
+        tables.push(t.clone());
+        Ok(t)
+    }
+
+    /// Runs `f` on a reader connection on the calling thread, if that is possible without
+    /// waiting (a file database: a pooled or new reader; in memory: the writer's connection
+    /// if it is free). `Err(f)` hands `f` back when it is not.
+    fn read_here<R, F>(&self, f: F) -> std::result::Result<Result<R>, F>
+    where
+        F: FnOnce(&Connection, Pace) -> Result<R>,
+    {
+        let inner = &self.inner;
+        if inner.path.is_none() {
+            return match inner.writer.try_lock() {
+                Ok(conn) => Ok(f(&conn, Pace::inline())),
+                Err(TryLockError::WouldBlock) => Err(f),
+                Err(TryLockError::Poisoned(_)) => Ok(Err(poisoned())),
+            };
+        }
+        Ok(self.with_pooled_reader(|conn| f(conn, Pace::inline())))
+    }
+
+    fn with_pooled_reader<R>(&self, f: impl FnOnce(&Connection) -> Result<R>) -> Result<R> {
+        let inner = &self.inner;
+        let pooled = inner.readers.lock().map_err(|_| poisoned())?.pop();
+        let conn = match pooled {
+            Some(c) => c,
+            None => Self::connect(inner.path.as_deref(), inner.durability)?,
+        };
+        let out = f(&conn);
+        if let Ok(mut pool) = inner.readers.lock() {
+            pool.push(conn);
+        }
+        out
     }
 
     /// Runs `f` on a reader connection (the writer's for an in-memory database), on the
@@ -162,22 +231,13 @@ impl SqliteStorage {
         R: Send + 'static,
         F: FnOnce(&Connection) -> Result<R> + Send + 'static,
     {
-        let inner = self.inner.clone();
+        let this = self.clone();
         blocking(move || {
-            if inner.path.is_none() {
-                let conn = inner.writer.lock().map_err(|_| poisoned())?;
+            if this.inner.path.is_none() {
+                let conn = this.inner.writer.lock().map_err(|_| poisoned())?;
                 return f(&conn);
             }
-            let pooled = inner.readers.lock().map_err(|_| poisoned())?.pop();
-            let conn = match pooled {
-                Some(c) => c,
-                None => Self::connect(inner.path.as_deref(), inner.durability)?,
-            };
-            let out = f(&conn);
-            if let Ok(mut pool) = inner.readers.lock() {
-                pool.push(conn);
-            }
-            out
+            this.with_pooled_reader(f)
         })
         .await
     }
@@ -202,29 +262,102 @@ async fn blocking<R: Send + 'static>(f: impl FnOnce() -> Result<R> + Send + 'sta
         .map_err(|e| Error::backend("sqlite", false, e))?
 }
 
-/// SQLite table names of a monotable table: the table, then one per index.
-#[derive(Clone)]
-struct Names {
-    table: String,
-    indexes: Vec<String>,
+/// The SQL of one space (the table or an index), formatted once.
+struct SpaceSql {
+    quoted: String,
+    get: String,
+    put: String,
+    delete: String,
+    /// Range reads by lower bound kind × upper bound kind × direction (see [`range_slot`]).
+    range: Vec<String>,
 }
 
-impl Names {
+impl SpaceSql {
+    fn of(quoted: String) -> Self {
+        let mut range = Vec::with_capacity(18);
+        for lower in [None, Some(">="), Some(">")] {
+            for upper in [None, Some("<="), Some("<")] {
+                for order in ["ASC", "DESC"] {
+                    let mut clauses = Vec::new();
+                    if let Some(op) = lower {
+                        clauses.push(format!("k {op} ?{}", clauses.len() + 1));
+                    }
+                    if let Some(op) = upper {
+                        clauses.push(format!("k {op} ?{}", clauses.len() + 1));
+                    }
+                    let filter = if clauses.is_empty() {
+                        String::new()
+                    } else {
+                        format!("WHERE {}", clauses.join(" AND "))
+                    };
+                    range.push(format!(
+                        "SELECT k, item FROM {quoted} {filter} ORDER BY k {order} LIMIT ?{}",
+                        clauses.len() + 1
+                    ));
+                }
+            }
+        }
+        SpaceSql {
+            get: format!("SELECT item FROM {quoted} WHERE k = ?1"),
+            put: format!("INSERT OR REPLACE INTO {quoted} (k, item) VALUES (?1, ?2)"),
+            delete: format!("DELETE FROM {quoted} WHERE k = ?1"),
+            range,
+            quoted,
+        }
+    }
+}
+
+/// Where the statement for a range with these bounds is in [`SpaceSql::range`].
+fn range_slot(lower: &Bound<Vec<u8>>, upper: &Bound<Vec<u8>>, reverse: bool) -> usize {
+    let kind = |b: &Bound<Vec<u8>>| match b {
+        Bound::Unbounded => 0,
+        Bound::Included(_) => 1,
+        Bound::Excluded(_) => 2,
+    };
+    kind(lower) * 6 + kind(upper) * 2 + usize::from(reverse)
+}
+
+/// A monotable table's SQLite names and statements: the table, then one space per index.
+/// Built once per schema (recognised by its table and index names).
+struct TableSql {
+    name: String,
+    index_names: Vec<String>,
+    spaces: Vec<SpaceSql>,
+    /// Set once the table and its index tables are known to exist.
+    exists: AtomicBool,
+}
+
+impl TableSql {
     fn of(schema: &TableSchema) -> Self {
-        Names {
-            table: quote(&schema.name),
-            indexes: schema
+        let mut spaces = vec![SpaceSql::of(quote(&schema.name))];
+        spaces.extend(
+            schema
                 .indexes
                 .iter()
-                .map(|i| quote(&format!("{}::{}", schema.name, i.name)))
-                .collect(),
+                .map(|i| SpaceSql::of(quote(&format!("{}::{}", schema.name, i.name)))),
+        );
+        TableSql {
+            name: schema.name.clone(),
+            index_names: schema.indexes.iter().map(|i| i.name.clone()).collect(),
+            spaces,
+            exists: AtomicBool::new(false),
         }
     }
 
-    fn space(&self, space: Space) -> &str {
+    fn matches(&self, schema: &TableSchema) -> bool {
+        self.name == schema.name
+            && self.index_names.len() == schema.indexes.len()
+            && self
+                .index_names
+                .iter()
+                .zip(&schema.indexes)
+                .all(|(a, b)| *a == b.name)
+    }
+
+    fn space(&self, space: Space) -> &SpaceSql {
         match space {
-            Space::Table => &self.table,
-            Space::Index(i) => &self.indexes[i],
+            Space::Table => &self.spaces[0],
+            Space::Index(i) => &self.spaces[i + 1],
         }
     }
 }
@@ -257,21 +390,65 @@ fn decode(text: &str) -> Result<Item> {
     Item::from_json(&json).map_err(|e| Error::backend("sqlite", false, e))
 }
 
+/// Runs `f` in place, or, once a read on the calling task has taken [`INLINE_ROWS`] rows,
+/// under `block_in_place` (only set on a multi-thread runtime, where it is allowed).
+struct Pace {
+    escalate: bool,
+    rows: Cell<usize>,
+}
+
+impl Pace {
+    fn pooled() -> Self {
+        Pace {
+            escalate: false,
+            rows: Cell::new(0),
+        }
+    }
+
+    fn inline() -> Self {
+        Pace {
+            escalate: true,
+            rows: Cell::new(0),
+        }
+    }
+
+    fn run<T>(&self, rows: usize, f: impl FnOnce() -> T) -> T {
+        let before = self.rows.get();
+        self.rows.set(before + rows);
+        if self.escalate && before >= INLINE_ROWS {
+            tokio::task::block_in_place(f)
+        } else {
+            f()
+        }
+    }
+}
+
 /// A view of the database through one connection.
 struct View<'c> {
     conn: &'c Connection,
-    names: Names,
+    sql: &'c TableSql,
+    pace: Pace,
 }
 
 impl StorageRead for View<'_> {
     fn get(&self, space: Space, key: &[u8]) -> Result<Option<Item>> {
-        let sql = format!("SELECT item FROM {} WHERE k = ?1", self.names.space(space));
-        let mut stmt = self.conn.prepare_cached(&sql).map_err(sql_error)?;
-        let text: Option<String> = stmt
-            .query_row([key], |r| r.get(0))
-            .optional()
-            .map_err(sql_error)?;
-        text.map(|t| decode(&t)).transpose()
+        self.pace.run(1, || {
+            let mut stmt = self
+                .conn
+                .prepare_cached(&self.sql.space(space).get)
+                .map_err(sql_error)?;
+            let mut rows = stmt.query([key]).map_err(sql_error)?;
+            match rows.next().map_err(sql_error)? {
+                Some(row) => {
+                    let text = row.get_ref(0).map_err(sql_error)?;
+                    let text = text
+                        .as_str()
+                        .map_err(|e| Error::backend("sqlite", false, e))?;
+                    decode(text).map(Some)
+                }
+                None => Ok(None),
+            }
+        })
     }
 
     fn range<'a>(
@@ -283,7 +460,7 @@ impl StorageRead for View<'_> {
     ) -> Result<Entries<'a>> {
         Ok(Box::new(RangeIter {
             view: self,
-            table: self.names.space(space).to_string(),
+            sql: self.sql.space(space),
             lower: lower.map(<[u8]>::to_vec),
             upper: upper.map(<[u8]>::to_vec),
             reverse,
@@ -293,54 +470,54 @@ impl StorageRead for View<'_> {
     }
 }
 
-/// Reads a key range in batches, each batch resuming after the last key it returned.
+/// Reads a key range in batches, each batch resuming after the last key it returned; the
+/// first batch is [`INLINE_ROWS`] rows, the next ones [`RANGE_BATCH`].
 struct RangeIter<'a> {
     view: &'a View<'a>,
-    table: String,
+    sql: &'a SpaceSql,
     lower: Bound<Vec<u8>>,
     upper: Bound<Vec<u8>>,
     reverse: bool,
-    buffer: VecDeque<(Vec<u8>, String)>,
+    buffer: VecDeque<(Vec<u8>, Item)>,
     done: bool,
 }
 
 impl RangeIter<'_> {
     fn fill(&mut self) -> Result<()> {
-        let mut clauses = Vec::new();
-        let mut args: Vec<Vec<u8>> = Vec::new();
-        for (bound, inclusive, exclusive) in [(&self.lower, ">=", ">"), (&self.upper, "<=", "<")] {
-            match bound {
-                Bound::Included(k) => {
-                    args.push(k.clone());
-                    clauses.push(format!("k {inclusive} ?{}", args.len()));
-                }
-                Bound::Excluded(k) => {
-                    args.push(k.clone());
-                    clauses.push(format!("k {exclusive} ?{}", args.len()));
-                }
-                Bound::Unbounded => {}
+        let batch = if self.view.pace.rows.get() < INLINE_ROWS {
+            INLINE_ROWS
+        } else {
+            RANGE_BATCH
+        };
+        let view = self.view;
+        view.pace.run(batch, || self.fill_batch(batch))
+    }
+
+    fn fill_batch(&mut self, batch: usize) -> Result<()> {
+        let sql = &self.sql.range[range_slot(&self.lower, &self.upper, self.reverse)];
+        let mut stmt = self.view.conn.prepare_cached(sql).map_err(sql_error)?;
+        let mut args: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(3);
+        for bound in [&self.lower, &self.upper] {
+            if let Bound::Included(k) | Bound::Excluded(k) = bound {
+                args.push(k);
             }
         }
-        let filter = if clauses.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", clauses.join(" AND "))
-        };
-        let order = if self.reverse { "DESC" } else { "ASC" };
-        let sql = format!(
-            "SELECT k, item FROM {} {filter} ORDER BY k {order} LIMIT {RANGE_BATCH}",
-            self.table
-        );
-        let mut stmt = self.view.conn.prepare_cached(&sql).map_err(sql_error)?;
-        let rows = stmt
-            .query_map(rusqlite::params_from_iter(args.iter()), |r| {
-                Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?))
-            })
-            .map_err(sql_error)?;
-        for row in rows {
-            self.buffer.push_back(row.map_err(sql_error)?);
+        let limit = batch as i64;
+        args.push(&limit);
+        let mut rows = stmt.query(args.as_slice()).map_err(sql_error)?;
+        let mut got = 0;
+        while let Some(row) = rows.next().map_err(sql_error)? {
+            let key: Vec<u8> = row.get(0).map_err(sql_error)?;
+            let text = row.get_ref(1).map_err(sql_error)?;
+            let text = text
+                .as_str()
+                .map_err(|e| Error::backend("sqlite", false, e))?;
+            self.buffer.push_back((key, decode(text)?));
+            got += 1;
         }
-        if self.buffer.len() < RANGE_BATCH {
+        drop(rows);
+        drop(stmt);
+        if got < batch {
             self.done = true;
         }
         if let Some((last, _)) = self.buffer.back() {
@@ -364,24 +541,21 @@ impl Iterator for RangeIter<'_> {
                 return Some(Err(e));
             }
         }
-        let (k, text) = self.buffer.pop_front()?;
-        Some(decode(&text).map(|item| (k, item)))
+        self.buffer.pop_front().map(Ok)
     }
 }
 
-fn apply(conn: &Connection, names: &Names, mutations: Vec<Mutation>) -> Result<()> {
+fn apply(conn: &Connection, sql: &TableSql, mutations: Vec<Mutation>) -> Result<()> {
     for m in mutations {
-        let table = names.space(m.space);
+        let space = sql.space(m.space);
         match m.item {
             Some(item) => {
-                let sql = format!("INSERT OR REPLACE INTO {table} (k, item) VALUES (?1, ?2)");
-                conn.prepare_cached(&sql)
+                conn.prepare_cached(&space.put)
                     .and_then(|mut s| s.execute(params![m.key, item.to_json().to_string()]))
                     .map_err(sql_error)?;
             }
             None => {
-                let sql = format!("DELETE FROM {table} WHERE k = ?1");
-                conn.prepare_cached(&sql)
+                conn.prepare_cached(&space.delete)
                     .and_then(|mut s| s.execute([m.key]))
                     .map_err(sql_error)?;
             }
@@ -390,25 +564,43 @@ fn apply(conn: &Connection, names: &Names, mutations: Vec<Mutation>) -> Result<(
     Ok(())
 }
 
-impl SqliteStorage {
-    fn check_exists(&self, conn: &Connection, schema: &TableSchema, names: &Names) -> Result<()> {
-        let mut known = self.inner.existing.lock().map_err(|_| poisoned())?;
-        if known.contains(&names.table) {
-            return Ok(());
-        }
-        if !table_exists(conn, &names.table)?
-            || names
-                .indexes
-                .iter()
-                .any(|i| !table_exists(conn, i).unwrap_or(false))
-        {
+/// Runs `f` in one read transaction: a consistent snapshot for the whole request.
+fn read_in_snapshot<R>(
+    conn: &Connection,
+    schema: &TableSchema,
+    sql: &TableSql,
+    pace: Pace,
+    f: impl FnOnce(&dyn StorageRead) -> Result<R>,
+) -> Result<R> {
+    check_exists(conn, schema, sql)?;
+    // Not cached statements: a cached `BEGIN`/`COMMIT` pair let a concurrent read-then-write
+    // lose updates in the conformance suite (`read_then_write_loses_no_update`).
+    conn.execute_batch("BEGIN DEFERRED").map_err(sql_error)?;
+    let out = f(&View { conn, sql, pace });
+    conn.execute_batch("COMMIT").map_err(sql_error)?;
+    out
+}
+
+fn check_exists(conn: &Connection, schema: &TableSchema, sql: &TableSql) -> Result<()> {
+    if sql.exists.load(Ordering::Acquire) {
+        return Ok(());
+    }
+    for space in &sql.spaces {
+        if !table_exists(conn, &space.quoted)? {
             return Err(Error::TableNotFound {
                 table: schema.name.clone(),
             });
         }
-        known.insert(names.table.clone());
-        Ok(())
     }
+    sql.exists.store(true, Ordering::Release);
+    Ok(())
+}
+
+/// True when a read may run on the calling task: a multi-thread runtime, where a long read
+/// can move the worker's other tasks away with `block_in_place`.
+fn may_read_in_place() -> bool {
+    tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
 }
 
 impl Storage for SqliteStorage {
@@ -418,33 +610,29 @@ impl Storage for SqliteStorage {
         let schema = schema.clone();
         let this = self.clone();
         async move {
-            let names = Names::of(&schema);
-            let schema2 = schema.clone();
-            let names2 = names.clone();
+            let sql = this.table_sql(&schema)?;
+            let sql2 = sql.clone();
             this.with_writer(move |conn| {
                 let tx = conn
                     .transaction_with_behavior(TransactionBehavior::Immediate)
                     .map_err(sql_error)?;
-                create_space(&tx, &names2.table)?;
-                for (position, index) in names2.indexes.iter().enumerate() {
-                    if !table_exists(&tx, index)? {
-                        create_space(&tx, index)?;
+                create_space(&tx, &sql2.spaces[0].quoted)?;
+                for (position, space) in sql2.spaces[1..].iter().enumerate() {
+                    if !table_exists(&tx, &space.quoted)? {
+                        create_space(&tx, &space.quoted)?;
                         let view = View {
                             conn: &tx,
-                            names: names2.clone(),
+                            sql: &sql2,
+                            pace: Pace::pooled(),
                         };
-                        let fill = raw::backfill_index(&schema2, position, &view)?;
-                        apply(&tx, &names2, fill)?;
+                        let fill = raw::backfill_index(&schema, position, &view)?;
+                        apply(&tx, &sql2, fill)?;
                     }
                 }
                 tx.commit().map_err(sql_error)
             })
             .await?;
-            this.inner
-                .existing
-                .lock()
-                .map_err(|_| poisoned())?
-                .insert(names.table);
+            sql.exists.store(true, Ordering::Release);
             Ok(())
         }
     }
@@ -454,20 +642,23 @@ impl Storage for SqliteStorage {
         R: Send + 'static,
         F: FnOnce(&dyn StorageRead) -> Result<R> + Send + 'static,
     {
-        let names = Names::of(schema);
-        let schema = schema.clone();
         let this = self.clone();
+        let found = self.table_sql(schema);
+        let schema = schema.clone();
         async move {
-            let this2 = this.clone();
-            this.with_reader(move |conn| {
-                this2.check_exists(conn, &schema, &names)?;
-                // One read transaction: a consistent snapshot for the whole request.
-                conn.execute_batch("BEGIN DEFERRED").map_err(sql_error)?;
-                let out = f(&View { conn, names });
-                conn.execute_batch("COMMIT").map_err(sql_error)?;
-                out
-            })
-            .await
+            let sql = found?;
+            let read =
+                move |conn: &Connection, pace: Pace| read_in_snapshot(conn, &schema, &sql, pace, f);
+            let read = if may_read_in_place() {
+                match this.read_here(read) {
+                    Ok(out) => return out,
+                    Err(read) => read,
+                }
+            } else {
+                read
+            };
+            this.with_reader(move |conn| read(conn, Pace::pooled()))
+                .await
         }
     }
 
@@ -476,21 +667,22 @@ impl Storage for SqliteStorage {
         R: Send + 'static,
         F: FnOnce(&dyn StorageRead) -> Result<(R, Vec<Mutation>)> + Send + 'static,
     {
-        let names = Names::of(schema);
-        let schema = schema.clone();
         let this = self.clone();
+        let found = self.table_sql(schema);
+        let schema = schema.clone();
         async move {
-            let this2 = this.clone();
+            let sql = found?;
             this.with_writer(move |conn| {
-                this2.check_exists(conn, &schema, &names)?;
+                check_exists(conn, &schema, &sql)?;
                 let tx = conn
                     .transaction_with_behavior(TransactionBehavior::Immediate)
                     .map_err(sql_error)?;
                 let (out, mutations) = f(&View {
                     conn: &tx,
-                    names: names.clone(),
+                    sql: &sql,
+                    pace: Pace::pooled(),
                 })?;
-                apply(&tx, &names, mutations)?;
+                apply(&tx, &sql, mutations)?;
                 tx.commit().map_err(sql_error)?;
                 Ok(out)
             })
