@@ -63,12 +63,20 @@ impl Location {
                 "dynamodb" => {
                     let mut endpoint = None;
                     let mut region = None;
+                    if path.is_empty() || path.contains('/') {
+                        return Err(fail("names no table: dynamodb://TABLE".into()));
+                    }
+                    // Checked here as `connect` checks them, since DescribeTable comes first.
                     for pair in query.split('&').filter(|p| !p.is_empty()) {
                         match pair.split_once('=') {
                             Some(("endpoint", v)) => endpoint = Some(v.to_string()),
                             Some(("region", v)) => region = Some(v.to_string()),
-                            // `connect` names the bad parameter.
-                            _ => {}
+                            Some((other, _)) => {
+                                return Err(fail(format!(
+                                    "unknown parameter {other:?}: dynamodb:// takes endpoint and region"
+                                )))
+                            }
+                            None => return Err(fail(format!("parameter {pair:?} has no value"))),
                         }
                     }
                     Kind::DynamoDb {
