@@ -47,6 +47,16 @@ pub enum Error {
         /// The version the write expected to find (`0` for "no item yet").
         expected: String,
     },
+    /// A value of a unique field is already held by another entity; nothing was written.
+    #[error("{entity}.{field} must be unique: {value:?} is taken")]
+    UniqueViolation {
+        /// Entity type.
+        entity: String,
+        /// The unique field.
+        field: String,
+        /// The value (omitted from messages of sensitive fields by the caller).
+        value: String,
+    },
     /// A transaction was cancelled; nothing was written. One reason per action, in order.
     #[error("Transaction cancelled, please refer cancellation reasons for specific reasons [{}]", reason_codes(.reasons))]
     TransactionCanceled {

@@ -14,7 +14,8 @@
 //! ```
 //!
 //! Container options: `entity`, `pk`, `sk`, `index(name, pk, sk)`, `local_index(name, sk)`,
-//! `entity_attribute`, `created`, `modified`, `timestamps = false`, `version`, `validate`
+//! `entity_attribute`, `created`, `modified`, `timestamps = false`, `version`, `unique`
+//! (a field, or several separated by commas, each unique on its own), `validate`
 //! (a function `fn(&Self) -> monotable::Result<()>`), `key` (the key struct's name),
 //! `crate` (the path of the monotable crate, default `::monotable`).
 
@@ -112,6 +113,7 @@ struct Options {
     modified: Option<Option<LitStr>>,
     version: Option<LitStr>,
     validate: Option<syn::Path>,
+    unique: Vec<LitStr>,
     key: Option<syn::Ident>,
     krate: Option<syn::Path>,
 }
@@ -220,6 +222,7 @@ fn parse_options(input: &DeriveInput) -> syn::Result<(Options, Option<String>)> 
                     }
                     "version" => o.version = Some(lit_str(&nv.value)?),
                     "validate" => o.validate = Some(lit_str(&nv.value)?.parse()?),
+                    "unique" => o.unique.push(lit_str(&nv.value)?),
                     "key" => o.key = Some(lit_str(&nv.value)?.parse()?),
                     "crate" => o.krate = Some(lit_str(&nv.value)?.parse()?),
                     _ => {
@@ -674,6 +677,23 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
             Some(_) => {}
         }
     }
+    let mut unique_names: Vec<String> = Vec::new();
+    for lit in &o.unique {
+        for name in lit
+            .value()
+            .split(',')
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+        {
+            if !fields.iter().any(|f| f.stored == name) {
+                return Err(syn::Error::new_spanned(
+                    lit,
+                    format!("unique names `{name}`, which is not a field of {entity_name}"),
+                ));
+            }
+            unique_names.push(name.to_string());
+        }
+    }
     // A field may not carry the stored name of an attribute monotable writes itself.
     let managed: Vec<String> = [
         (&o.entity_attribute, "_et"),
@@ -790,6 +810,7 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
                     version_attribute: #version,
                 }
             }
+            const UNIQUE: &'static [&'static str] = &[#(#unique_names),*];
             fn attributes() -> ::core::option::Option<&'static [#krate::entity::EntityAttribute]> {
                 ::core::option::Option::Some(&[#(#attribute_list),*])
             }

@@ -7,6 +7,7 @@ pub(crate) mod cursor;
 mod ops;
 pub(crate) mod query;
 mod transaction;
+pub mod unique;
 
 pub use batch::{BATCH_ATTEMPTS, BATCH_CONCURRENCY};
 pub use cursor::Cursor;

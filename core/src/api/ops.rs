@@ -4,9 +4,9 @@ use async_trait::async_trait;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 
 use super::query::{CollectionPage, CollectionQuery, EntityQuery, EntityScan, QueryPage};
-use crate::api::batch;
 use crate::api::cursor::Cursor;
 use crate::api::Transaction;
+use crate::api::{batch, unique};
 use crate::entity::write::{self, Planned};
 use crate::entity::{self, Entity};
 use crate::error::{Error, Result};
@@ -29,6 +29,10 @@ pub trait RepositoryExt: Repository {
     async fn create<E: Entity>(&self, entity: &E) -> Result<E> {
         let (item, condition) = write::create(self.schema(), entity, &entity::now_iso8601())?;
         let key = self.schema().key_of(&item);
+        if unique::has_unique_fields::<E>() {
+            unique::create::<Self, E>(self, item.clone(), condition).await?;
+            return item.deserialize_into();
+        }
         match self
             .put_item(PutItem {
                 item: item.clone(),
@@ -58,7 +62,12 @@ pub trait RepositoryExt: Repository {
     /// Writes an entity as [`put`](Self::put) does, if `condition` also holds on the stored
     /// item.
     async fn put_if<E: Entity>(&self, entity: &E, condition: Option<Condition>) -> Result<E> {
-        let plan = write::put(self.schema(), entity, &entity::now_iso8601(), condition)?;
+        let now = entity::now_iso8601();
+        let plan = write::put(self.schema(), entity, &now, condition)?;
+        if unique::has_unique_fields::<E>() {
+            let item = entity::entity_item(self.schema(), entity, &now)?;
+            return unique::update::<Self, E>(self, plan, Some(&item)).await;
+        }
         send(self, plan).await
     }
 
@@ -663,6 +672,9 @@ async fn write_update<R: Repository + ?Sized, E: Entity>(
         &now,
     )?;
     if !E::VALIDATES {
+        if unique::has_unique_fields::<E>() {
+            return unique::update::<R, E>(repo, plan, None).await;
+        }
         return send(repo, plan).await;
     }
     let old = repo
@@ -696,6 +708,9 @@ async fn write_update<R: Repository + ?Sized, E: Entity>(
         }),
         ..plan
     };
+    if unique::has_unique_fields::<E>() {
+        return unique::update::<R, E>(repo, plan, None).await;
+    }
     send(repo, plan).await
 }
 
@@ -706,6 +721,9 @@ async fn delete_entity<R: Repository + ?Sized, E: Entity>(
     condition: Option<Condition>,
 ) -> Result<Option<E>> {
     let (key, condition, expect) = write::delete::<E>(repo.schema(), key, expected, condition)?;
+    if unique::has_unique_fields::<E>() {
+        return unique::delete::<R, E>(repo, key, condition, expect).await;
+    }
     let old = repo
         .delete_item(DeleteItem {
             key: key.clone(),
@@ -719,6 +737,7 @@ async fn delete_entity<R: Repository + ?Sized, E: Entity>(
 }
 
 fn refuse_versioned_batch<E: Entity>() -> Result<()> {
+    unique::refuse::<E>("a batch write")?;
     match E::options().version_attribute {
         Some(v) => Err(entity::validation_error::<E>(
             v,
@@ -733,6 +752,7 @@ async fn batch_put_entities<R: Repository + ?Sized, E: Entity>(
     repo: &R,
     entities: &[E],
 ) -> Result<()> {
+    unique::refuse::<E>("a batch write")?;
     let now = entity::now_iso8601();
     let options = E::options();
     let mut items = Vec::with_capacity(entities.len());
@@ -772,6 +792,7 @@ async fn rekey_entity<R: Repository + ?Sized, E: Entity>(
     from: &E::Key,
     to: &E,
 ) -> Result<E> {
+    unique::refuse::<E>("rekey")?;
     let schema = repo.schema();
     let old_key = entity::primary_key::<E>(schema, &Item::from_serialize(from)?)?;
     let not_found = || Error::NotFound {

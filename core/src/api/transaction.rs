@@ -1,5 +1,6 @@
 //! Write transactions: DynamoDB's write set, collected and committed at once.
 
+use crate::api::unique;
 use crate::entity::write;
 use crate::entity::{self, Entity};
 use crate::error::{Error, Result};
@@ -32,11 +33,15 @@ pub trait TransactionContext {
         Self: Sized,
     {
         let (item, condition) = write::create(self.schema(), entity, self.now())?;
+        let guards = unique::create_guards::<E>(self.schema(), &item)?;
         self.push(TransactWriteItem::Put {
             item,
             condition: Some(condition),
             return_old_on_condition_failure: false,
         })?;
+        for g in guards {
+            self.push(g)?;
+        }
         Ok(self)
     }
 
@@ -47,6 +52,7 @@ pub trait TransactionContext {
     where
         Self: Sized,
     {
+        unique::refuse::<E>("a transaction's put")?;
         let plan = write::put(self.schema(), entity, self.now(), condition)?;
         self.push_planned(plan)
     }
@@ -139,6 +145,7 @@ pub trait TransactionContext {
     where
         Self: Sized,
     {
+        unique::refuse::<E>("a transaction's delete")?;
         let (key, condition, _) = write::delete::<E>(self.schema(), key, None, condition)?;
         self.push(TransactWriteItem::Delete {
             key,
@@ -158,6 +165,7 @@ pub trait TransactionContext {
     where
         Self: Sized,
     {
+        unique::refuse::<E>("a transaction's delete")?;
         let (key, condition, _) = write::delete::<E>(self.schema(), key, Some(version), condition)?;
         self.push(TransactWriteItem::Delete {
             key,
@@ -198,6 +206,7 @@ pub trait TransactionContext {
 }
 
 fn refuse_validating<E: Entity>() -> Result<()> {
+    unique::refuse::<E>("a transaction's update")?;
     if E::VALIDATES {
         return Err(entity::validation_error::<E>(
             "",

@@ -194,6 +194,10 @@ pub trait Entity: KeySchema + Serialize + DeserializeOwned + Send + Sync + 'stat
         None
     }
 
+    /// Fields (by stored name) whose values no two entities of this type may share. Each
+    /// value is held by a guard item written in the same transaction as the entity.
+    const UNIQUE: &'static [&'static str] = &[];
+
     /// True if [`validate`](Self::validate) checks anything. `update` and `patch` of such
     /// an entity read the item, apply the update locally, validate the result and write it
     /// only if the item did not change in between.

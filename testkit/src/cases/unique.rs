@@ -1,0 +1,194 @@
+//! Unique fields: guard items written, swapped and removed in the same transaction as the
+//! entity; a violation is a typed error naming the field and value; a failed write leaves
+//! no guard behind and no value unguarded.
+
+use monotable_core::{Error, Path, Repository, RepositoryExt, Scan, TransactionContext, Update};
+use monotable_derive::Entity;
+use serde::{Deserialize, Serialize};
+
+use crate::Harness;
+
+/// An account: email and handle each unique; versioned.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Entity)]
+#[monotable(
+    crate = "monotable_core",
+    entity = "Account",
+    pk = "ACCOUNT#{id}",
+    sk = "ACCOUNT",
+    unique = "email, handle",
+    version = "version"
+)]
+pub struct Account {
+    /// Id.
+    pub id: String,
+    /// Unique email.
+    pub email: String,
+    /// Unique handle, if chosen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handle: Option<String>,
+    /// Optimistic-locking version.
+    #[serde(default)]
+    pub version: u64,
+}
+
+fn account(id: &str, email: &str, handle: Option<&str>) -> Account {
+    Account {
+        id: id.into(),
+        email: email.into(),
+        handle: handle.map(str::to_string),
+        version: 0,
+    }
+}
+
+fn key(id: &str) -> AccountKey {
+    AccountKey { id: id.into() }
+}
+
+/// The guard items in the table, as `field=value` sorted.
+async fn guards(repo: &dyn Repository) -> Vec<String> {
+    let page = repo
+        .scan(Scan {
+            filter: Some(Path::attr("_et").eq("_Unique")),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mut out: Vec<String> = page
+        .items
+        .iter()
+        .map(|i| {
+            let pk = i["pk"].as_s().unwrap_or_default().to_string();
+            pk.trim_start_matches("_UNIQUE#Account#")
+                .replacen('#', "=", 1)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn violation<T: std::fmt::Debug>(r: monotable_core::Result<T>, field: &str, value: &str) {
+    assert!(
+        matches!(&r, Err(Error::UniqueViolation { field: f, value: v, .. }) if f == field && v == value),
+        "{r:?}"
+    );
+}
+
+/// create writes one guard per unique value; a second entity with a taken value is a
+/// UniqueViolation and writes nothing.
+pub async fn create_guards_each_unique_value(h: &Harness) {
+    let repo = h.app().await;
+    repo.create(&account("a1", "ada@x.org", Some("ada")))
+        .await
+        .unwrap();
+    assert_eq!(guards(&*repo).await, ["email=ada@x.org", "handle=ada"]);
+    violation(
+        repo.create(&account("a2", "ada@x.org", None)).await,
+        "email",
+        "ada@x.org",
+    );
+    violation(
+        repo.create(&account("a2", "eve@x.org", Some("ada"))).await,
+        "handle",
+        "ada",
+    );
+    assert_eq!(repo.get::<Account>(&key("a2")).await.unwrap(), None);
+    assert_eq!(guards(&*repo).await, ["email=ada@x.org", "handle=ada"]);
+}
+
+/// put and update swap the guards of changed values atomically; a removed value is
+/// released; delete releases every guard.
+pub async fn writes_swap_and_release_guards(h: &Harness) {
+    let repo = h.app().await;
+    let a1 = repo
+        .create(&account("a1", "ada@x.org", Some("ada")))
+        .await
+        .unwrap();
+    let mut moved = a1.clone();
+    moved.email = "lovelace@x.org".into();
+    let a1 = repo.put(&moved).await.unwrap();
+    assert_eq!(guards(&*repo).await, ["email=lovelace@x.org", "handle=ada"]);
+    repo.create(&account("a2", "ada@x.org", None))
+        .await
+        .unwrap();
+    let a1 = repo
+        .patch_versioned::<Account>(
+            &key("a1"),
+            a1.version,
+            Update::new().remove(Account::HANDLE),
+        )
+        .await
+        .unwrap();
+    assert_eq!(a1.handle, None);
+    assert_eq!(
+        guards(&*repo).await,
+        ["email=ada@x.org", "email=lovelace@x.org"]
+    );
+    violation(
+        repo.update_versioned::<Account>(
+            &key("a1"),
+            a1.version,
+            Update::new().set(Account::EMAIL, "ada@x.org"),
+        )
+        .await,
+        "email",
+        "ada@x.org",
+    );
+    repo.delete_versioned::<Account>(&key("a1"), a1.version)
+        .await
+        .unwrap();
+    assert_eq!(guards(&*repo).await, ["email=ada@x.org"]);
+    repo.create(&account("a3", "lovelace@x.org", Some("ada")))
+        .await
+        .unwrap();
+}
+
+/// A write that fails (a stale version) leaves no guard behind for its new value and keeps
+/// the old value guarded.
+pub async fn failed_write_leaves_guards_as_they_were(h: &Harness) {
+    let repo = h.app().await;
+    let a1 = repo
+        .create(&account("a1", "ada@x.org", None))
+        .await
+        .unwrap();
+    repo.put(&a1).await.unwrap();
+    let mut stale = a1.clone();
+    stale.email = "new@x.org".into();
+    let r = repo.put(&stale).await;
+    assert!(matches!(r, Err(Error::VersionConflict { .. })), "{r:?}");
+    assert_eq!(guards(&*repo).await, ["email=ada@x.org"]);
+    violation(
+        repo.create(&account("a2", "ada@x.org", None)).await,
+        "email",
+        "ada@x.org",
+    );
+    repo.create(&account("a2", "new@x.org", None))
+        .await
+        .unwrap();
+}
+
+/// Paths that cannot keep guards refuse before writing: batches, and transaction actions
+/// that would need the stored item; a transaction's create writes the guards with it.
+pub async fn paths_without_guards_refuse(h: &Harness) {
+    let repo = h.app().await;
+    let r = repo.batch_put(&[account("a1", "ada@x.org", None)]).await;
+    assert!(matches!(r, Err(Error::Validation { .. })), "{r:?}");
+    let r = repo.transaction(|tx| {
+        tx.put(&account("a1", "ada@x.org", None), None)?;
+        Ok(())
+    });
+    assert!(matches!(r.await, Err(Error::Validation { .. })));
+    assert!(guards(&*repo).await.is_empty());
+    repo.transaction(|tx| {
+        tx.create(&account("a1", "ada@x.org", None))?;
+        Ok(())
+    })
+    .await
+    .unwrap();
+    assert_eq!(guards(&*repo).await, ["email=ada@x.org"]);
+    let r = repo.transaction(|tx| {
+        tx.create(&account("a2", "ada@x.org", None))?;
+        Ok(())
+    });
+    assert!(matches!(r.await, Err(Error::TransactionCanceled { .. })));
+    assert_eq!(repo.get::<Account>(&key("a2")).await.unwrap(), None);
+}
