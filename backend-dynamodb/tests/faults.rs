@@ -747,3 +747,45 @@ async fn each_repository_spends_its_own_retry_budget() {
         started.elapsed().as_secs_f64()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partially_processed_batches_are_finished_with_nothing_resent() {
+    let name = table("partial");
+    let truth = direct(&name).await;
+    let proxy = Proxy::start(
+        support::endpoint(),
+        plan(|op, n| match op {
+            "BatchWriteItem" if chance(6, n, 30) => Fault::Throttle,
+            "BatchWriteItem" if chance(7, n, 30) => Fault::PartialBatch,
+            _ => Fault::Pass,
+        }),
+    )
+    .await;
+    let repo = through(&proxy.url(), &name);
+    let started = Instant::now();
+    repo.batch_write(puts(1000)).await.expect("written");
+    let time = started.elapsed();
+    let stored = stored_keys(&truth).await;
+    let counts = proxy.counts();
+    report(
+        "batch_write of 1000, 30% throttling, 30% half left unprocessed",
+        1000,
+        1000,
+        stored.len() as u64,
+        &BTreeMap::new(),
+        time,
+    );
+    assert!(
+        counts
+            .injected
+            .get(&Fault::PartialBatch)
+            .copied()
+            .unwrap_or(0)
+            > 0,
+        "{counts:?}"
+    );
+    assert_eq!(stored.len(), 1000);
+    // Every put reached DynamoDB Local exactly once: the unprocessed halves were sent again,
+    // the processed ones never.
+    assert_eq!(counts.batch_writes_forwarded, 1000, "{counts:?}");
+}

@@ -33,6 +33,9 @@ pub enum Fault {
     ResetAfterForward,
     /// Read it and never answer.
     Hang,
+    /// For a BatchWriteItem of more than one request: forward only the first half, and
+    /// answer DynamoDB Local's response with the second half as `UnprocessedItems`.
+    PartialBatch,
 }
 
 /// Decides the fault for the `n`-th request (from 0) of an operation (`UpdateItem`, ...).
@@ -47,6 +50,8 @@ pub struct Counts {
     pub forwarded: HashMap<String, u64>,
     /// Faults injected, per kind.
     pub injected: HashMap<Fault, u64>,
+    /// Put and delete requests inside the BatchWriteItems forwarded.
+    pub batch_writes_forwarded: u64,
 }
 
 /// A running proxy; it stops with the test's runtime.
@@ -109,6 +114,72 @@ impl Message {
     fn bytes(&self) -> Vec<u8> {
         [self.head.as_slice(), self.body.as_slice()].concat()
     }
+
+    /// The body without chunked framing.
+    fn decoded(&self) -> Vec<u8> {
+        if !self
+            .header("transfer-encoding")
+            .is_some_and(|t| t.eq_ignore_ascii_case("chunked"))
+        {
+            return self.body.clone();
+        }
+        let mut out = Vec::new();
+        let mut rest = self.body.as_slice();
+        while let Some(end) = rest.windows(2).position(|w| w == b"\r\n") {
+            let size = String::from_utf8_lossy(&rest[..end]);
+            let Ok(size) = usize::from_str_radix(size.trim().split(';').next().unwrap_or(""), 16)
+            else {
+                break;
+            };
+            if size == 0 || rest.len() < end + 2 + size {
+                break;
+            }
+            out.extend_from_slice(&rest[end + 2..end + 2 + size]);
+            rest = &rest[(end + 4 + size).min(rest.len())..];
+        }
+        out
+    }
+
+    /// The same message with another body (and its length). The signature no longer
+    /// matches; DynamoDB Local does not check it.
+    fn with_body(&self, body: Vec<u8>) -> Message {
+        let head = String::from_utf8_lossy(&self.head)
+            .split("\r\n")
+            .map(|l| match l.split_once(':') {
+                Some((k, _)) if k.trim().eq_ignore_ascii_case("content-length") => {
+                    format!("{k}: {}", body.len())
+                }
+                _ => l.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("\r\n");
+        Message {
+            head: head.into_bytes(),
+            body,
+        }
+    }
+}
+
+/// The write requests of a BatchWriteItem body, by table.
+fn batch_requests(body: &[u8]) -> Option<(String, Vec<serde_json::Value>)> {
+    let json: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let (table, requests) = json.get("RequestItems")?.as_object()?.iter().next()?;
+    Some((table.clone(), requests.as_array()?.clone()))
+}
+
+/// Splits a BatchWriteItem: the request to forward (first half) and the unprocessed rest.
+fn split_batch(request: &Message) -> Option<(Message, String, Vec<serde_json::Value>)> {
+    let (table, mut requests) = batch_requests(&request.body)?;
+    if requests.len() < 2 {
+        return None;
+    }
+    let rest = requests.split_off(requests.len() / 2);
+    let body = serde_json::json!({ "RequestItems": { table.clone(): requests } });
+    Some((
+        request.with_body(body.to_string().into_bytes()),
+        table,
+        rest,
+    ))
 }
 
 /// Reads one message with a `Content-Length` or chunked body; `None` at end of stream.
@@ -212,7 +283,7 @@ async fn serve(client: TcpStream, upstream: SocketAddr, counts: Arc<Mutex<Counts
                 tokio::time::sleep(Duration::from_secs(120)).await;
                 return;
             }
-            Fault::Pass | Fault::ResetAfterForward => None,
+            Fault::Pass | Fault::ResetAfterForward | Fault::PartialBatch => None,
         };
         if let Some(bytes) = canned {
             if write.write_all(&bytes).await.is_err() {
@@ -220,15 +291,33 @@ async fn serve(client: TcpStream, upstream: SocketAddr, counts: Arc<Mutex<Counts
             }
             continue;
         }
-        let Some(response) = forward(upstream, &request).await else {
+        let split = (fault == Fault::PartialBatch)
+            .then(|| split_batch(&request))
+            .flatten();
+        let sent = split.as_ref().map_or(&request, |(half, _, _)| half);
+        let Some(mut response) = forward(upstream, sent).await else {
             return;
         };
-        *counts
-            .lock()
-            .expect("counts")
-            .forwarded
-            .entry(op)
-            .or_insert(0) += 1;
+        {
+            let mut c = counts.lock().expect("counts");
+            *c.forwarded.entry(op.clone()).or_insert(0) += 1;
+            if op == "BatchWriteItem" {
+                c.batch_writes_forwarded +=
+                    batch_requests(&sent.body).map_or(0, |(_, r)| r.len() as u64);
+            }
+        }
+        if let Some((_, table, rest)) = split {
+            // A fresh answer: DynamoDB Local's CRC32 header would not match the new body.
+            let Ok(mut json) = serde_json::from_slice::<serde_json::Value>(&response.decoded())
+            else {
+                return;
+            };
+            json["UnprocessedItems"] = serde_json::json!({ table: rest });
+            response = Message {
+                head: Vec::new(),
+                body: answer("200 OK", &json.to_string()),
+            };
+        }
         if fault == Fault::ResetAfterForward {
             // Applied upstream; the client sees its connection reset, not the answer.
             if let Ok(client) = read.into_inner().reunite(write) {
