@@ -51,17 +51,24 @@ impl Tok {
     }
 }
 
-fn lex(text: &str, clause: &str) -> Result<Vec<Tok>> {
+/// The tokens of `text`, each with its byte span (`Eof` at the end).
+fn lex(text: &str, clause: &str) -> Result<(Vec<Tok>, Vec<(usize, usize)>)> {
     let b = text.as_bytes();
     let mut out = Vec::new();
+    let mut spans = Vec::new();
+    let mut token_start = 0;
     let mut i = 0;
     let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
     while i < b.len() {
+        if spans.len() < out.len() {
+            spans.push((token_start, i));
+        }
         let c = b[i];
         if c.is_ascii_whitespace() {
             i += 1;
             continue;
         }
+        token_start = i;
         let two = if i + 1 < b.len() { &text[i..i + 2] } else { "" };
         let sym2 = ["<>", "<=", ">="].into_iter().find(|s| *s == two);
         if let Some(s) = sym2 {
@@ -109,8 +116,12 @@ fn lex(text: &str, clause: &str) -> Result<Vec<Tok>> {
             "Invalid {clause}: Invalid character encountered; character: {ch}"
         )));
     }
+    if spans.len() < out.len() {
+        spans.push((token_start, i));
+    }
     out.push(Tok::Eof);
-    Ok(out)
+    spans.push((b.len(), b.len()));
+    Ok((out, spans))
 }
 
 fn syntax(clause: &str, token: &str, near: &str) -> Error {
@@ -204,8 +215,11 @@ impl Placeholders {
                 "Invalid {clause}: The expression can not be empty;"
             )));
         }
+        let (toks, spans) = lex(text, clause)?;
         Ok(Parser {
-            toks: lex(text, clause)?,
+            toks,
+            spans,
+            text: text.to_string(),
             pos: 0,
             clause,
             ph: self,
@@ -440,6 +454,9 @@ const CONDITION_FUNCTIONS: [&str; 5] = [
 
 struct Parser<'a> {
     toks: Vec<Tok>,
+    /// Each token's byte span in `text`.
+    spans: Vec<(usize, usize)>,
+    text: String,
     pos: usize,
     clause: &'a str,
     ph: &'a mut Placeholders,
@@ -457,14 +474,15 @@ impl Parser<'_> {
         self.pos += 1;
         t
     }
+    /// DynamoDB Local's excerpt around the token at `pos`: the source text from the token
+    /// before it through the token after it, or to the end of the text when none follows.
     fn near(&self) -> String {
-        let start = self.pos.saturating_sub(1);
-        self.toks[start..(self.pos + 1).min(self.toks.len())]
-            .iter()
-            .filter(|t| **t != Tok::Eof)
-            .map(Tok::text)
-            .collect::<Vec<_>>()
-            .join(" ")
+        let start = self.spans[self.pos.saturating_sub(1).min(self.spans.len() - 1)].0;
+        let end = match self.toks.get(self.pos + 1) {
+            Some(t) if *t != Tok::Eof => self.spans[self.pos + 1].1,
+            _ => self.text.len(),
+        };
+        self.text[start..end].to_string()
     }
     fn syntax_at(&self, t: &Tok) -> Error {
         syntax(self.clause, &t.text(), &self.near())
