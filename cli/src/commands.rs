@@ -75,6 +75,15 @@ fn key_text(k: &monotable::KeyAttribute) -> String {
     format!("{} ({})", k.name, k.key_type.value_type().name())
 }
 
+/// " (N in this run)" when a resumed run had items written before it.
+fn this_run(total: u64, before: u64) -> String {
+    if before == 0 {
+        String::new()
+    } else {
+        format!(" ({} in this run)", total - before)
+    }
+}
+
 /// `describe`: schema, item count, items by entity type.
 pub async fn describe(url: &str, args: &SchemaArgs, entity_attribute: &str) -> Result<()> {
     let loc = Location::parse("URL", url)?;
@@ -393,6 +402,7 @@ pub async fn export(
         .map_err(|e| Failure::new(format!("--output {dest}: {e}")))?;
     let bar = progress(count(&loc, repo.as_ref()).await?, "exporting");
     bar.set_position(ckpt.written);
+    let before = ckpt.written;
     let mut out = std::io::BufWriter::new(file);
     let done = scan_batches(
         &loc,
@@ -415,8 +425,9 @@ pub async fn export(
     bar.finish_and_clear();
     store.finish()?;
     eprintln!(
-        "exported {} item(s) from {url} to {dest} in {:.1?}",
+        "exported {} item(s){} from {url} to {dest} in {:.1?}",
         done.written,
+        this_run(done.written, before),
         started.elapsed()
     );
     Ok(())
@@ -461,6 +472,7 @@ pub async fn copy(
     let started = Instant::now();
     let bar = progress(count(&source, from_repo.as_ref()).await?, "copying");
     bar.set_position(ckpt.written);
+    let before = ckpt.written;
     let to_ref = to_repo.as_ref();
     let store_ref = &store;
     let done = scan_batches(
@@ -482,8 +494,9 @@ pub async fn copy(
     bar.finish_and_clear();
     store.finish()?;
     eprintln!(
-        "copied {} item(s) from {from} to {to} in {:.1?}",
+        "copied {} item(s){} from {from} to {to} in {:.1?}",
         done.written,
+        this_run(done.written, before),
         started.elapsed()
     );
     if dest.is_ephemeral() {
@@ -596,6 +609,7 @@ pub async fn import(
     let mut fresh = Checkpoint::new("import", &name, url);
     fresh.input_stamp = input.stamp();
     let mut ckpt = store.begin(fresh.clone(), resume.resume, resume.restart)?;
+    let before = ckpt.written;
     if ckpt.input_stamp != fresh.input_stamp {
         return Err(Failure::new(format!(
             "{name} changed since the interrupted import (checkpoint {}): pass --restart to import it from the beginning",
@@ -663,8 +677,9 @@ pub async fn import(
     bar.finish_and_clear();
     store.finish()?;
     eprintln!(
-        "imported {} item(s) from {name} into {url} in {:.1?}",
+        "imported {} item(s){} from {name} into {url} in {:.1?}",
         ckpt.written,
+        this_run(ckpt.written, before),
         started.elapsed()
     );
     if dest.is_ephemeral() {

@@ -643,3 +643,74 @@ async fn harness_starts_and_stops_dynamodb_local() {
         );
     }
 }
+
+/// A real Ctrl-C (SIGINT) during a copy: the batch in flight finishes, the checkpoint is
+/// written, the exit status is 130, and `--resume` completes the copy.
+#[test]
+fn sqlite_copy_stopped_by_sigint_then_resumed() {
+    let dir = Dir::new("sigint");
+    let input = setup(&dir, 5000);
+    dir.run(&[
+        "import",
+        "items.jsonl",
+        "sqlite://from.db",
+        "--schema",
+        "shop.toml",
+        "--create-table",
+    ])
+    .ok();
+    // Small batches, each its own SQLite transaction: slow enough to be interrupted.
+    let copy = [
+        "copy",
+        "sqlite://from.db",
+        "sqlite://to.db",
+        "--schema",
+        "shop.toml",
+        "--create-table",
+        "--batch-size",
+        "5",
+    ];
+    let child = Command::new(env!("CARGO_BIN_EXE_monotable"))
+        .args(copy)
+        .current_dir(&dir.0)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while dir.checkpoints().is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no checkpoint appeared"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("interrupt: finishing the batch in flight"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("run the same command with --resume"),
+        "{stderr}"
+    );
+    let mut resume = copy.to_vec();
+    resume.push("--resume");
+    let run = dir.run(&resume).ok();
+    assert!(
+        run.stderr.contains("copied 5000 item(s) ("),
+        "{}",
+        run.stderr
+    );
+    let copied = dir
+        .run(&["export", "sqlite://to.db", "--schema", "shop.toml"])
+        .ok()
+        .stdout;
+    assert_eq!(line_set(&copied), line_set(&input));
+}
