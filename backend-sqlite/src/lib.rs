@@ -27,6 +27,8 @@
 //! ```
 #![deny(missing_docs)]
 
+mod codec;
+
 use std::cell::Cell;
 use std::collections::VecDeque;
 use std::future::Future;
@@ -384,12 +386,6 @@ fn create_space(conn: &Connection, quoted: &str) -> Result<()> {
         .map_err(sql_error)
 }
 
-fn decode(text: &str) -> Result<Item> {
-    let json: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| Error::backend("sqlite", false, e))?;
-    Item::from_json(&json).map_err(|e| Error::backend("sqlite", false, e))
-}
-
 /// Runs `f` in place, or, once a read on the calling task has taken [`INLINE_ROWS`] rows,
 /// under `block_in_place` (only set on a multi-thread runtime, where it is allowed).
 struct Pace {
@@ -444,7 +440,7 @@ impl StorageRead for View<'_> {
                     let text = text
                         .as_str()
                         .map_err(|e| Error::backend("sqlite", false, e))?;
-                    decode(text).map(Some)
+                    codec::decode(text).map(Some)
                 }
                 None => Ok(None),
             }
@@ -512,7 +508,7 @@ impl RangeIter<'_> {
             let text = text
                 .as_str()
                 .map_err(|e| Error::backend("sqlite", false, e))?;
-            self.buffer.push_back((key, decode(text)?));
+            self.buffer.push_back((key, codec::decode(text)?));
             got += 1;
         }
         drop(rows);
@@ -551,7 +547,7 @@ fn apply(conn: &Connection, sql: &TableSql, mutations: Vec<Mutation>) -> Result<
         match m.item {
             Some(item) => {
                 conn.prepare_cached(&space.put)
-                    .and_then(|mut s| s.execute(params![m.key, item.to_json().to_string()]))
+                    .and_then(|mut s| s.execute(params![m.key, codec::encode(&item)]))
                     .map_err(sql_error)?;
             }
             None => {
