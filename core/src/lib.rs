@@ -30,6 +30,7 @@ pub use api::{
     CollectionPage, CollectionQuery, Cursor, EntityQuery, EntityScan, QueryPage, RepositoryExt,
     Transaction, TransactionContext,
 };
+pub use entity::collision::{KeyCollision, KeyCollisions};
 pub use entity::template::KeyTemplate;
 pub use entity::{validation_error, Entity, EntityKeys, EntityOptions, IndexKeys, KeySchema};
 pub use error::{CancellationCode, CancellationReason, Error, Result};

@@ -1,5 +1,6 @@
 //! Entities: domain types stored as items, with keys composed from their attributes.
 
+pub mod collision;
 pub mod template;
 pub mod update;
 pub mod write;

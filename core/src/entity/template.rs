@@ -8,6 +8,18 @@ use crate::item::{Item, Value};
 /// The default delimiter between the parts of a composed key.
 pub const DEFAULT_DELIMITER: char = '#';
 
+/// A piece of one segment of a template, for comparing templates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Piece {
+    /// Literal text (without the delimiter).
+    Literal(String),
+    /// An attribute's value; digits only when zero-padded to `width`.
+    Hole {
+        /// The zero-padding width, if any.
+        width: Option<usize>,
+    },
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Part {
     Literal(String),
@@ -82,6 +94,36 @@ impl KeyTemplate {
             part: self.source.clone(),
             reason: reason.clone(),
         })
+    }
+
+    /// The template as segments between delimiters, each a list of pieces: literal text, or
+    /// an attribute (with its zero-padding width). `None` if the template is malformed.
+    /// A template that is one attribute alone is one segment that may hold the delimiter.
+    pub(crate) fn segments(&self) -> Option<(Vec<Vec<Piece>>, char)> {
+        let parts = self.parts.as_ref().ok()?;
+        let mut segments = vec![Vec::new()];
+        for p in parts {
+            match p {
+                Part::Literal(text) => {
+                    let mut pieces = text.split(self.delimiter);
+                    if let Some(first) = pieces.next() {
+                        if !first.is_empty() {
+                            segments.last_mut()?.push(Piece::Literal(first.to_string()));
+                        }
+                    }
+                    for rest in pieces {
+                        segments.push(Vec::new());
+                        if !rest.is_empty() {
+                            segments.last_mut()?.push(Piece::Literal(rest.to_string()));
+                        }
+                    }
+                }
+                Part::Attribute { width, .. } => {
+                    segments.last_mut()?.push(Piece::Hole { width: *width })
+                }
+            }
+        }
+        Some((segments, self.delimiter))
     }
 
     /// The attributes the template zero-pads (`{n:06}`): each must be an integer.
