@@ -11,6 +11,16 @@ pub fn check_value(v: &Value) -> Result<()> {
     check_nested(v, 1)
 }
 
+/// How many containers (lists and maps) the value's deepest path goes through: 0 for a
+/// scalar, 1 for a flat list or map. [`check_value`] rejects `MAX_NESTING` or more.
+pub fn container_depth(v: &Value) -> usize {
+    match v {
+        Value::L(l) => 1 + l.iter().map(container_depth).max().unwrap_or(0),
+        Value::M(m) => 1 + m.values().map(container_depth).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
 fn check_nested(v: &Value, depth: usize) -> Result<()> {
     let too_deep = || {
         Error::invalid("Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit")

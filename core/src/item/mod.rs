@@ -5,6 +5,6 @@ mod check;
 mod number;
 mod value;
 
-pub use check::{check_value, MAX_NESTING};
+pub use check::{check_value, container_depth, MAX_NESTING};
 pub use number::{Number, NumberError};
 pub use value::*;

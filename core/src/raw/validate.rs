@@ -128,6 +128,13 @@ pub fn check_item_except_index_keys(
         if name.is_empty() {
             return Err(Error::invalid("Empty attribute name"));
         }
+        // DynamoDB Local's UpdateItem text for too deep a value stops where PutItem's goes on.
+        if kind == WriteKind::Update && crate::item::container_depth(v) >= crate::item::MAX_NESTING
+        {
+            return Err(Error::invalid(
+                "Nesting Levels have exceeded supported limits",
+            ));
+        }
         check_value(v)?;
     }
     check_item_size(item, kind)
