@@ -226,6 +226,65 @@ pub trait RepositoryExt: Repository {
         pages.try_flatten().boxed()
     }
 
+    /// One page of a query on a KEYS_ONLY or INCLUDE index, each entry followed to its
+    /// whole entity in the table (OneTable's `follow`, ElectroDB's `hydrate`): the page's
+    /// table keys are read by batch get and returned in the query's order; the cursor is the
+    /// index query's, so pagination is unchanged. Entries whose item is gone or of another
+    /// entity type are left out.
+    async fn query_page_follow<E: Entity>(&self, query: &EntityQuery<E>) -> Result<QueryPage<E>> {
+        let kc = query.key_condition()?;
+        let scope = query.scope(&kc);
+        let start = query
+            .cursor
+            .as_ref()
+            .map(|c| c.decode_for(&scope, self.schema(), query.index.as_deref()))
+            .transpose()?;
+        let page = self
+            .query(Query {
+                index: query.index.clone(),
+                forward: query.forward,
+                limit: query.limit,
+                exclusive_start_key: start,
+                ..Query::new(kc)
+            })
+            .await?;
+        let keys: Vec<Item> = page.items.iter().map(|i| self.schema().key_of(i)).collect();
+        let found = self.batch_get_items(keys.clone()).await?;
+        let mut items = Vec::with_capacity(keys.len());
+        for k in &keys {
+            let whole = found.iter().find(|i| &self.schema().key_of(i) == k);
+            if let Some(item) = whole.filter(|i| entity::is_entity::<E>(i)) {
+                let keep = query
+                    .filter
+                    .as_ref()
+                    .is_none_or(|f| crate::raw::eval::evaluate(f, item));
+                if keep {
+                    items.push(item.deserialize_into()?);
+                }
+            }
+        }
+        Ok(QueryPage {
+            items,
+            cursor: page.last_evaluated_key.map(|k| Cursor::encode(&scope, &k)),
+            scanned_count: page.scanned_count,
+        })
+    }
+
+    /// Every entity of a query on a KEYS_ONLY or INCLUDE index, followed to the table (see
+    /// [`query_page_follow`](Self::query_page_follow)).
+    async fn query_all_follow<E: Entity>(&self, query: EntityQuery<E>) -> Result<Vec<E>> {
+        let mut query = query;
+        let mut out = Vec::new();
+        loop {
+            let page = self.query_page_follow(&query).await?;
+            out.extend(page.items);
+            match page.cursor {
+                Some(c) => query = query.after(Some(c)),
+                None => return Ok(out),
+            }
+        }
+    }
+
     /// Every entity of a query, collected.
     async fn query_all<E: Entity>(&self, query: EntityQuery<E>) -> Result<Vec<E>> {
         self.query_stream(query).try_collect().await

@@ -363,3 +363,62 @@ pub async fn read_then_write_retries_after_a_change(h: &Harness) {
     let u = repo.get::<User>(&key).await.unwrap().unwrap();
     assert_eq!((u.name.as_str(), u.age), ("Eve", 31));
 }
+
+/// A task, found by project through the KEYS_ONLY index `keysOnly`.
+#[derive(
+    Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, monotable_derive::Entity,
+)]
+#[monotable(
+    crate = "monotable_core",
+    entity = "Task",
+    pk = "TASK#{id}",
+    sk = "TASK",
+    index(name = "keysOnly", pk = "PROJECT#{project}", sk = "{due}")
+)]
+pub struct Task {
+    /// Id.
+    pub id: String,
+    /// Project.
+    pub project: String,
+    /// Due date.
+    pub due: String,
+    /// Title.
+    pub title: String,
+}
+
+/// A query on a KEYS_ONLY index followed to the table returns whole entities in the
+/// index's order, page by page, with a filter on attributes the index does not hold.
+pub async fn keys_only_index_follow(h: &Harness) {
+    let repo = h.app().await;
+    for (id, due) in [
+        ("t1", "2024-03"),
+        ("t2", "2024-01"),
+        ("t3", "2024-02"),
+        ("t4", "2024-04"),
+    ] {
+        repo.create(&Task {
+            id: id.into(),
+            project: "p".into(),
+            due: due.into(),
+            title: format!("title {id}"),
+        })
+        .await
+        .unwrap();
+    }
+    let q = || Task::query_keys_only("p").all();
+    let tasks = repo.query_all_follow(q().limit(3)).await.unwrap();
+    let ids: Vec<&str> = tasks.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(ids, ["t2", "t3", "t1", "t4"]);
+    assert_eq!(tasks[0].title, "title t2");
+    let page = repo.query_page_follow(&q().limit(2)).await.unwrap();
+    assert_eq!(page.items.len(), 2);
+    assert!(page.cursor.is_some());
+    let filtered = repo
+        .query_all_follow(q().filter(Task::TITLE.eq("title t3")))
+        .await
+        .unwrap();
+    assert_eq!(filtered.len(), 1);
+    // Without following, the index holds keys only, not even the entity type: a plain
+    // query finds no Task there.
+    assert_eq!(repo.query_all(q()).await.unwrap(), vec![]);
+}
