@@ -146,7 +146,13 @@ fn check_node(cond: &Condition, clause: &str) -> Result<()> {
             }
             distinct_first_operand(clause, "IN", value, list)
         }
-        Condition::BeginsWith { prefix, .. } => match (constant(prefix), prefix) {
+        Condition::BeginsWith { path, prefix } => match (constant(prefix), prefix) {
+            _ if *prefix == Operand::Path(path.clone()) => distinct_first_operand(
+                clause,
+                "begins_with",
+                &Operand::Path(path.clone()),
+                [prefix],
+            ),
             (Some(v), _) if !matches!(v, Value::S(_) | Value::B(_)) => {
                 Err(operand_error(clause, "begins_with", &v))
             }
@@ -337,6 +343,12 @@ fn check_update_operand(o: &UpdateOperand) -> Result<()> {
         UpdateOperand::Value(v) => check_value(v),
         UpdateOperand::IfNotExists(p, v) => {
             check_path_depth(p, "UpdateExpression")?;
+            if matches!(v.as_ref(), UpdateOperand::Path(q) if q == p) {
+                return Err(Error::invalid(format!(
+                    "Invalid UpdateExpression: The first operand must be distinct from the remaining operands for this operator or function; operator: if_not_exists, first operand: {}",
+                    path_for_message(p)
+                )));
+            }
             check_update_operand(v)
         }
         UpdateOperand::ListAppend(a, b) => {

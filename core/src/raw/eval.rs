@@ -195,10 +195,11 @@ fn eval_update_operand(o: &UpdateOperand, old: &Item) -> Result<Value> {
         UpdateOperand::Path(p) => resolve(old, p)
             .cloned()
             .ok_or_else(|| Error::invalid(MISSING_OPERAND)),
-        UpdateOperand::IfNotExists(p, v) => match resolve(old, p) {
-            Some(x) => Ok(x.clone()),
-            None => eval_update_operand(v, old),
-        },
+        // DynamoDB evaluates the fallback even when the attribute exists.
+        UpdateOperand::IfNotExists(p, v) => {
+            let fallback = eval_update_operand(v, old)?;
+            Ok(resolve(old, p).cloned().unwrap_or(fallback))
+        }
         UpdateOperand::ListAppend(a, b) => {
             match (eval_update_operand(a, old)?, eval_update_operand(b, old)?) {
                 (Value::L(mut x), Value::L(y)) => {
@@ -345,21 +346,14 @@ fn remove_at(item: &mut BTreeMap<String, Value>, path: &Path) -> Result<()> {
 /// not yet checked against the item limits.
 pub fn apply_update(old: Option<&Item>, key: &Item, update: &Update) -> Result<Updated> {
     let before = old.cloned().unwrap_or_else(|| key.clone());
-    // Every nested target must have its container in the old item (DynamoDB checks this
-    // before it reads any operand).
-    for action in &update.actions {
-        let path = action.path();
-        if path.rest().is_empty() {
-            continue;
-        }
-        if !has_container(&before, path) {
-            return Err(Error::invalid(INVALID_PATH));
-        }
-    }
-    // Right-hand sides first, all against the old item.
+    // Right-hand sides first, all against the old item; a nested target must have its
+    // container there, which DynamoDB checks before it reads the action's operands.
     let mut sets = Vec::new();
     for action in &update.actions {
         if let UpdateAction::Set(p, sv) = action {
+            if !has_container(&before, p) {
+                return Err(Error::invalid(INVALID_PATH));
+            }
             sets.push((p, eval_set_value(sv, &before)?));
         }
     }

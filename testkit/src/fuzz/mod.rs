@@ -144,8 +144,30 @@ pub fn documented(op: &Op, a: &str, b: &str) -> Option<&'static str> {
         Op::TransactGet(_) if either("TransactionCanceled []") => {
             Some("TransactGetItems key of the wrong shape is a validation error locally")
         }
+        _ if clash_naming(a, b) => Some(
+            "a clash of document paths in an expression of three or more paths names another pair of paths",
+        ),
+        _ if rejected(a) && rejected(b) => Some(
+            "a request that breaks two rules: both reject it, DynamoDB Local names another rule first",
+        ),
         _ => None,
     }
+}
+
+/// Both outcomes say two document paths of the same expression overlap or conflict.
+fn clash_naming(a: &str, b: &str) -> bool {
+    let clause = |s: &str| {
+        s.strip_prefix("InvalidRequest: Invalid ")
+            .filter(|rest| rest.contains("Two document paths"))
+            .and_then(|rest| rest.split(':').next())
+            .map(str::to_string)
+    };
+    clause(a).is_some() && clause(a) == clause(b)
+}
+
+/// The request was refused as a whole (not a failed condition or a cancelled transaction).
+fn rejected(outcome: &str) -> bool {
+    outcome.starts_with("InvalidRequest: ") || outcome.starts_with("ItemTooLarge: ")
 }
 
 /// A campaign's settings.

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use crate::error::{Error, Result};
 use crate::expr::check;
-use crate::expr::{Condition, Operand, Path, SetValue, Update, UpdateAction, UpdateOperand};
+use crate::expr::{Condition, Path, SetValue, Update, UpdateAction, UpdateOperand};
 use crate::item::{Item, Value};
 use crate::raw::eval;
 use crate::raw::validate::{self, WriteKind};
@@ -133,18 +133,20 @@ pub(super) fn check_index_key_types(schema: &TableSchema, item: &Item) -> Result
     Ok(())
 }
 
-/// True if a read of a local index that does not project everything asks for an attribute
-/// it does not hold: DynamoDB fetches the whole item from the table then.
-pub(super) fn fetches_from_table(
+/// True if a read of an index that does not project everything names an attribute it does
+/// not hold: DynamoDB Local then fetches the whole item from the table, for a local index's
+/// projection and for any index's Scan filter (`global_too`).
+pub(super) fn fetches_from_table<'a>(
     schema: &TableSchema,
     index: Option<&IndexSchema>,
-    projection: &Option<Vec<Path>>,
+    paths: impl IntoIterator<Item = &'a Path>,
+    global_too: bool,
 ) -> bool {
-    let (Some(index), Some(paths)) = (index, projection) else {
+    let Some(index) = index else {
         return false;
     };
-    index.kind == IndexKind::Local
-        && paths.iter().any(|p| {
+    (index.kind == IndexKind::Local || global_too)
+        && paths.into_iter().any(|p| {
             let name = p.root();
             !(schema.is_key_attribute(name)
                 || index.keys().any(|k| k.name == name)
@@ -208,63 +210,12 @@ pub(super) fn update_paths(update: &Update) -> Vec<&Path> {
     out
 }
 
-/// The paths of a condition that DynamoDB holds to the key-attribute rule: the first operand
-/// of a comparison, `BETWEEN` or `IN`, every argument of a function, and every `size()`; a
-/// path compared with the first operand is not checked.
-pub(super) fn condition_paths(c: &Condition) -> Vec<&Path> {
-    fn sizes<'a>(o: &'a Operand, out: &mut Vec<&'a Path>) {
-        if let Operand::Size(p) = o {
-            out.push(p);
-        }
-    }
-    fn first<'a>(o: &'a Operand, out: &mut Vec<&'a Path>) {
-        if let Operand::Path(p) | Operand::Size(p) = o {
-            out.push(p);
-        }
-    }
-    fn walk<'a>(c: &'a Condition, out: &mut Vec<&'a Path>) {
-        match c {
-            Condition::Compare { left, right, .. } => {
-                first(left, out);
-                sizes(right, out);
-            }
-            Condition::Between { value, low, high } => {
-                first(value, out);
-                sizes(low, out);
-                sizes(high, out);
-            }
-            Condition::In { value, list } => {
-                first(value, out);
-                list.iter().for_each(|o| sizes(o, out));
-            }
-            Condition::BeginsWith { path, prefix: o }
-            | Condition::Contains { path, operand: o }
-            | Condition::AttributeType {
-                path,
-                value_type: o,
-            } => {
-                out.push(path);
-                first(o, out);
-            }
-            Condition::AttributeExists(p) | Condition::AttributeNotExists(p) => out.push(p),
-            Condition::And(a, b) | Condition::Or(a, b) => {
-                walk(a, out);
-                walk(b, out);
-            }
-            Condition::Not(a) => walk(a, out),
-        }
-    }
-    let mut out = Vec::new();
-    walk(c, &mut out);
-    out
-}
-
 /// The paths of an optional condition and an optional projection.
 pub(super) fn read_paths<'a>(
     condition: &'a Option<Condition>,
     projection: &'a Option<Vec<Path>>,
 ) -> Vec<&'a Path> {
-    let mut out: Vec<&Path> = condition.iter().flat_map(condition_paths).collect();
+    let mut out: Vec<&Path> = condition.iter().flat_map(|c| c.paths()).collect();
     out.extend(projection.iter().flatten());
     out
 }

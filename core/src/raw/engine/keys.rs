@@ -132,12 +132,12 @@ pub fn backfill_index(
 
 /// The entries of local index `position`, partition by partition in the table's partition
 /// order (DynamoDB Local's order for a scan of a local index), starting after `start` (the
-/// partition value and the encoded index key of an exclusive start key).
+/// partition value and the exclusive start key).
 pub(super) fn local_index_entries<'a>(
     view: &'a dyn StorageRead,
     schema: &TableSchema,
     position: usize,
-    start: Option<(&Value, &[u8])>,
+    start: Option<(&Value, &Item)>,
 ) -> Result<Entries<'a>> {
     let table_lo = start.map(|(pk, _)| partition_prefix(Space::Table, pk));
     let lower = match &table_lo {
@@ -160,7 +160,17 @@ pub(super) fn local_index_entries<'a>(
             }
         });
     let space = Space::Index(position);
-    let start = start.map(|(pk, k)| (pk.clone(), k.to_vec()));
+    let start = start.map(|(pk, esk)| (pk.clone(), esk.clone()));
+    let ls_name = schema.indexes[position]
+        .sort_key
+        .as_ref()
+        .map(|k| k.name.clone())
+        .unwrap_or_default();
+    let sk_name = schema
+        .sort_key
+        .as_ref()
+        .map(|k| k.name.clone())
+        .unwrap_or_default();
     let out = partitions.flat_map(move |pk| -> Entries<'a> {
         let pk = match pk {
             Ok(pk) => pk,
@@ -168,18 +178,37 @@ pub(super) fn local_index_entries<'a>(
         };
         let prefix = partition_prefix(space, &pk);
         let upper = keycodec::prefix_successor(&prefix);
-        let lo = match &start {
-            Some((first, k)) if *first == pk => Bound::Excluded(k.as_slice()),
-            _ => Bound::Included(prefix.as_slice()),
-        };
         let hi = match &upper {
             Some(u) => Bound::Excluded(u.as_slice()),
             None => Bound::Unbounded,
         };
-        match view.range(space, lo, hi, false) {
-            Ok(entries) => Box::new(entries.collect::<Vec<_>>().into_iter()),
-            Err(e) => Box::new(std::iter::once(Err(e))),
+        let entries = match view
+            .range(space, Bound::Included(prefix.as_slice()), hi, false)
+            .and_then(|e| e.collect::<Result<Vec<_>>>())
+        {
+            Ok(entries) => entries,
+            Err(e) => return Box::new(std::iter::once(Err(e))),
+        };
+        // Within a partition a scan gives equal index sort keys in table sort-key order.
+        let order = |item: &Item| {
+            let mut k = Vec::new();
+            for name in [&ls_name, &sk_name] {
+                if let Some(v) = item.get(name.as_str()) {
+                    keycodec::encode_into(&mut k, v);
+                }
+            }
+            k
+        };
+        let mut entries: Vec<(Vec<u8>, Vec<u8>, Item)> = entries
+            .into_iter()
+            .map(|(key, item)| (order(&item), key, item))
+            .collect();
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        if let Some((_, start_item)) = start.as_ref().filter(|(first, _)| *first == pk) {
+            let from = order(start_item);
+            entries.retain(|(o, _, _)| *o > from);
         }
+        Box::new(entries.into_iter().map(|(_, key, item)| Ok((key, item))))
     });
     Ok(Box::new(out))
 }
@@ -227,17 +256,50 @@ pub(super) fn check_start_key(
     })
 }
 
-pub(super) fn check_key_value(attr: &KeyAttribute, v: &Value) -> Result<()> {
+pub(super) fn check_key_value(attr: &KeyAttribute, v: &Value, index: Option<&str>) -> Result<()> {
     if !attr.key_type.matches(v) {
         return Err(Error::invalid(
             "One or more parameter values were invalid: Condition parameter type does not match schema type",
         ));
     }
     if matches!(v, Value::S(s) if s.is_empty()) || matches!(v, Value::B(b) if b.is_empty()) {
-        return Err(Error::invalid(format!(
-            "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: {}",
-            attr.name
-        )));
+        return Err(Error::invalid(match index {
+            Some(index) => format!(
+                "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty string value. IndexName: {index}, IndexKey: {}",
+                attr.name
+            ),
+            None => format!(
+                "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: {}",
+                attr.name
+            ),
+        }));
+    }
+    Ok(())
+}
+
+/// A key condition operand of a type keys cannot have is rejected before anything else.
+fn check_key_operand_types(kc: &crate::expr::KeyCondition) -> Result<()> {
+    let mut operands: Vec<(&str, &Value)> = vec![("=", &kc.partition)];
+    match &kc.sort {
+        Some(SortKeyCondition::Eq(v)) => operands.push(("=", v)),
+        Some(SortKeyCondition::Lt(v)) => operands.push(("<", v)),
+        Some(SortKeyCondition::Le(v)) => operands.push(("<=", v)),
+        Some(SortKeyCondition::Gt(v)) => operands.push((">", v)),
+        Some(SortKeyCondition::Ge(v)) => operands.push((">=", v)),
+        Some(SortKeyCondition::Between(a, b)) => {
+            operands.push(("BETWEEN", a));
+            operands.push(("BETWEEN", b));
+        }
+        Some(SortKeyCondition::BeginsWith(v)) => operands.push(("begins_with", v)),
+        None => {}
+    }
+    for (operator, v) in operands {
+        if !matches!(v, Value::S(_) | Value::N(_) | Value::B(_)) {
+            return Err(Error::invalid(format!(
+                "Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: {operator}, operand type: {}",
+                v.value_type().name()
+            )));
+        }
     }
     Ok(())
 }
@@ -248,8 +310,10 @@ pub(super) fn query_range(
     partition_attr: &KeyAttribute,
     sort_attr: Option<&KeyAttribute>,
     kc: &crate::expr::KeyCondition,
+    index: Option<&str>,
 ) -> Result<(Vec<u8>, Option<Vec<u8>>)> {
-    check_key_value(partition_attr, &kc.partition)?;
+    check_key_operand_types(kc)?;
+    check_key_value(partition_attr, &kc.partition, index)?;
     let p = partition_prefix(space, &kc.partition);
     let end = |bytes: &[u8]| keycodec::prefix_successor(bytes);
     let Some(sort) = &kc.sort else {
@@ -258,7 +322,7 @@ pub(super) fn query_range(
     let sort_attr =
         sort_attr.ok_or_else(|| Error::invalid("Query condition missed key schema element"))?;
     let with = |v: &Value| -> Result<Vec<u8>> {
-        check_key_value(sort_attr, v)?;
+        check_key_value(sort_attr, v, index)?;
         if v.as_s().map(str::len).unwrap_or(0) > crate::schema::MAX_SORT_KEY_SIZE {
             return Err(Error::invalid("One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes"));
         }
@@ -295,7 +359,7 @@ pub(super) fn query_range(
         }
         SortKeyCondition::BeginsWith(v) => {
             // The value's type against the key's first, then begins_with on a number.
-            check_key_value(sort_attr, v)?;
+            check_key_value(sort_attr, v, index)?;
             if sort_attr.key_type == crate::schema::KeyType::N {
                 return Err(Error::invalid("Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N"));
             }

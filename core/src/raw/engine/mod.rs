@@ -108,8 +108,8 @@ impl<S: Storage> Repository for Engine<S> {
 
     async fn put_item(&self, request: PutItem) -> Result<Option<Item>> {
         only_none_or_all_old(request.return_values)?;
-        check_condition(&request.condition)?;
         check_item(&self.schema, &request.item, WriteKind::Put)?;
+        check_condition(&request.condition)?;
         check_scalar_keys(&self.schema, read_paths(&request.condition, &None))?;
         let schema = self.schema.clone();
         self.storage
@@ -224,10 +224,15 @@ impl<S: Storage> Repository for Engine<S> {
             ),
         };
         // The key condition first, then the key-attribute rule, then the rest.
-        let (mut lower, upper) = query_range(space, pk_attr, sk_attr, &request.key_condition)?;
+        let (mut lower, upper) = query_range(
+            space,
+            pk_attr,
+            sk_attr,
+            &request.key_condition,
+            request.index.as_deref(),
+        )?;
         check_scalar_keys(&schema, read_paths(&request.filter, &request.projection))?;
         resolve_index(&schema, &request.index, request.consistent_read)?;
-        check_select(request.count_only, &request.projection)?;
         if let Some(f) = &request.filter {
             for p in f.paths() {
                 if p.root() == pk_attr.name || sk_attr.is_some_and(|s| s.name == p.root()) {
@@ -241,6 +246,7 @@ impl<S: Storage> Repository for Engine<S> {
         let mut upper = upper;
         let ix = index.map(|(_, ix)| ix);
         check_projected(&schema, ix, &request.projection, &request.filter)?;
+        check_select(request.count_only, &request.projection)?;
         let start = match &request.exclusive_start_key {
             Some(esk) => {
                 let start = check_start_key(&schema, ix, esk)?;
@@ -274,14 +280,19 @@ impl<S: Storage> Repository for Engine<S> {
                 upper = Some(s);
             }
         }
+        // Only a table's sort key is unique within a partition: on an index, DynamoDB Local
+        // gives a last key even when the page stops on the bound.
         let end_bound = match (&request.key_condition.sort, sk_attr, forward) {
+            _ if request.index.is_some() => None,
             (Some(SortKeyCondition::Le(v) | SortKeyCondition::Between(_, v)), Some(sk), true)
             | (Some(SortKeyCondition::Ge(v) | SortKeyCondition::Between(v, _)), Some(sk), false) => {
                 Some((sk.name.clone(), v.clone()))
             }
             _ => None,
         };
-        let fetch_from_table = fetches_from_table(&schema, ix, &request.projection);
+        let fetch_from_table =
+            fetches_from_table(&schema, ix, request.projection.iter().flatten(), false);
+        let filter_on_table = false;
         let spec = PageSpec {
             end_bound,
             filter: request.filter,
@@ -291,6 +302,7 @@ impl<S: Storage> Repository for Engine<S> {
             lek_keys: schema.entry_keys(ix).into_iter().cloned().collect(),
             segment: None,
             fetch_from_table,
+            filter_on_table,
         };
         let exclusive_lower = request.exclusive_start_key.is_some() && forward;
         let schema2 = schema.clone();
@@ -346,7 +358,14 @@ impl<S: Storage> Repository for Engine<S> {
             }
             None => None,
         };
-        let fetch_from_table = fetches_from_table(&schema, ix, &request.projection);
+        let fetch_from_table =
+            fetches_from_table(&schema, ix, request.projection.iter().flatten(), false);
+        let filter_on_table = fetches_from_table(
+            &schema,
+            ix,
+            request.filter.iter().flat_map(|f| f.paths()),
+            true,
+        );
         // A local index is scanned partition by partition, in the table's partition order.
         let local = index
             .filter(|(_, ix)| ix.kind == IndexKind::Local)
@@ -355,6 +374,7 @@ impl<S: Storage> Repository for Engine<S> {
             .exclusive_start_key
             .as_ref()
             .and_then(|esk| esk.get(&schema.partition_key.name).cloned());
+        let start_key = request.exclusive_start_key.clone();
         let spec = PageSpec {
             end_bound: None,
             filter: request.filter,
@@ -364,6 +384,7 @@ impl<S: Storage> Repository for Engine<S> {
             lek_keys: schema.entry_keys(ix).into_iter().cloned().collect(),
             segment: request.segment,
             fetch_from_table,
+            filter_on_table,
         };
         let schema2 = schema.clone();
         self.storage
@@ -373,7 +394,7 @@ impl<S: Storage> Repository for Engine<S> {
                         view,
                         &schema2,
                         i,
-                        start_partition.as_ref().zip(start.as_deref()),
+                        start_partition.as_ref().zip(start_key.as_ref()),
                     )?,
                     None => {
                         let lo = match &start {

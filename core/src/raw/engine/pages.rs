@@ -35,6 +35,9 @@ pub(super) struct PageSpec {
     /// Read the projected attributes from the table's item (a local index that does not
     /// hold them all).
     pub(super) fetch_from_table: bool,
+    /// Evaluate the filter on the table's item (a Scan of a local index whose filter names
+    /// attributes the index does not hold).
+    pub(super) filter_on_table: bool,
 }
 
 pub(super) fn read_page(
@@ -64,18 +67,25 @@ pub(super) fn read_page(
         if full && !(by_limit && at_end_bound && bytes < PAGE_SIZE_LIMIT) {
             page.last_evaluated_key = Some(lek_of(&keys, &item));
         }
+        let table_item = if spec.filter_on_table || (spec.fetch_from_table && !spec.count_only) {
+            view.get(Space::Table, &table_key(schema, &item))?
+        } else {
+            None
+        };
+        let filtered = match (&table_item, spec.filter_on_table) {
+            (Some(t), true) => t,
+            _ => &item,
+        };
         if spec
             .filter
             .as_ref()
-            .is_none_or(|f| eval::evaluate(f, &item))
+            .is_none_or(|f| eval::evaluate(f, filtered))
         {
             page.count += 1;
             if !spec.count_only {
-                let item = if spec.fetch_from_table {
-                    view.get(Space::Table, &table_key(schema, &item))?
-                        .unwrap_or(item)
-                } else {
-                    item
+                let item = match table_item {
+                    Some(t) if spec.fetch_from_table => t,
+                    _ => item,
                 };
                 page.items.push(project(item, &spec.projection));
             }

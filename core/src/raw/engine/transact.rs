@@ -67,7 +67,9 @@ impl<S: Storage> Engine<S> {
             }
         }
         // DynamoDB Local checks every action's expressions, then every action's keys and
-        // item, then the key-attribute rule of the conditions.
+        // item, then the key-attribute rule of the conditions; it applies the actions in
+        // order, each seeing the ones before, and reports a second action on one item only
+        // if nothing else cancels the transaction.
         for action in &request.items {
             if let Some(c) = action.condition() {
                 check::check_condition(c, "ConditionExpression")?;
@@ -79,27 +81,38 @@ impl<S: Storage> Engine<S> {
             }
         }
         let mut seen = Seen::default();
+        let mut duplicate = false;
         let mut prepared = Vec::with_capacity(n);
         let mut put_errors = Vec::with_capacity(n);
         for action in &request.items {
             // Static checks reject the whole request; what depends on the table's keys and
-            // indexes is reported per action below, as DynamoDB does.
-            let mut put_error = None;
+            // indexes is reported per action below, as DynamoDB does. A key attribute of the
+            // wrong scalar type is a cancellation reason.
+            let key_or_item = match action {
+                TransactWriteItem::Put { item, .. } => item,
+                TransactWriteItem::Update { key, .. }
+                | TransactWriteItem::Delete { key, .. }
+                | TransactWriteItem::ConditionCheck { key, .. } => key,
+            };
+            let put_error = self.schema.keys().find_map(|k| {
+                key_or_item
+                    .get(&k.name)
+                    .filter(|v| {
+                        matches!(v, Value::S(_) | Value::N(_) | Value::B(_))
+                            && !k.key_type.matches(v)
+                    })
+                    .map(|_| {
+                        Error::invalid(
+                            "One or more parameter values were invalid: Type mismatch for key",
+                        )
+                    })
+            });
+            let check_key = |key: &Item| match &put_error {
+                Some(_) => Ok(()),
+                None => validate::check_key(&self.schema, key),
+            };
             let p = match action {
                 TransactWriteItem::Put { item, .. } => {
-                    // A key attribute of the wrong scalar type is a cancellation reason.
-                    put_error = self.schema.keys().find_map(|k| {
-                        item.get(&k.name)
-                            .filter(|v| {
-                                matches!(v, Value::S(_) | Value::N(_) | Value::B(_))
-                                    && !k.key_type.matches(v)
-                            })
-                            .map(|_| {
-                                Error::invalid(
-                                    "One or more parameter values were invalid: Type mismatch for key",
-                                )
-                            })
-                    });
                     if put_error.is_none() {
                         validate::check_item_except_index_keys(&self.schema, item, WriteKind::Put)?;
                         check_index_key_types(&self.schema, item)?;
@@ -107,27 +120,28 @@ impl<S: Storage> Engine<S> {
                     Prepared::Put(item.clone())
                 }
                 TransactWriteItem::Update { key, update, .. } => {
-                    validate::check_key(&self.schema, key)?;
+                    check_key(key)?;
                     Prepared::Update(key.clone(), update.clone())
                 }
                 TransactWriteItem::Delete { key, .. } => {
-                    validate::check_key(&self.schema, key)?;
+                    check_key(key)?;
                     Prepared::Delete(key.clone())
                 }
                 TransactWriteItem::ConditionCheck { key, .. } => {
-                    validate::check_key(&self.schema, key)?;
+                    check_key(key)?;
                     Prepared::Check(key.clone())
                 }
             };
-            seen.insert(
-                table_key(&self.schema, p.key()),
-                "Transaction request cannot include multiple operations on one item",
-            )?;
+            duplicate |= seen.insert(table_key(&self.schema, p.key()), "").is_err();
             prepared.push(p);
             put_errors.push(put_error);
         }
         for action in &request.items {
-            let paths = action.condition().map(condition_paths).unwrap_or_default();
+            // A condition check's condition is not held to the key-attribute rule.
+            if let TransactWriteItem::ConditionCheck { .. } = action {
+                continue;
+            }
+            let paths = action.condition().map(|c| c.paths()).unwrap_or_default();
             check_scalar_keys(&self.schema, paths)?;
         }
         if let Some(token) = &request.client_request_token {
@@ -153,29 +167,63 @@ impl<S: Storage> Engine<S> {
         let result = self
             .storage
             .write(&self.schema, move |view| {
-                let olds = prepared
-                    .iter()
-                    .map(|p| view.get(Space::Table, &table_key(&schema, p.key())))
-                    .collect::<Result<Vec<_>>>()?;
                 // First every update is evaluated: an error there (a missing operand, a bad
                 // path, a wrong operand type) rejects the whole request, conditions or not.
+                // An action on an item that an earlier one wrote sees that write.
+                let mut written: std::collections::BTreeMap<Vec<u8>, Option<Item>> =
+                    std::collections::BTreeMap::new();
+                let mut olds = Vec::with_capacity(n);
                 let mut news = Vec::with_capacity(n);
-                for (p, old) in prepared.iter().zip(&olds) {
-                    news.push(match p {
+                for p in &prepared {
+                    let k = table_key(&schema, p.key());
+                    let old = match written.get(&k) {
+                        Some(w) => w.clone(),
+                        None => view.get(Space::Table, &k)?,
+                    };
+                    let old = &old;
+                    let new = match p {
                         Prepared::Put(item) => Some(item.clone()),
                         Prepared::Delete(_) | Prepared::Check(_) => None,
                         Prepared::Update(key, update) if update.is_empty() => {
                             Some(old.clone().unwrap_or_else(|| key.clone()))
                         }
-                        Prepared::Update(key, update) => {
-                            if eval::check_update_keys(&schema, update).is_err() {
-                                None
-                            } else {
-                                check_scalar_keys(&schema, update_paths(update))?;
-                                Some(eval::apply_update(old.as_ref(), key, update)?.item)
-                            }
+                        // An update whose key has the wrong type, or whose own condition
+                        // fails, is not evaluated.
+                        Prepared::Update(..)
+                            if put_errors[olds.len()].is_some()
+                                || !condition_holds(
+                                    &actions[olds.len()].condition().cloned(),
+                                    old.as_ref(),
+                                ) =>
+                        {
+                            None
                         }
-                    });
+                        Prepared::Update(key, update) => {
+                            // An update of a key attribute cancels the transaction with that
+                            // one reason.
+                            if let Err(e) = eval::check_update_keys(&schema, update) {
+                                return Err(Error::TransactionCanceled {
+                                    reasons: vec![CancellationReason {
+                                        code: CancellationCode::ValidationError,
+                                        message: Some(e.to_string()),
+                                        item: None,
+                                    }],
+                                });
+                            }
+                            check_scalar_keys(&schema, update_paths(update))?;
+                            Some(eval::apply_update(old.as_ref(), key, update)?.item)
+                        }
+                    };
+                    if duplicate {
+                        let after = match p {
+                            Prepared::Put(_) | Prepared::Update(..) if new.is_some() => new.clone(),
+                            Prepared::Delete(_) => None,
+                            _ => old.clone(),
+                        };
+                        written.insert(k, after);
+                    }
+                    olds.push(old.clone());
+                    news.push(new);
                 }
                 // Then conditions and what the table's keys and limits say, one reason each.
                 let mut reasons = Vec::with_capacity(n);
@@ -247,10 +295,21 @@ impl<S: Storage> Engine<S> {
                             }
                         }
                     };
+                    // DynamoDB Local stops at the first update that writes a key attribute.
+                    let stop = reason.code == CancellationCode::ValidationError
+                        && matches!(p, Prepared::Update(..));
                     reasons.push(reason);
+                    if stop {
+                        break;
+                    }
                 }
                 if reasons.iter().any(|r| r.code != CancellationCode::None) {
                     return Err(Error::TransactionCanceled { reasons });
+                }
+                if duplicate {
+                    return Err(Error::invalid(
+                        "Transaction request cannot include multiple operations on one item",
+                    ));
                 }
                 Ok(((), mutations))
             })
