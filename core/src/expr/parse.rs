@@ -51,8 +51,11 @@ impl Tok {
     }
 }
 
+/// A token's byte range in the expression text.
+type Span = (usize, usize);
+
 /// The tokens of `text`, each with its byte span (`Eof` at the end).
-fn lex(text: &str, clause: &str) -> Result<(Vec<Tok>, Vec<(usize, usize)>)> {
+fn lex(text: &str, clause: &str) -> Result<(Vec<Tok>, Vec<Span>)> {
     let b = text.as_bytes();
     let mut out = Vec::new();
     let mut spans = Vec::new();
@@ -455,7 +458,7 @@ const CONDITION_FUNCTIONS: [&str; 5] = [
 struct Parser<'a> {
     toks: Vec<Tok>,
     /// Each token's byte span in `text`.
-    spans: Vec<(usize, usize)>,
+    spans: Vec<Span>,
     text: String,
     pos: usize,
     clause: &'a str,
