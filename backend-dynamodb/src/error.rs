@@ -23,15 +23,28 @@ pub(crate) trait OperationError:
     fn refine(&self, mapped: Error) -> Result<Error> {
         Ok(mapped)
     }
+
+    /// False for the operations that only read: a failed read was never "applied".
+    const WRITES: bool = true;
 }
 
-impl OperationError for op::get_item::GetItemError {}
-impl OperationError for op::query::QueryError {}
-impl OperationError for op::scan::ScanError {}
-impl OperationError for op::batch_get_item::BatchGetItemError {}
+macro_rules! reads {
+    ($($t:ty),*) => {$(
+        impl OperationError for $t {
+            const WRITES: bool = false;
+        }
+    )*};
+}
+
+reads!(
+    op::get_item::GetItemError,
+    op::query::QueryError,
+    op::scan::ScanError,
+    op::batch_get_item::BatchGetItemError,
+    op::transact_get_items::TransactGetItemsError,
+    op::describe_table::DescribeTableError
+);
 impl OperationError for op::batch_write_item::BatchWriteItemError {}
-impl OperationError for op::transact_get_items::TransactGetItemsError {}
-impl OperationError for op::describe_table::DescribeTableError {}
 impl OperationError for op::create_table::CreateTableError {}
 impl OperationError for op::update_time_to_live::UpdateTimeToLiveError {}
 
@@ -101,7 +114,7 @@ fn not_sent(e: &(dyn std::error::Error + 'static)) -> bool {
 }
 
 /// A backend error; `maybe_applied` when the request may have been applied although it
-/// failed.
+/// failed (never for a read: `E::WRITES`).
 fn backend(
     retryable: bool,
     maybe_applied: bool,
@@ -129,6 +142,27 @@ fn status_maybe_applied(status: u16) -> bool {
 /// conditions are not retryable. A timeout, a connection lost after sending, a response
 /// that could not be read and a server error other than 503 may have been applied.
 pub(crate) fn map_error<E>(e: SdkError<E, Response>, size: Option<usize>, table: &str) -> Error
+where
+    E: OperationError,
+{
+    match map_any(e, size, table) {
+        Error::Backend {
+            backend,
+            retryable,
+            maybe_applied,
+            source,
+        } => Error::Backend {
+            backend,
+            retryable,
+            maybe_applied: maybe_applied && E::WRITES,
+            source,
+        },
+        other => other,
+    }
+}
+
+/// [`map_error`], as if every operation wrote.
+fn map_any<E>(e: SdkError<E, Response>, size: Option<usize>, table: &str) -> Error
 where
     E: OperationError,
 {
@@ -246,12 +280,13 @@ fn with_old_item(err: Error, item: Option<&AttributeMap>) -> Error {
 mod tests {
     use aws_sdk_dynamodb::error::{ConnectorError, ErrorMetadata, SdkError};
     use aws_sdk_dynamodb::operation::get_item::GetItemError;
+    use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
     use monotable_core::Error;
 
     use super::{map_error, Response};
 
     fn service(code: &str, status: u16) -> Error {
-        let err = GetItemError::generic(ErrorMetadata::builder().code(code).build());
+        let err = UpdateItemError::generic(ErrorMetadata::builder().code(code).build());
         let raw = Response::new(status.try_into().expect("status"), "".into());
         map_error(SdkError::service_error(err, raw), None, "t")
     }
@@ -259,7 +294,7 @@ mod tests {
     fn transport(kind: std::io::ErrorKind) -> Error {
         let e = ConnectorError::io(Box::new(std::io::Error::from(kind)));
         map_error(
-            SdkError::<GetItemError, Response>::dispatch_failure(e),
+            SdkError::<UpdateItemError, Response>::dispatch_failure(e),
             None,
             "t",
         )
@@ -314,18 +349,33 @@ mod tests {
         assert_eq!(flags(&transport(ErrorKind::ConnectionReset)), (true, true));
         assert_eq!(flags(&transport(ErrorKind::UnexpectedEof)), (true, true));
         let timeout = map_error(
-            SdkError::<GetItemError, Response>::timeout_error("attempt timeout"),
+            SdkError::<UpdateItemError, Response>::timeout_error("attempt timeout"),
             None,
             "t",
         );
         assert_eq!(flags(&timeout), (true, true));
         let user = map_error(
-            SdkError::<GetItemError, Response>::dispatch_failure(ConnectorError::user(
+            SdkError::<UpdateItemError, Response>::dispatch_failure(ConnectorError::user(
                 "bad endpoint".into(),
             )),
             None,
             "t",
         );
         assert_eq!(flags(&user), (false, false));
+    }
+
+    #[test]
+    fn a_failed_read_was_never_applied() {
+        let err =
+            GetItemError::generic(ErrorMetadata::builder().code("InternalServerError").build());
+        let raw = Response::new(500u16.try_into().expect("status"), "".into());
+        let e = map_error(SdkError::service_error(err, raw), None, "t");
+        assert_eq!(flags(&e), (true, false));
+        let e = map_error(
+            SdkError::<GetItemError, Response>::timeout_error("attempt timeout"),
+            None,
+            "t",
+        );
+        assert_eq!(flags(&e), (true, false));
     }
 }

@@ -304,12 +304,13 @@ async fn server_errors_and_throttling_are_classified_and_retried_as_aws_does() {
         })
         .await
         .expect_err("500");
+    // A read is never "applied".
     assert!(
         matches!(
             e,
             Error::Backend {
                 retryable: true,
-                maybe_applied: true,
+                maybe_applied: false,
                 ..
             }
         ),
@@ -389,7 +390,9 @@ async fn a_silent_endpoint_times_out_in_bounded_time() {
         .await
         .expect_err("no answer");
     let get_time = started.elapsed();
-    assert!(e.is_retryable() && e.may_have_been_applied(), "{e:?}");
+    assert!(e.is_retryable() && !e.may_have_been_applied(), "{e:?}");
+    let mut errors = BTreeMap::new();
+    errors.insert(format!("GetItem: {}", kind(&e)), 1);
     let started = Instant::now();
     let e = repo
         .update_item(UpdateItem {
@@ -402,8 +405,7 @@ async fn a_silent_endpoint_times_out_in_bounded_time() {
     let update_time = started.elapsed();
     assert!(e.is_retryable() && e.may_have_been_applied(), "{e:?}");
     let counts = proxy.counts();
-    let mut errors = BTreeMap::new();
-    errors.insert(kind(&e), 2);
+    errors.insert(format!("UpdateItem: {}", kind(&e)), 1);
     report(
         "endpoint never answers (attempt 300 ms, operation 2 s)",
         2,
@@ -788,4 +790,53 @@ async fn partially_processed_batches_are_finished_with_nothing_resent() {
     // Every put reached DynamoDB Local exactly once: the unprocessed halves were sent again,
     // the processed ones never.
     assert_eq!(counts.batch_writes_forwarded, 1000, "{counts:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_batch_get_says_which_keys_were_not_read() {
+    let name = table("batchget");
+    let truth = direct(&name).await;
+    truth.batch_write(puts(300)).await.expect("items");
+    // The first request gets through, then the service fails every request.
+    let proxy = Proxy::start(
+        support::endpoint(),
+        plan(|op, n| match op {
+            "BatchGetItem" if n >= 1 => Fault::Internal500,
+            _ => Fault::Pass,
+        }),
+    )
+    .await;
+    let repo = through(&proxy.url(), &name);
+    let keys: Vec<Item> = (0..300).map(|i| key(&format!("item-{i:04}"))).collect();
+    let started = Instant::now();
+    let e = repo.batch_get_items(keys).await.expect_err("fails");
+    let Error::Unprocessed {
+        done, keys, source, ..
+    } = &e
+    else {
+        panic!("{e:?}")
+    };
+    let mut errors = BTreeMap::new();
+    errors.insert(kind(&e), 1);
+    report(
+        "batch_get_items of 300, HTTP 500 after the first chunk",
+        300,
+        *done as u64,
+        0,
+        &errors,
+        started.elapsed(),
+    );
+    assert_eq!((*done, keys.len()), (100, 200));
+    let distinct: BTreeSet<String> = keys
+        .iter()
+        .filter_map(|k| match k.get("pk") {
+            Some(Value::S(s)) => Some(s.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(distinct.len(), 200);
+    assert!(
+        source.as_deref().is_some_and(Error::is_retryable),
+        "{source:?}"
+    );
 }
