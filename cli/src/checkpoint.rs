@@ -34,15 +34,19 @@ pub struct Checkpoint {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<serde_json::Value>,
     /// `import`: input lines done (every item on lines `1..=lines` is written).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub lines: u64,
     /// `import`: the input file's length and modification time when the run started, so a
     /// changed input is not resumed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_stamp: Option<(u64, u64)>,
     /// `export`: the output's length after the last batch written.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub bytes: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Checkpoint {

@@ -52,23 +52,31 @@ impl Stop {
 
 /// A progress bar on stderr (drawn only on a terminal): a bar when the total is known, a
 /// counter otherwise.
-fn progress(total: Option<u64>, message: &str) -> ProgressBar {
+fn progress(total: Option<u64>, message: &str, start: u64) -> ProgressBar {
     let bar = match total {
         Some(n) => ProgressBar::new(n).with_style(
             ProgressStyle::with_template(
-                "{spinner} {msg} [{wide_bar}] {pos}/{len} items, {per_sec}, {eta} left",
+                "{spinner} {msg} [{wide_bar}] {pos}/{len} items, {rate}, {eta} left",
             )
             .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .with_key("rate", rate)
             .progress_chars("=> "),
         ),
         None => ProgressBar::new_spinner().with_style(
-            ProgressStyle::with_template("{spinner} {msg} {pos} items, {per_sec}, {elapsed}")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            ProgressStyle::with_template("{spinner} {msg} {pos} items, {rate}, {elapsed}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner())
+                .with_key("rate", rate),
         ),
     };
     bar.set_message(message.to_string());
+    bar.set_position(start);
     bar.enable_steady_tick(Duration::from_millis(120));
     bar
+}
+
+/// Items per second, whole.
+fn rate(state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write) {
+    let _ = write!(w, "{:.0}/s", state.per_sec());
 }
 
 fn key_text(k: &monotable::KeyAttribute) -> String {
@@ -89,7 +97,7 @@ pub async fn describe(url: &str, args: &SchemaArgs, entity_attribute: &str) -> R
     let loc = Location::parse("URL", url)?;
     let schema = loc.schema(args).await?;
     let repo = loc.open_source(schema.clone()).await?;
-    let bar = progress(None, "counting");
+    let bar = progress(None, "counting", 0);
     let mut by_type: BTreeMap<String, u64> = BTreeMap::new();
     let mut total = 0u64;
     let mut start = None;
@@ -334,7 +342,7 @@ where
         if let Some(store) = store {
             store.save(&ckpt)?;
             if stop.requested(ckpt.written, args) {
-                bar.abandon();
+                bar.finish_and_clear();
                 return Err(interrupted("done", ckpt.written, store));
             }
         }
@@ -358,7 +366,7 @@ pub async fn export(
                 "--resume needs --output FILE: standard output cannot be resumed",
             ));
         }
-        let bar = progress(count(&loc, repo.as_ref()).await?, "exporting");
+        let bar = progress(count(&loc, repo.as_ref()).await?, "exporting", 0);
         let stdout = std::io::stdout();
         let mut out = std::io::BufWriter::new(stdout.lock());
         let fresh = Checkpoint::new("export", url, "-");
@@ -400,8 +408,7 @@ pub async fn export(
     file.set_len(ckpt.bytes)
         .and_then(|()| file.seek(std::io::SeekFrom::End(0)))
         .map_err(|e| Failure::new(format!("--output {dest}: {e}")))?;
-    let bar = progress(count(&loc, repo.as_ref()).await?, "exporting");
-    bar.set_position(ckpt.written);
+    let bar = progress(count(&loc, repo.as_ref()).await?, "exporting", ckpt.written);
     let before = ckpt.written;
     let mut out = std::io::BufWriter::new(file);
     let done = scan_batches(
@@ -470,8 +477,11 @@ pub async fn copy(
         resume.restart,
     )?;
     let started = Instant::now();
-    let bar = progress(count(&source, from_repo.as_ref()).await?, "copying");
-    bar.set_position(ckpt.written);
+    let bar = progress(
+        count(&source, from_repo.as_ref()).await?,
+        "copying",
+        ckpt.written,
+    );
     let before = ckpt.written;
     let to_ref = to_repo.as_ref();
     let store_ref = &store;
@@ -617,8 +627,7 @@ pub async fn import(
         )));
     }
     let started = Instant::now();
-    let bar = progress(Some(total), "importing");
-    bar.set_position(ckpt.written);
+    let bar = progress(Some(total), "importing", ckpt.written);
     let stop = Stop::on_ctrl_c();
     let mut batch: Vec<Item> = Vec::new();
     let mut keys: HashSet<String> = HashSet::new();
@@ -663,7 +672,7 @@ pub async fn import(
             keys.clear();
             bar.inc(len);
             if stop.requested(ckpt.written, resume) {
-                bar.abandon();
+                bar.finish_and_clear();
                 return Err(interrupted("imported", ckpt.written, &store));
             }
         }

@@ -106,7 +106,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// The table's keys, indexes and TTL, its item count and its items by entity type.
+    /// The table's keys, indexes and TTL, its item count and its items by entity type
+    /// (a scan of the whole table, reading only the entity attribute).
     Describe {
         /// The repository URL.
         #[arg(value_name = "URL")]
