@@ -15,9 +15,12 @@
 //!
 //! Container options: `entity`, `pk`, `sk`, `index(name, pk, sk)`, `local_index(name, sk)`,
 //! `entity_attribute`, `created`, `modified`, `timestamps = false`, `version`, `unique`
-//! (a field, or several separated by commas, each unique on its own), `validate`
+//! (a field, or several separated by commas, each unique on its own), `debug` (a `Debug`
+//! impl that prints `<redacted>` for sensitive fields), `validate`
 //! (a function `fn(&Self) -> monotable::Result<()>`), `key` (the key struct's name),
-//! `crate` (the path of the monotable crate, default `::monotable`).
+//! `crate` (the path of the monotable crate, default `::monotable`). Field option:
+//! `#[monotable(sensitive)]` (redacted by the `debug` option and in monotable's error
+//! messages).
 
 use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as TokenStream2};
@@ -114,6 +117,7 @@ struct Options {
     version: Option<LitStr>,
     validate: Option<syn::Path>,
     unique: Vec<LitStr>,
+    debug: bool,
     key: Option<syn::Ident>,
     krate: Option<syn::Path>,
 }
@@ -202,6 +206,7 @@ fn parse_options(input: &DeriveInput) -> syn::Result<(Options, Option<String>)> 
             match (&m, ident.as_str()) {
                 (Meta::List(l), "index") => o.indexes.push(parse_index(l, false)?),
                 (Meta::List(l), "local_index") => o.indexes.push(parse_index(l, true)?),
+                (Meta::Path(_), "debug") => o.debug = true,
                 (Meta::NameValue(nv), key) => match key {
                     "entity" => o.entity = Some(lit_str(&nv.value)?),
                     "pk" => o.pk = Some(lit_str(&nv.value)?),
@@ -268,6 +273,7 @@ struct Field {
     ty: syn::Type,
     stored: String,
     serde_attrs: Vec<syn::Attribute>,
+    sensitive: bool,
 }
 
 fn fields(input: &DeriveInput, rename_all: Option<&str>) -> syn::Result<Vec<Field>> {
@@ -293,7 +299,18 @@ fn fields(input: &DeriveInput, rename_all: Option<&str>) -> syn::Result<Vec<Fiel
         let raw = raw.strip_prefix("r#").unwrap_or(&raw).to_string();
         let mut stored = rename(&raw, rename_all);
         let mut serde_attrs = Vec::new();
+        let mut sensitive = false;
         for attr in &f.attrs {
+            if attr.path().is_ident("monotable") {
+                attr.parse_nested_meta(|m| {
+                    if m.path.is_ident("sensitive") {
+                        sensitive = true;
+                        Ok(())
+                    } else {
+                        Err(m.error("unknown field option: expected `sensitive`"))
+                    }
+                })?;
+            }
             if attr.path().is_ident("serde") {
                 serde_attrs.push(attr.clone());
                 let _ = attr.parse_nested_meta(|m| {
@@ -311,6 +328,7 @@ fn fields(input: &DeriveInput, rename_all: Option<&str>) -> syn::Result<Vec<Fiel
             ty: f.ty.clone(),
             stored,
             serde_attrs,
+            sensitive,
         });
     }
     Ok(out)
@@ -677,6 +695,33 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
             Some(_) => {}
         }
     }
+    let sensitive_names: Vec<&String> = fields
+        .iter()
+        .filter(|f| f.sensitive)
+        .map(|f| &f.stored)
+        .collect();
+    let (impl_g, ty_g, where_g) = input.generics.split_for_impl();
+    let debug_impl = o.debug.then(|| {
+        let entries = fields.iter().map(|f| {
+            let (ident, label) = (
+                &f.ident,
+                f.ident.to_string().trim_start_matches("r#").to_string(),
+            );
+            if f.sensitive {
+                quote!(.field(#label, &"<redacted>"))
+            } else {
+                quote!(.field(#label, &self.#ident))
+            }
+        });
+        let label = name.to_string();
+        quote! {
+            impl #impl_g ::core::fmt::Debug for #name #ty_g #where_g {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct(#label) #(#entries)* .finish()
+                }
+            }
+        }
+    });
     let mut unique_names: Vec<String> = Vec::new();
     for lit in &o.unique {
         for name in lit
@@ -793,6 +838,8 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
 
         #patterns
 
+        #debug_impl
+
         impl #impl_g #krate::KeySchema for #name #ty_g #where_g {
             fn key_templates() -> #krate::EntityKeys {
                 #krate::EntityKeys::new(#pk) #sk_call #(#index_calls)*
@@ -811,6 +858,7 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
                 }
             }
             const UNIQUE: &'static [&'static str] = &[#(#unique_names),*];
+            const SENSITIVE: &'static [&'static str] = &[#(#sensitive_names),*];
             fn attributes() -> ::core::option::Option<&'static [#krate::entity::EntityAttribute]> {
                 ::core::option::Option::Some(&[#(#attribute_list),*])
             }

@@ -191,10 +191,15 @@ async fn commit<R: Repository + ?Sized, E: Entity>(
                 if let Some((field, value)) =
                     i.checked_sub(first_claim).and_then(|j| claimed.get(j))
                 {
+                    let value = if E::SENSITIVE.contains(field) {
+                        "<redacted>".to_string()
+                    } else {
+                        value_text(value)
+                    };
                     return Err(Error::UniqueViolation {
                         entity: E::ENTITY_TYPE.to_string(),
                         field: field.to_string(),
-                        value: value_text(value),
+                        value,
                     });
                 }
             }

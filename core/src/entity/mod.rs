@@ -199,6 +199,10 @@ pub trait Entity: KeySchema + Serialize + DeserializeOwned + Send + Sync + 'stat
     /// value is held by a guard item written in the same transaction as the entity.
     const UNIQUE: &'static [&'static str] = &[];
 
+    /// Fields (by stored name) whose values are sensitive: monotable's error messages
+    /// print `<redacted>` for them, and the derive's `debug` option does so in `Debug`.
+    const SENSITIVE: &'static [&'static str] = &[];
+
     /// True if [`validate`](Self::validate) checks anything. `update` and `patch` of such
     /// an entity read the item, apply the update locally, validate the result and write it
     /// only if the item did not change in between.

@@ -192,3 +192,44 @@ pub async fn paths_without_guards_refuse(h: &Harness) {
     assert!(matches!(r.await, Err(Error::TransactionCanceled { .. })));
     assert_eq!(repo.get::<Account>(&key("a2")).await.unwrap(), None);
 }
+
+/// A member whose email is unique and sensitive.
+#[derive(Clone, PartialEq, Serialize, Deserialize, Entity)]
+#[monotable(
+    crate = "monotable_core",
+    entity = "Member",
+    pk = "MEMBER#{id}",
+    sk = "MEMBER",
+    unique = "email",
+    debug
+)]
+pub struct Member {
+    /// Id.
+    pub id: String,
+    /// Unique, sensitive email.
+    #[monotable(sensitive)]
+    pub email: String,
+}
+
+/// Sensitive values are redacted in Debug and in monotable's errors.
+pub async fn sensitive_values_are_redacted(h: &Harness) {
+    let repo = h.app().await;
+    let m = Member {
+        id: "m1".into(),
+        email: "secret@x.org".into(),
+    };
+    assert_eq!(
+        format!("{m:?}"),
+        r#"Member { id: "m1", email: "<redacted>" }"#
+    );
+    repo.create(&m).await.unwrap();
+    let r = repo
+        .create(&Member {
+            id: "m2".into(),
+            email: "secret@x.org".into(),
+        })
+        .await;
+    let e = r.expect_err("the email is taken");
+    assert!(matches!(&e, Error::UniqueViolation { value, .. } if value == "<redacted>"));
+    assert!(!e.to_string().contains("secret@x.org"), "{e}");
+}
