@@ -211,20 +211,33 @@ pub(super) fn pages(expect: &Json, pages: &[Json]) -> Outcome {
             .as_object_mut()
             .and_then(|m| m.remove("Items"))
             .unwrap_or(Json::Null);
-        let keys: Vec<Json> = items
-            .as_array()
+        // The page's items as the vector records them: per attribute (`"sk": [..]`), the
+        // list of the items' values of it, in order.
+        let recorded: Vec<&String> = w
+            .as_object()
             .into_iter()
-            .flatten()
-            .map(|i| {
-                i["sk"]
-                    .as_object()
-                    .and_then(|m| m.values().next().cloned())
-                    .unwrap_or(Json::Null)
-            })
+            .flat_map(|m| m.keys())
+            .filter(|k| !["Count", "ScannedCount", "LEK"].contains(&k.as_str()))
             .collect();
-        expected.insert("sk".into(), w["sk"].clone());
-        if let Some(m) = actual.as_object_mut() {
-            m.insert("sk".into(), Json::Array(keys));
+        if recorded.is_empty() {
+            return Outcome::Failed(format!("page {} records no items to compare", n + 1));
+        }
+        for attr in recorded {
+            let values: Vec<Json> = items
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|i| {
+                    i[attr.as_str()]
+                        .as_object()
+                        .and_then(|m| m.values().next().cloned())
+                        .unwrap_or(Json::Null)
+                })
+                .collect();
+            expected.insert(attr.clone(), w[attr.as_str()].clone());
+            if let Some(m) = actual.as_object_mut() {
+                m.insert(attr.clone(), Json::Array(values));
+            }
         }
         match judge(|numbers| diff(&Json::Object(expected.clone()), &actual, numbers, "page")) {
             Ok(None) => {}
