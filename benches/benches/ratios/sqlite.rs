@@ -311,6 +311,65 @@ pub fn run(rt: &Runtime, cfg: &Config, out: &mut Vec<Line>) {
                 goal: "≤ 1.25 (≥ 0.8× throughput)",
             });
         }
+        // 16 concurrent single-item writers (`create`), full durability, beside raw
+        // rusqlite committing each insert on its own.
+        let (mono, raw, rounds) = compare(
+            cfg.insert_rounds,
+            || {
+                let done = Arc::new(AtomicU64::new(0));
+                let start = std::time::Instant::now();
+                let writers: Vec<_> = (0..16u64)
+                    .map(|w| {
+                        let (r, done, next) = (repo.clone(), done.clone(), next.clone());
+                        rt.spawn(async move {
+                            let _ = w;
+                            while start.elapsed() < budget {
+                                let row = fresh_row(next.fetch_add(1, Ordering::Relaxed));
+                                r.create(&row).await.expect("create");
+                                done.fetch_add(1, Ordering::Relaxed);
+                            }
+                        })
+                    })
+                    .collect();
+                rt.block_on(async {
+                    for w in writers {
+                        w.await.expect("writer");
+                    }
+                });
+                done.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64()
+            },
+            || {
+                let mut raw_conn = raw_connect(&path);
+                let start = std::time::Instant::now();
+                let mut done = 0u64;
+                while start.elapsed() < budget {
+                    let row = fresh_row(next.fetch_add(1, Ordering::Relaxed));
+                    let tx = raw_conn
+                        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                        .expect("begin");
+                    {
+                        let mut stmt = tx
+                            .prepare_cached(
+                                "INSERT INTO raw_rows VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                            )
+                            .expect("prepare");
+                        raw_insert(&mut stmt, &row);
+                    }
+                    tx.commit().expect("commit");
+                    done += 1;
+                }
+                done as f64 / start.elapsed().as_secs_f64()
+            },
+        );
+        out.push(Line {
+            section: "sqlite",
+            row: size("16 concurrent writers (create) vs one commit per insert"),
+            metric: "throughput",
+            mono,
+            raw,
+            rounds,
+            goal: "group commit: > 1",
+        });
         drop(repo);
         drop(conn);
         remove_db(&path);
