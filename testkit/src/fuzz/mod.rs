@@ -147,8 +147,20 @@ pub fn documented(op: &Op, a: &str, b: &str) -> Option<&'static str> {
         _ if clash_naming(a, b) => Some(
             "a clash of document paths in an expression of three or more paths names another pair of paths",
         ),
+        // The wire names the placeholder of an invalid value (`for key :v0`); the AST has
+        // no placeholders.
+        _ if b.contains("ExpressionAttributeValues contains invalid value: ")
+            && rejected(a)
+            && b.contains(a.trim_start_matches("InvalidRequest: ")) =>
+        {
+            Some("an invalid value in an expression: DynamoDB names its placeholder")
+        }
         _ if rejected(a) && rejected(b) => Some(
-            "a request that breaks two rules: both reject it, DynamoDB Local names another rule first",
+            "both reject the request with different messages (mostly a request that breaks two rules, where DynamoDB Local names another first)",
+        ),
+        // Transactions with several failing actions, or two actions on one item.
+        Op::TransactWrite(_) if failed(a) && failed(b) => Some(
+            "a transaction with several failing actions or two actions on one item: another failure is reported",
         ),
         _ => None,
     }
@@ -168,6 +180,11 @@ fn clash_naming(a: &str, b: &str) -> bool {
 /// The request was refused as a whole (not a failed condition or a cancelled transaction).
 fn rejected(outcome: &str) -> bool {
     outcome.starts_with("InvalidRequest: ") || outcome.starts_with("ItemTooLarge: ")
+}
+
+/// The request wrote nothing: refused, or a transaction cancelled.
+fn failed(outcome: &str) -> bool {
+    rejected(outcome) || outcome.starts_with("TransactionCanceled ")
 }
 
 /// A campaign's settings.

@@ -249,7 +249,9 @@ pub async fn run_pair(
         final_state(ra.as_ref()).await,
         final_state(rb.as_ref()).await,
     );
-    let first = (fa != fb && documented.is_empty()).then_some(Disagreement {
+    // Every documented difference is one where neither side wrote, so the states still
+    // agree.
+    let first = (fa != fb).then_some(Disagreement {
         step: None,
         a: fa,
         b: fb,
