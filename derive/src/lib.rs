@@ -20,7 +20,9 @@
 //! (a function `fn(&Self) -> monotable::Result<()>`), `key` (the key struct's name),
 //! `crate` (the path of the monotable crate, default `::monotable`). Field option:
 //! `#[monotable(sensitive)]` (redacted by the `debug` option and in monotable's error
-//! messages).
+//! messages), `#[monotable(generate = "ulid" | "uuid_v4" | "uuid_v7")]` (filled by `create`
+//! when empty, before the keys are composed), `#[monotable(default = "expression")]` (filled
+//! on every whole-entity write when empty; the expression has the field's type).
 
 use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as TokenStream2};
@@ -274,6 +276,8 @@ struct Field {
     stored: String,
     serde_attrs: Vec<syn::Attribute>,
     sensitive: bool,
+    generate: Option<LitStr>,
+    default: Option<Expr>,
 }
 
 fn fields(input: &DeriveInput, rename_all: Option<&str>) -> syn::Result<Vec<Field>> {
@@ -300,14 +304,32 @@ fn fields(input: &DeriveInput, rename_all: Option<&str>) -> syn::Result<Vec<Fiel
         let mut stored = rename(&raw, rename_all);
         let mut serde_attrs = Vec::new();
         let mut sensitive = false;
+        let mut generate = None;
+        let mut default = None;
         for attr in &f.attrs {
             if attr.path().is_ident("monotable") {
                 attr.parse_nested_meta(|m| {
                     if m.path.is_ident("sensitive") {
                         sensitive = true;
                         Ok(())
+                    } else if m.path.is_ident("generate") {
+                        let how: LitStr = m.value()?.parse()?;
+                        if !matches!(how.value().as_str(), "ulid" | "uuid_v4" | "uuid_v7") {
+                            return Err(syn::Error::new_spanned(
+                                &how,
+                                "generate takes \"ulid\", \"uuid_v4\" or \"uuid_v7\"",
+                            ));
+                        }
+                        generate = Some(how);
+                        Ok(())
+                    } else if m.path.is_ident("default") {
+                        let text: LitStr = m.value()?.parse()?;
+                        default = Some(text.parse::<Expr>()?);
+                        Ok(())
                     } else {
-                        Err(m.error("unknown field option: expected `sensitive`"))
+                        Err(m.error(
+                            "unknown field option: expected `sensitive`, `generate` or `default`",
+                        ))
                     }
                 })?;
             }
@@ -329,6 +351,8 @@ fn fields(input: &DeriveInput, rename_all: Option<&str>) -> syn::Result<Vec<Fiel
             stored,
             serde_attrs,
             sensitive,
+            generate,
+            default,
         });
     }
     Ok(out)
@@ -695,6 +719,36 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
             Some(_) => {}
         }
     }
+    for f in &fields {
+        if let Some(how) = &f.generate {
+            let inner = option_inner(&f.ty);
+            if !matches!(type_name(inner), Some((n, _)) if n == "String") {
+                return Err(syn::Error::new_spanned(
+                    how,
+                    format!("`{}` is generated as text: it must be a String", f.ident),
+                ));
+            }
+        }
+    }
+    let generated = fields.iter().filter_map(|f| {
+        let stored = &f.stored;
+        let how = match f.generate.as_ref()?.value().as_str() {
+            "ulid" => quote!(Ulid),
+            "uuid_v4" => quote!(UuidV4),
+            _ => quote!(UuidV7),
+        };
+        Some(quote!((#stored, #krate::entity::Generate::#how)))
+    });
+    let defaults = fields.iter().filter_map(|f| {
+        let (stored, ty, expr) = (&f.stored, &f.ty, f.default.as_ref()?);
+        Some(quote! {
+            if #krate::entity::is_empty_field(fields.get(#stored)) {
+                let value: #ty = ::core::convert::Into::into(#expr);
+                fields.insert(::std::string::String::from(#stored), #krate::Value::from_serialize(&value)?);
+                filled = true;
+            }
+        })
+    });
     let sensitive_names: Vec<&String> = fields
         .iter()
         .filter(|f| f.sensitive)
@@ -856,6 +910,14 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
                     modified_attribute: #md,
                     version_attribute: #version,
                 }
+            }
+            fn generated() -> &'static [(&'static str, #krate::entity::Generate)] {
+                &[#(#generated),*]
+            }
+            fn fill_defaults(fields: &mut #krate::Item) -> #krate::Result<bool> {
+                let mut filled = false;
+                #(#defaults)*
+                ::core::result::Result::Ok(filled)
             }
             const UNIQUE: &'static [&'static str] = &[#(#unique_names),*];
             const SENSITIVE: &'static [&'static str] = &[#(#sensitive_names),*];

@@ -182,7 +182,7 @@ pub fn key_string(key: &Item) -> String {
 
 /// The item of a new entity (version 1) and the condition that its key is free.
 pub fn create<E: Entity>(schema: &TableSchema, entity: &E, now: &str) -> Result<(Item, Condition)> {
-    let mut item = entity::entity_item(schema, entity, now)?;
+    let mut item = entity::new_entity_item(schema, entity, now)?;
     if let Some(v) = E::options().version_attribute {
         item.insert(v.to_string(), Value::from(1));
     }

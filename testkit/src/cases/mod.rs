@@ -6,6 +6,7 @@ pub mod concurrency;
 pub mod conditions;
 pub mod entities;
 pub mod errors;
+pub mod generated;
 pub mod indexes;
 pub mod items;
 pub mod key_conditions;
@@ -38,6 +39,7 @@ macro_rules! __conformance_cases {
             entities { create_then_get, create_existing_is_already_exists, put_replaces, timestamps_are_written, update_upserts_and_returns_entity, update_recomposes_index_keys, patch_requires_existing, delete_returns_old_and_honours_condition, invalid_key_parts_rejected, validation_hook_runs_before_write, query_reads_only_its_entity, query_sort_conditions, index_query_paginates_with_cursor, stream_reads_all_pages, bad_cursors_rejected, sparse_entity_index, collection_returns_several_types, batches_chunk_beyond_limits, batch_put_checks_everything_first, transaction_closure, transaction_create_conflict, version_attribute_locks, padded_numbers_sort_numerically, get_checks_entity_type }
             write_paths { stale_put_is_version_conflict_everywhere, batch_write_of_versioned_entity_is_refused, update_and_patch_check_the_version, delete_checks_the_version, transaction_actions_check_the_version, key_attributes_change_only_by_rekey, managed_attributes_cannot_be_updated, creation_time_never_changes, put_removes_what_the_entity_left_out, writes_never_touch_another_entity_type, update_creates_only_whole_entities, validation_hook_guards_updates, misspelled_query_attributes_are_errors, fields_named_like_key_attributes_are_refused, consistent_get_reads_own_write }
             typed { table_pattern_sorts_by_typed_prefix, index_pattern_matches_dynamic_query, integer_sort_fields_take_integers, scan_reads_one_entity_type, count_and_projection, get_many_keeps_the_callers_order, collection_decodes_each_variant, read_then_write_retries_after_a_change, keys_only_index_follow }
+            generated { create_generates_ids_and_defaults }
             unique { create_guards_each_unique_value, writes_swap_and_release_guards, failed_write_leaves_guards_as_they_were, paths_without_guards_refuse, sensitive_values_are_redacted }
             concurrency { concurrent_creates_one_wins, concurrent_adds_are_atomic, concurrent_transactions_keep_invariants }
         );
