@@ -714,3 +714,63 @@ fn sqlite_copy_stopped_by_sigint_then_resumed() {
         .stdout;
     assert_eq!(line_set(&copied), line_set(&input));
 }
+
+/// When the destination goes away mid-import, the tool says how many items were written
+/// and that the batch in flight may be partly written, and keeps the checkpoint.
+#[test]
+fn a_failed_write_says_what_was_written() {
+    let local = DynamoDbLocal::start().unwrap();
+    if matches!(
+        local.source(),
+        monotable_testkit::dynamodb_local::Source::Endpoint
+    ) {
+        eprintln!("AWS_ENDPOINT_URL_DYNAMODB names a server this test cannot stop: not run");
+        return;
+    }
+    let env = local.env();
+    let dir = Dir::new("failed-write");
+    setup(&dir, 3000);
+    let url = local.url(&local.table_name("failed"));
+    let child = Command::new(env!("CARGO_BIN_EXE_monotable"))
+        .args([
+            "import",
+            "items.jsonl",
+            &url,
+            "--schema",
+            "shop.toml",
+            "--create-table",
+            "--batch-size",
+            "25",
+        ])
+        .current_dir(&dir.0)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while dir.checkpoints().is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no checkpoint appeared"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // The server goes away mid-import.
+    drop(local);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("writing failed: "), "{stderr}");
+    assert!(
+        stderr.contains("item(s) were written before this batch"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--resume"), "{stderr}");
+    let checkpoint: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&dir.checkpoints()[0]).unwrap()).unwrap();
+    let written = checkpoint["written"].as_u64().unwrap();
+    assert!(
+        stderr.contains(&format!("{written} item(s) were written before this batch")),
+        "checkpoint says {written}: {stderr}"
+    );
+}
