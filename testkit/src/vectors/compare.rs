@@ -7,7 +7,9 @@
 //! code, every other member it records (`CancellationReasons` whole: `Code`, `Message` and
 //! `Item` of each; an error `Item`), and no member more; its message text exactly. Numbers
 //! compare by their text: a response equal only by value, or an error whose message alone
-//! differs, is a [`Differences`] — accepted only where the reviewed list names it.
+//! differs, is a [`Differences`] — accepted only where the reviewed list names it. A paginated
+//! vector compares every page whole and its items by the attributes it records per page; a
+//! scan-order vector records only the order of partitions, and that is what it compares.
 
 use serde_json::{Map, Value as Json};
 
