@@ -347,7 +347,7 @@ pub async fn campaign(label: &str, config: &Config, a: &Factory, b: &Factory) ->
             }
         }
     }
-    classes.sort_by(|x, y| y.1.cmp(&x.1));
+    classes.sort_by_key(|c| std::cmp::Reverse(c.1));
     for (class, n, first) in &classes {
         println!("fuzz: {label}: {n} sequences (first {first}): {class}");
     }

@@ -66,19 +66,15 @@ fn simplify(op: &Op) -> Vec<Op> {
                 out.push(Op::Update(v));
             }
         }
-        Op::Delete(r) => {
-            if r.condition.is_some() {
-                let mut v = r.clone();
-                v.condition = None;
-                out.push(Op::Delete(v));
-            }
+        Op::Delete(r) if r.condition.is_some() => {
+            let mut v = r.clone();
+            v.condition = None;
+            out.push(Op::Delete(v));
         }
-        Op::Get(r) => {
-            if r.projection.is_some() {
-                let mut v = r.clone();
-                v.projection = None;
-                out.push(Op::Get(v));
-            }
+        Op::Get(r) if r.projection.is_some() => {
+            let mut v = r.clone();
+            v.projection = None;
+            out.push(Op::Get(v));
         }
         Op::Query(q) => {
             let mut push = |f: &dyn Fn(&mut super::QueryOp)| {
