@@ -9,5 +9,5 @@ use monotable_testkit::vectors;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn vectors() {
     let results = vectors::run_all("dynamodb", backend::factory()).await;
-    vectors::assert_expected("dynamodb", &results);
+    vectors::assert_expected("dynamodb", &results, include_str!("../../README.md"));
 }

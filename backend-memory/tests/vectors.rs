@@ -8,7 +8,7 @@ use monotable_testkit::vectors;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn vectors() {
     let results = vectors::run_all("memory", backend::factory()).await;
-    vectors::assert_expected("memory", &results);
+    vectors::assert_expected("memory", &results, include_str!("../../README.md"));
 }
 
 /// Every mutant of a compared vector (one changed value, message or code, one dropped item,

@@ -11,5 +11,5 @@ async fn vectors() {
     let results =
         vectors::run_all("sqlite", backend::on_file(dir.clone(), Durability::Normal)).await;
     std::fs::remove_dir_all(&dir).ok();
-    vectors::assert_expected("sqlite", &results);
+    vectors::assert_expected("sqlite", &results, include_str!("../../README.md"));
 }

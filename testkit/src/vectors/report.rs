@@ -236,8 +236,31 @@ pub fn report(backend: &str, results: &[VectorResult]) -> Summary {
     s
 }
 
-/// Fails the test on any outcome the list does not name (see the module doc).
-pub fn assert_expected(backend: &str, results: &[VectorResult]) {
+/// The counts a table row states for `backend`: the row whose first cell starts with the
+/// backend's name, then passed, known differences, known failures, skipped.
+pub fn stated_counts(table: &str, backend: &str) -> Option<[usize; 4]> {
+    table.lines().find_map(|line| {
+        let cells: Vec<&str> = line
+            .trim()
+            .trim_matches('|')
+            .split('|')
+            .map(str::trim)
+            .collect();
+        if cells.len() != 5 || !cells[0].starts_with(backend) {
+            return None;
+        }
+        let mut n = [0; 4];
+        for (slot, cell) in n.iter_mut().zip(&cells[1..]) {
+            *slot = cell.parse().ok()?;
+        }
+        Some(n)
+    })
+}
+
+/// Fails the test on any outcome the list does not name (see the module doc), and, for the
+/// bundled vectors, if `readme`'s table ("Fidelity, measured") states other counts for
+/// `backend` than the run gives.
+pub fn assert_expected(backend: &str, results: &[VectorResult], readme: &str) {
     let s = summarise(backend, results, &expected_outcomes());
     assert!(
         s.unexpected.is_empty(),
@@ -245,4 +268,14 @@ pub fn assert_expected(backend: &str, results: &[VectorResult]) {
         s.unexpected.len(),
         s.unexpected.join("\n")
     );
+    if std::env::var("MONOTABLE_VECTORS").is_err() {
+        let t = &s.total;
+        let counts = [t.passed, t.known_differences, t.known_failures, t.skipped];
+        assert_eq!(
+            stated_counts(readme, backend),
+            Some(counts),
+            "the README's vector counts for {backend} (passed, known differences, known \
+             failures, skipped) are not the run's"
+        );
+    }
 }
