@@ -15,7 +15,8 @@
 //!
 //! Container options: `entity`, `pk`, `sk`, `index(name, pk, sk)`, `local_index(name, sk)`,
 //! `entity_attribute`, `created`, `modified`, `timestamps = false`, `version`, `unique`
-//! (a field, or several separated by commas, each unique on its own), `debug` (a `Debug`
+//! (a field, or several separated by commas, each unique on its own), `ttl` (an integer
+//! field of epoch seconds, the table's TTL attribute), `debug` (a `Debug`
 //! impl that prints `<redacted>` for sensitive fields), `validate`
 //! (a function `fn(&Self) -> monotable::Result<()>`), `key` (the key struct's name),
 //! `crate` (the path of the monotable crate, default `::monotable`). Field option:
@@ -119,6 +120,7 @@ struct Options {
     version: Option<LitStr>,
     validate: Option<syn::Path>,
     unique: Vec<LitStr>,
+    ttl: Option<LitStr>,
     debug: bool,
     key: Option<syn::Ident>,
     krate: Option<syn::Path>,
@@ -230,6 +232,7 @@ fn parse_options(input: &DeriveInput) -> syn::Result<(Options, Option<String>)> 
                     "version" => o.version = Some(lit_str(&nv.value)?),
                     "validate" => o.validate = Some(lit_str(&nv.value)?.parse()?),
                     "unique" => o.unique.push(lit_str(&nv.value)?),
+                    "ttl" => o.ttl = Some(lit_str(&nv.value)?),
                     "key" => o.key = Some(lit_str(&nv.value)?.parse()?),
                     "crate" => o.krate = Some(lit_str(&nv.value)?.parse()?),
                     _ => {
@@ -776,6 +779,30 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
             }
         }
     });
+    let ttl = match &o.ttl {
+        Some(t) => match fields.iter().find(|f| f.stored == t.value()) {
+            Some(f) if is_integer(&f.ty) => quote!(::core::option::Option::Some(#t)),
+            Some(f) => {
+                return Err(syn::Error::new_spanned(
+                    &f.ty,
+                    format!(
+                        "the TTL field `{}` must be an integer (epoch seconds)",
+                        t.value()
+                    ),
+                ))
+            }
+            None => {
+                return Err(syn::Error::new_spanned(
+                    t,
+                    format!(
+                        "ttl names `{}`, which is not a field of {entity_name}",
+                        t.value()
+                    ),
+                ))
+            }
+        },
+        None => quote!(::core::option::Option::None),
+    };
     let mut unique_names: Vec<String> = Vec::new();
     for lit in &o.unique {
         for name in lit
@@ -919,6 +946,7 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
                 #(#defaults)*
                 ::core::result::Result::Ok(filled)
             }
+            const TTL: ::core::option::Option<&'static str> = #ttl;
             const UNIQUE: &'static [&'static str] = &[#(#unique_names),*];
             const SENSITIVE: &'static [&'static str] = &[#(#sensitive_names),*];
             fn attributes() -> ::core::option::Option<&'static [#krate::entity::EntityAttribute]> {

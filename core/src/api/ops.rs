@@ -285,6 +285,70 @@ pub trait RepositoryExt: Repository {
         }
     }
 
+    /// Reads one entity by key, as `None` if it has expired at `now` (see
+    /// [`EntityQuery::unexpired`]).
+    async fn get_unexpired<E: Entity>(
+        &self,
+        key: &E::Key,
+        now: std::time::SystemTime,
+    ) -> Result<Option<E>> {
+        let item = get_entity::<Self, E>(self, key, false).await?;
+        let Some(ttl) = E::TTL else { return Ok(item) };
+        let Some(entity) = item else { return Ok(None) };
+        let fields = Item::from_serialize(&entity)?;
+        let expired = match fields.get(ttl) {
+            Some(Value::N(n)) => {
+                n.to_string().parse::<f64>().unwrap_or(f64::MAX)
+                    <= super::query::epoch_seconds(now) as f64
+            }
+            _ => false,
+        };
+        Ok((!expired).then_some(entity))
+    }
+
+    /// Removes the items of the table whose TTL attribute ([`TableSchema::ttl_attribute`])
+    /// is at or before `now`, as DynamoDB's TTL sweep does; each delete is conditional on
+    /// the item still being expired, so an item refreshed meanwhile stays. Returns how many
+    /// were removed. The local backends have no background sweep: call this (for example on
+    /// a timer, with the real clock, or with a chosen time in tests). On DynamoDB the
+    /// service sweeps by itself (this works there too, at the cost of a scan).
+    async fn sweep_expired(&self, now: std::time::SystemTime) -> Result<usize> {
+        let Some(ttl) = self.schema().ttl_attribute.clone() else {
+            return Ok(0);
+        };
+        let now = super::query::epoch_seconds(now);
+        let expired = crate::expr::Path::attr(ttl.as_str())
+            .is_type(crate::item::ValueType::N)
+            .and(crate::expr::Path::attr(ttl.as_str()).le(now));
+        let mut request = Scan {
+            filter: Some(expired.clone()),
+            consistent_read: true,
+            ..Default::default()
+        };
+        let mut removed = 0;
+        loop {
+            let page = self.scan(request.clone()).await?;
+            for item in &page.items {
+                match self
+                    .delete_item(DeleteItem {
+                        key: self.schema().key_of(item),
+                        condition: Some(expired.clone()),
+                        ..Default::default()
+                    })
+                    .await
+                {
+                    Ok(_) => removed += 1,
+                    Err(Error::ConditionFailed { .. }) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            match page.last_evaluated_key {
+                Some(k) => request.exclusive_start_key = Some(k),
+                None => return Ok(removed),
+            }
+        }
+    }
+
     /// Every entity of a query, collected.
     async fn query_all<E: Entity>(&self, query: EntityQuery<E>) -> Result<Vec<E>> {
         self.query_stream(query).try_collect().await

@@ -99,6 +99,19 @@ impl<E: Entity> EntityQuery<E> {
         self
     }
 
+    /// Leaves out entities whose expiry time ([`Entity::TTL`]) is at or before `now`:
+    /// DynamoDB (and the local backends) remove expired items some time after they expire,
+    /// and until then they are still read.
+    pub fn unexpired(mut self, now: std::time::SystemTime) -> Self {
+        if let Some(c) = unexpired_condition::<E>(now) {
+            self.filter = Some(match self.filter.take() {
+                Some(f) => f.and(c),
+                None => c,
+            });
+        }
+        self
+    }
+
     /// Query index `index` instead, its partition composed by the entity's template for it.
     pub fn on_index(index: impl Into<String>, attrs: impl Into<Item>) -> Self {
         let mut q = Self::new(attrs);
@@ -509,4 +522,17 @@ impl<E: Entity> EntityScan<E> {
             self.segment
         )
     }
+}
+
+/// `attribute_not_exists(ttl) OR ttl > now`, for an entity that expires.
+pub(crate) fn unexpired_condition<E: Entity>(now: std::time::SystemTime) -> Option<Condition> {
+    let ttl = crate::expr::Path::attr(E::TTL?);
+    Some(ttl.not_exists().or(ttl.gt(epoch_seconds(now))))
+}
+
+/// Seconds since the Unix epoch (0 before it).
+pub(crate) fn epoch_seconds(t: std::time::SystemTime) -> u64 {
+    t.duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }

@@ -241,6 +241,11 @@ pub trait Entity: KeySchema + Serialize + DeserializeOwned + Send + Sync + 'stat
         Ok(false)
     }
 
+    /// The field (by stored name) holding the item's expiry time, in epoch seconds, if the
+    /// entity expires (DynamoDB's TTL). It must be the table's TTL attribute
+    /// ([`TableSchema::with_ttl_attribute`]).
+    const TTL: Option<&'static str> = None;
+
     /// Fields (by stored name) whose values no two entities of this type may share. Each
     /// value is held by a guard item written in the same transaction as the entity.
     const UNIQUE: &'static [&'static str] = &[];
@@ -391,6 +396,22 @@ fn build_item<E: Entity>(
 ) -> Result<Item> {
     let mut item = Item::from_serialize(entity)?;
     write::check_no_managed_fields::<E>(schema, &item)?;
+    if let Some(ttl) = E::TTL {
+        if schema.ttl_attribute.as_deref() != Some(ttl) {
+            return Err(Error::Configuration {
+                message: format!(
+                    "{} expires by `{ttl}`, but table {} has {}: declare it with \
+                     TableSchema::with_ttl_attribute(\"{ttl}\")",
+                    E::ENTITY_TYPE,
+                    schema.name,
+                    match &schema.ttl_attribute {
+                        Some(a) => format!("TTL attribute `{a}`"),
+                        None => "no TTL attribute".to_string(),
+                    }
+                ),
+            });
+        }
+    }
     let mut filled = E::fill_defaults(&mut item)?;
     if creating {
         for (field, how) in E::generated() {

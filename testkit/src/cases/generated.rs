@@ -88,3 +88,75 @@ fn ulid_like(s: &str) -> bool {
     s.chars()
         .all(|c| c.is_ascii_digit() || (c.is_ascii_uppercase() && !"ILOU".contains(c)))
 }
+
+/// A session that expires (TTL attribute `expires`, epoch seconds).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Entity)]
+#[monotable(
+    crate = "monotable_core",
+    entity = "Session",
+    pk = "USER#{user}",
+    sk = "SESSION#{id}",
+    ttl = "expires"
+)]
+pub struct Session {
+    /// Owner.
+    pub user: String,
+    /// Id.
+    pub id: String,
+    /// Expiry, epoch seconds; none: never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<u64>,
+}
+
+/// TTL: expired items are still read until swept; `unexpired` hides them; the sweep removes
+/// exactly the expired ones at the injected time; an entity whose TTL field is not the
+/// table's TTL attribute is refused.
+pub async fn ttl_expires_by_sweep(h: &Harness) {
+    use std::time::{Duration, UNIX_EPOCH};
+    let repo = h
+        .table(crate::fixtures::app_schema().with_ttl_attribute("expires"))
+        .await;
+    let at = |secs: u64| UNIX_EPOCH + Duration::from_secs(secs);
+    let session = |id: &str, expires: Option<u64>| Session {
+        user: "u1".into(),
+        id: id.into(),
+        expires,
+    };
+    for s in [
+        session("s1", Some(1_000)),
+        session("s2", Some(3_000)),
+        session("s3", None),
+    ] {
+        repo.create(&s).await.unwrap();
+    }
+    let ids = |v: Vec<Session>| v.into_iter().map(|s| s.id).collect::<Vec<_>>();
+    let all = repo.query_all(Session::query("u1").all()).await.unwrap();
+    assert_eq!(ids(all), ["s1", "s2", "s3"], "expired but not yet swept");
+    let live = repo
+        .query_all(Session::query("u1").all().unexpired(at(2_000)))
+        .await
+        .unwrap();
+    assert_eq!(ids(live), ["s2", "s3"]);
+    let key = |id: &str| SessionKey {
+        user: "u1".into(),
+        id: id.into(),
+    };
+    assert!(repo
+        .get_unexpired::<Session>(&key("s1"), at(2_000))
+        .await
+        .unwrap()
+        .is_none());
+    assert!(repo.get::<Session>(&key("s1")).await.unwrap().is_some());
+    assert_eq!(repo.sweep_expired(at(2_000)).await.unwrap(), 1);
+    assert!(repo.get::<Session>(&key("s1")).await.unwrap().is_none());
+    assert_eq!(repo.sweep_expired(at(2_000)).await.unwrap(), 0);
+    assert_eq!(repo.sweep_expired(at(5_000)).await.unwrap(), 1);
+    let left = repo.query_all(Session::query("u1").all()).await.unwrap();
+    assert_eq!(ids(left), ["s3"]);
+    let plain = h.app().await;
+    let r = plain.create(&session("s9", Some(1))).await;
+    assert!(
+        matches!(r, Err(monotable_core::Error::Configuration { .. })),
+        "{r:?}"
+    );
+}
