@@ -152,6 +152,7 @@ pub fn print(lines: &[Line]) {
 fn show(metric: &str, x: f64) -> String {
     match metric {
         "throughput" => format!("{x:.0}/s"),
+        "bytes" => format!("{x:.0} B"),
         _ if x >= 10_000.0 => format!("{:.1} µs", x / 1000.0),
         _ => format!("{x:.0} ns"),
     }

@@ -8,12 +8,13 @@
 //!
 //! Sections: `sqlite` (raw rusqlite on the same file and durability), `memory` (a raw
 //! `BTreeMap`), `dynamodb` (the raw aws-sdk-dynamodb client against the same DynamoDB Local),
-//! `entity` (the conversions alone). Environment: `MONOTABLE_BENCH_1M=1` adds a table of 1M
+//! `entity` (the conversions alone), `budget` (bytes held per item, memory and SQLite). Environment: `MONOTABLE_BENCH_1M=1` adds a table of 1M
 //! items to the 10k and 100k ones (building its file takes minutes, once);
 //! `MONOTABLE_BENCH_SIZES=10000,100000` sets the sizes; `MONOTABLE_BENCH_QUICK=1` takes
 //! shorter samples; DynamoDB Local is found or started as by the DynamoDB tests
 //! (`AWS_ENDPOINT_URL_DYNAMODB`, `MONOTABLE_DYNAMODB_LOCAL_DIR`).
 
+mod budget;
 mod dynamo;
 mod harness;
 mod memory;
@@ -21,6 +22,9 @@ mod model;
 mod sqlite;
 
 use std::time::{Duration, Instant};
+
+#[global_allocator]
+static ALLOCATOR: budget::Counting = budget::Counting;
 
 pub struct Config {
     pub sizes: Vec<u64>,
@@ -82,6 +86,9 @@ fn main() {
     }
     if wanted("entity") {
         dynamo::conversions(&cfg, &mut lines);
+    }
+    if wanted("budget") {
+        budget::run(&rt, &mut lines);
     }
     if wanted("dynamodb") {
         dynamo::run(&rt, &cfg, &mut lines);
