@@ -4,8 +4,9 @@
 //!
 //! 1. **A running endpoint**: `AWS_ENDPOINT_URL_DYNAMODB`, if set, is used as it is; nothing
 //!    is started or stopped.
-//! 2. **A container**, when `MONOTABLE_DYNAMODB_LOCAL=docker`, or when that variable is unset,
-//!    a Docker daemon answers (`docker info`) and the image is present locally: the image
+//! 2. **A container** through testcontainers (Cargo feature `testcontainers`), when
+//!    `MONOTABLE_DYNAMODB_LOCAL=docker`, or when that variable is unset, a Docker daemon
+//!    answers and holds the image locally (`docker image inspect`): the image
 //!    `MONOTABLE_DYNAMODB_LOCAL_IMAGE` (default `amazon/dynamodb-local`) is run with host
 //!    networking, so the test talks to DynamoDB Local on the loopback only, and removed when
 //!    the value is dropped. The image must start `java` in the folder that holds
@@ -99,8 +100,17 @@ pub enum Source {
 #[derive(Debug)]
 enum Server {
     None,
-    Java { child: Child, work: PathBuf },
-    Container { name: String },
+    Java {
+        child: Child,
+        work: PathBuf,
+    },
+    #[cfg(feature = "testcontainers")]
+    Container {
+        /// Tells the container's thread to remove it.
+        stop: Option<tokio::sync::oneshot::Sender<()>>,
+        /// The thread that owns the container and its runtime.
+        thread: Option<std::thread::JoinHandle<()>>,
+    },
 }
 
 /// A DynamoDB Local endpoint for tests: found, or started and owned (stopped when dropped).
@@ -137,7 +147,9 @@ impl DynamoDbLocal {
             Ok(other) => Err(format!(
                 "MONOTABLE_DYNAMODB_LOCAL={other:?}: expected \"docker\" or \"jar\""
             )),
-            Err(_) if docker_has_image(&image) => Self::start_container(&image),
+            Err(_) if cfg!(feature = "testcontainers") && docker_has_image(&image) => {
+                Self::start_container(&image)
+            }
             Err(_) => Self::start_jar(),
         }
     }
@@ -220,61 +232,52 @@ impl DynamoDbLocal {
         })
     }
 
-    /// Runs DynamoDB Local in a container of `image` (one that starts `java` in the folder
-    /// of `DynamoDBLocal.jar`, as `amazon/dynamodb-local` does), with host networking.
+    /// Runs DynamoDB Local in a container of `image` (`name` or `name:tag`; one that
+    /// starts `java` in the folder of `DynamoDBLocal.jar`, as `amazon/dynamodb-local`
+    /// does) through testcontainers, with host networking (feature `testcontainers`).
+    ///
+    /// testcontainers is async: its runtime and the container live on a thread of their
+    /// own, so this works from synchronous code and from inside a tokio test alike.
     ///
     /// # Errors
     ///
-    /// Docker missing or failing, or a server that does not listen within 60 s.
+    /// Without the `testcontainers` feature; Docker missing or failing (an image that is
+    /// not present locally is pulled, which needs a registry); a server that does not
+    /// listen within 60 s.
     pub fn start_container(image: &str) -> Result<Self, String> {
-        let port = free_port()?;
-        let name = format!(
-            "monotable-dynamodb-local-{}-{port}-{}",
-            std::process::id(),
-            STARTS.fetch_add(1, Ordering::Relaxed)
-        );
-        let out = Command::new("docker")
-            .args([
-                "run",
-                "-d",
-                "--rm",
-                "--network",
-                "host",
-                "--name",
-                &name,
-                image,
-            ])
-            .args([
-                "-jar",
-                "DynamoDBLocal.jar",
-                "-inMemory",
-                "-port",
-                &port.to_string(),
-            ])
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|e| format!("cannot run docker: {e}"))?;
-        if !out.status.success() {
-            return Err(format!(
-                "docker run {image} failed ({}): {}",
-                out.status,
-                String::from_utf8_lossy(&out.stderr).trim()
-            ));
+        #[cfg(not(feature = "testcontainers"))]
+        {
+            Err(format!(
+                "running DynamoDB Local in a container of {image} needs the `testcontainers` \
+                 feature of monotable-testkit"
+            ))
         }
-        watchdog(&format!("docker rm -f {name} >/dev/null 2>&1"));
-        let endpoint = format!("http://127.0.0.1:{port}");
-        let server = Server::Container { name };
-        let local = DynamoDbLocal {
-            endpoint,
-            source: Source::Docker {
-                image: image.to_string(),
-            },
-            server,
-        };
-        // On failure `local` is dropped, which removes the container.
-        wait_listening(port, || None)
-            .map_err(|e| format!("DynamoDB Local in a container of {image}: {e}"))?;
-        Ok(local)
+        #[cfg(feature = "testcontainers")]
+        {
+            let port = free_port()?;
+            let name = format!(
+                "monotable-dynamodb-local-{}-{port}-{}",
+                std::process::id(),
+                STARTS.fetch_add(1, Ordering::Relaxed)
+            );
+            let (stop, thread) = container::run(image, &name, port)?;
+            // A `static` is never dropped: remove the container when this process is gone.
+            watchdog(&format!("docker rm -f {name} >/dev/null 2>&1"));
+            let local = DynamoDbLocal {
+                endpoint: format!("http://127.0.0.1:{port}"),
+                source: Source::Docker {
+                    image: image.to_string(),
+                },
+                server: Server::Container {
+                    stop: Some(stop),
+                    thread: Some(thread),
+                },
+            };
+            // On failure `local` is dropped, which removes the container.
+            wait_listening(port, || None)
+                .map_err(|e| format!("DynamoDB Local in a container of {image}: {e}"))?;
+            Ok(local)
+        }
     }
 
     /// The endpoint URL (`http://127.0.0.1:<port>`).
@@ -352,12 +355,84 @@ impl Drop for DynamoDbLocal {
                 let _ = child.wait();
                 let _ = std::fs::remove_dir_all(work);
             }
-            Server::Container { name } => {
-                let _ = Command::new("docker")
-                    .args(["rm", "-f", name.as_str()])
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
-                    .status();
+            #[cfg(feature = "testcontainers")]
+            Server::Container { stop, thread } => {
+                if let Some(stop) = stop.take() {
+                    let _ = stop.send(());
+                }
+                if let Some(thread) = thread.take() {
+                    let _ = thread.join();
+                }
+            }
+        }
+    }
+}
+
+#[cfg(feature = "testcontainers")]
+mod container {
+    use testcontainers::core::WaitFor;
+    use testcontainers::runners::AsyncRunner;
+    use testcontainers::{GenericImage, ImageExt};
+    use tokio::sync::oneshot;
+
+    /// Starts a container of `image` named `name`, DynamoDB Local on `port` of the host's
+    /// network, on a thread with its own runtime; the container is removed when `stop` is
+    /// sent (or dropped) and the thread ends.
+    pub(super) fn run(
+        image: &str,
+        name: &str,
+        port: u16,
+    ) -> Result<(oneshot::Sender<()>, std::thread::JoinHandle<()>), String> {
+        let (repository, tag) = match image.rsplit_once(':') {
+            Some((r, t)) if !t.contains('/') => (r.to_string(), t.to_string()),
+            _ => (image.to_string(), "latest".to_string()),
+        };
+        let request = GenericImage::new(repository, tag)
+            .with_wait_for(WaitFor::Nothing)
+            .with_cmd([
+                "-jar".to_string(),
+                "DynamoDBLocal.jar".to_string(),
+                "-inMemory".to_string(),
+                "-port".to_string(),
+                port.to_string(),
+            ])
+            .with_network("host")
+            .with_container_name(name);
+        let (started_tx, started_rx) = std::sync::mpsc::channel::<Result<(), String>>();
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(r) => r,
+                Err(e) => {
+                    let _ = started_tx.send(Err(format!("no runtime for testcontainers: {e}")));
+                    return;
+                }
+            };
+            runtime.block_on(async move {
+                match request.start().await {
+                    Ok(container) => {
+                        let _ = started_tx.send(Ok(()));
+                        let _ = stop_rx.await;
+                        let _ = container.rm().await;
+                    }
+                    Err(e) => {
+                        let _ = started_tx.send(Err(format!("testcontainers: {e}")));
+                    }
+                }
+            });
+        });
+        match started_rx.recv() {
+            Ok(Ok(())) => Ok((stop_tx, thread)),
+            Ok(Err(e)) => {
+                let _ = thread.join();
+                Err(e)
+            }
+            Err(_) => {
+                let _ = thread.join();
+                Err("the testcontainers thread ended without starting the container".into())
             }
         }
     }
