@@ -57,6 +57,19 @@ pub enum Error {
         /// The value (omitted from messages of sensitive fields by the caller).
         value: String,
     },
+    /// A stored item has a newer schema version than this build of the entity knows; it
+    /// is not decoded (upgrade the program first).
+    #[error(
+        "{entity} item has schema version {stored}, newer than the {supported} this program knows"
+    )]
+    SchemaVersion {
+        /// Entity type.
+        entity: String,
+        /// The item's schema version.
+        stored: u32,
+        /// The entity's current schema version.
+        supported: u32,
+    },
     /// A transaction was cancelled; nothing was written. One reason per action, in order.
     #[error("Transaction cancelled, please refer cancellation reasons for specific reasons [{}]", reason_codes(.reasons))]
     TransactionCanceled {

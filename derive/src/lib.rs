@@ -16,7 +16,9 @@
 //! Container options: `entity`, `pk`, `sk`, `index(name, pk, sk)`, `local_index(name, sk)`,
 //! `entity_attribute`, `created`, `modified`, `timestamps = false`, `version`, `unique`
 //! (a field, or several separated by commas, each unique on its own), `ttl` (an integer
-//! field of epoch seconds, the table's TTL attribute), `debug` (a `Debug`
+//! field of epoch seconds, the table's TTL attribute), `schema_version = N` and
+//! `upgrade = "path"` (a `fn(&mut Item, from: u32) -> Result<()>` that turns older stored
+//! shapes into the current one), `debug` (a `Debug`
 //! impl that prints `<redacted>` for sensitive fields), `validate`
 //! (a function `fn(&Self) -> monotable::Result<()>`), `key` (the key struct's name),
 //! `crate` (the path of the monotable crate, default `::monotable`). Field option:
@@ -85,7 +87,7 @@ fn expand_collection(input: &DeriveInput) -> syn::Result<TokenStream2> {
         let (vname, ty) = (&v.ident, &f.unnamed[0].ty);
         arms.push(quote! {
             if #krate::entity::is_entity::<#ty>(item) {
-                return item.deserialize_into::<#ty>().map(|e| ::core::option::Option::Some(Self::#vname(e)));
+                return #krate::entity::decode::<#ty>(item).map(|e| ::core::option::Option::Some(Self::#vname(e)));
             }
         });
     }
@@ -121,6 +123,8 @@ struct Options {
     validate: Option<syn::Path>,
     unique: Vec<LitStr>,
     ttl: Option<LitStr>,
+    schema_version: Option<syn::LitInt>,
+    upgrade: Option<syn::Path>,
     debug: bool,
     key: Option<syn::Ident>,
     krate: Option<syn::Path>,
@@ -233,6 +237,18 @@ fn parse_options(input: &DeriveInput) -> syn::Result<(Options, Option<String>)> 
                     "validate" => o.validate = Some(lit_str(&nv.value)?.parse()?),
                     "unique" => o.unique.push(lit_str(&nv.value)?),
                     "ttl" => o.ttl = Some(lit_str(&nv.value)?),
+                    "schema_version" => match &nv.value {
+                        Expr::Lit(ExprLit {
+                            lit: Lit::Int(i), ..
+                        }) => o.schema_version = Some(i.clone()),
+                        other => {
+                            return Err(syn::Error::new_spanned(
+                                other,
+                                "schema_version takes an integer",
+                            ))
+                        }
+                    },
+                    "upgrade" => o.upgrade = Some(lit_str(&nv.value)?.parse()?),
                     "key" => o.key = Some(lit_str(&nv.value)?.parse()?),
                     "crate" => o.krate = Some(lit_str(&nv.value)?.parse()?),
                     _ => {
@@ -803,6 +819,22 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
         },
         None => quote!(::core::option::Option::None),
     };
+    let schema_version = match (&o.schema_version, &o.upgrade) {
+        (Some(v), Some(f)) => quote! {
+            const SCHEMA_VERSION: u32 = #v;
+            fn upgrade(item: &mut #krate::Item, from: u32) -> #krate::Result<()> {
+                #f(item, from)
+            }
+        },
+        (Some(v), None) => quote!(const SCHEMA_VERSION: u32 = #v;),
+        (None, Some(f)) => {
+            return Err(syn::Error::new_spanned(
+                f,
+                "upgrade needs schema_version = N",
+            ))
+        }
+        (None, None) => quote!(),
+    };
     let mut unique_names: Vec<String> = Vec::new();
     for lit in &o.unique {
         for name in lit
@@ -947,6 +979,7 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
                 ::core::result::Result::Ok(filled)
             }
             const TTL: ::core::option::Option<&'static str> = #ttl;
+            #schema_version
             const UNIQUE: &'static [&'static str] = &[#(#unique_names),*];
             const SENSITIVE: &'static [&'static str] = &[#(#sensitive_names),*];
             fn attributes() -> ::core::option::Option<&'static [#krate::entity::EntityAttribute]> {

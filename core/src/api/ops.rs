@@ -31,7 +31,7 @@ pub trait RepositoryExt: Repository {
         let key = self.schema().key_of(&item);
         if unique::has_unique_fields::<E>() {
             unique::create::<Self, E>(self, item.clone(), condition).await?;
-            return item.deserialize_into();
+            return entity::decode::<E>(&item);
         }
         match self
             .put_item(PutItem {
@@ -46,7 +46,7 @@ pub trait RepositoryExt: Repository {
                 key: write::key_string(&key),
             }),
             Err(e) => Err(e),
-            Ok(_) => item.deserialize_into(),
+            Ok(_) => entity::decode::<E>(&item),
         }
     }
 
@@ -180,7 +180,7 @@ pub trait RepositoryExt: Repository {
                 .items
                 .iter()
                 .filter(|i| entity::is_entity::<E>(i))
-                .map(Item::deserialize_into)
+                .map(entity::decode::<E>)
                 .collect::<Result<_>>()?,
             cursor: page.last_evaluated_key.map(|k| Cursor::encode(&scope, &k)),
             scanned_count: page.scanned_count,
@@ -259,7 +259,7 @@ pub trait RepositoryExt: Repository {
                     .as_ref()
                     .is_none_or(|f| crate::raw::eval::evaluate(f, item));
                 if keep {
-                    items.push(item.deserialize_into()?);
+                    items.push(entity::decode::<E>(&item)?);
                 }
             }
         }
@@ -345,6 +345,64 @@ pub trait RepositoryExt: Repository {
             match page.last_evaluated_key {
                 Some(k) => request.exclusive_start_key = Some(k),
                 None => return Ok(removed),
+            }
+        }
+    }
+
+    /// Rewrites every stored `E` of an older schema version in the current shape (read,
+    /// upgraded by [`Entity::upgrade`], written back with `put` if unchanged meanwhile),
+    /// calling `progress` with the number rewritten so far after each one. Returns how many
+    /// were rewritten; an item changed concurrently is left for the next run.
+    async fn migrate_all<E: Entity>(
+        &self,
+        mut progress: impl FnMut(usize) + Send,
+    ) -> Result<usize> {
+        if E::SCHEMA_VERSION == 0 {
+            return Ok(0);
+        }
+        let sv = crate::expr::Path::attr(entity::SCHEMA_VERSION_ATTRIBUTE);
+        let old_shape = sv.not_exists().or(sv.lt(E::SCHEMA_VERSION));
+        let filter = match E::options().entity_attribute {
+            Some(a) => crate::expr::Path::attr(a).eq(E::ENTITY_TYPE).and(old_shape),
+            None => old_shape,
+        };
+        let mut request = Scan {
+            filter: Some(filter),
+            consistent_read: true,
+            ..Default::default()
+        };
+        let mut done = 0;
+        loop {
+            let page = self.scan(request.clone()).await?;
+            for item in &page.items {
+                let current: E = entity::decode::<E>(item)?;
+                let unchanged = write::unchanged::<E>(self.schema(), Some(item));
+                let now = entity::now_iso8601();
+                let mut plan = write::put(self.schema(), &current, &now, Some(unchanged))?;
+                // Attributes of the old shape that the new one no longer has go too.
+                let new_item = entity::entity_item(self.schema(), &current, &now)?;
+                for name in item.keys() {
+                    if !new_item.contains_key(name) && !self.schema().is_key_attribute(name) {
+                        plan.update = plan.update.remove(name.as_str());
+                    }
+                }
+                let written = if unique::has_unique_fields::<E>() {
+                    unique::update::<Self, E>(self, plan, Some(&new_item)).await
+                } else {
+                    send::<Self, E>(self, plan).await
+                };
+                match written {
+                    Ok(_) => {
+                        done += 1;
+                        progress(done);
+                    }
+                    Err(Error::ConditionFailed { .. } | Error::VersionConflict { .. }) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            match page.last_evaluated_key {
+                Some(k) => request.exclusive_start_key = Some(k),
+                None => return Ok(done),
             }
         }
     }
@@ -497,7 +555,7 @@ pub trait RepositoryExt: Repository {
                 .items
                 .iter()
                 .filter(|i| entity::is_entity::<E>(i))
-                .map(Item::deserialize_into)
+                .map(entity::decode::<E>)
                 .collect::<Result<_>>()?,
             cursor: page.last_evaluated_key.map(|k| Cursor::encode(&scope, &k)),
             scanned_count: page.scanned_count,
@@ -556,7 +614,7 @@ pub trait RepositoryExt: Repository {
                     .iter()
                     .find(|i| &self.schema().key_of(i) == k)
                     .filter(|i| entity::is_entity::<E>(i))
-                    .map(Item::deserialize_into)
+                    .map(entity::decode::<E>)
                     .transpose()
             })
             .collect()
@@ -574,7 +632,7 @@ pub trait RepositoryExt: Repository {
             .into_iter()
             .map(|i| {
                 i.filter(|i| entity::is_entity::<E>(i))
-                    .map(|i| i.deserialize_into())
+                    .map(|i| entity::decode::<E>(&i))
                     .transpose()
             })
             .collect()
@@ -608,7 +666,7 @@ pub trait RepositoryExt: Repository {
                 .map(|i| {
                     i.as_ref()
                         .filter(|i| entity::is_entity::<E>(i))
-                        .map(Item::deserialize_into)
+                        .map(entity::decode::<E>)
                         .transpose()
                 })
                 .collect::<Result<_>>()?;
@@ -644,7 +702,7 @@ pub trait RepositoryExt: Repository {
         items
             .iter()
             .filter(|i| entity::is_entity::<E>(i))
-            .map(Item::deserialize_into)
+            .map(entity::decode::<E>)
             .collect()
     }
 
@@ -752,7 +810,7 @@ async fn send<R: Repository + ?Sized, E: Entity>(repo: &R, plan: Planned) -> Res
         .await
         .map_err(|e| write::condition_error::<E>(e, &plan.key, &plan.expect))?
         .unwrap_or_default();
-    item.deserialize_into()
+    entity::decode::<E>(&item)
 }
 
 async fn get_entity<R: Repository + ?Sized, E: Entity>(
@@ -769,7 +827,7 @@ async fn get_entity<R: Repository + ?Sized, E: Entity>(
         })
         .await?
     {
-        Some(item) if entity::is_entity::<E>(&item) => item.deserialize_into().map(Some),
+        Some(item) if entity::is_entity::<E>(&item) => entity::decode::<E>(&item).map(Some),
         _ => Ok(None),
     }
 }
@@ -821,7 +879,7 @@ async fn write_update<R: Repository + ?Sized, E: Entity>(
         });
     }
     let applied = crate::raw::eval::apply_update(old.as_ref(), &plan.key, &plan.update)?;
-    let entity: E = applied.item.deserialize_into()?;
+    let entity: E = entity::decode::<E>(&applied.item)?;
     entity.validate()?;
     let unchanged = write::unchanged::<E>(repo.schema(), old.as_ref());
     let plan = Planned {
@@ -856,7 +914,7 @@ async fn delete_entity<R: Repository + ?Sized, E: Entity>(
         })
         .await
         .map_err(|e| write::condition_error::<E>(e, &key, &expect))?;
-    old.map(|i| i.deserialize_into()).transpose()
+    old.map(|i| entity::decode::<E>(&i)).transpose()
 }
 
 fn refuse_versioned_batch<E: Entity>() -> Result<()> {
@@ -984,6 +1042,6 @@ async fn rekey_entity<R: Repository + ?Sized, E: Entity>(
             })
         }
         Err(e) => Err(e),
-        Ok(()) => item.deserialize_into(),
+        Ok(()) => entity::decode::<E>(&item),
     }
 }

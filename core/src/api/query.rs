@@ -407,7 +407,7 @@ impl CollectionPage {
         self.items
             .iter()
             .filter(|i| entity::is_entity::<E>(i))
-            .map(Item::deserialize_into)
+            .map(entity::decode::<E>)
             .collect()
     }
 }

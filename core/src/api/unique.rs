@@ -272,8 +272,8 @@ pub(crate) async fn update<R: Repository + ?Sized, E: Entity>(
         .ok_or_else(|| Error::NotFound {
             entity: E::ENTITY_TYPE.to_string(),
             key: write::key_string(&plan.key),
-        })?
-        .deserialize_into()
+        })
+        .and_then(|item| entity::decode::<E>(&item))
 }
 
 /// `delete` of an entity with unique fields: the entity, if unchanged since read, and its
@@ -305,7 +305,7 @@ pub(crate) async fn delete<R: Repository + ?Sized, E: Entity>(
     })?;
     push_guards::<E>(&mut tx, repo.schema(), &key, &before, &BTreeMap::new())?;
     commit::<R, E>(repo, tx, &key, &expect, &[], false).await?;
-    old.deserialize_into().map(Some)
+    entity::decode::<E>(&old).map(Some)
 }
 
 /// Batch writes and the transaction actions that would need a read refuse entities with

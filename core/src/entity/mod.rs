@@ -241,6 +241,25 @@ pub trait Entity: KeySchema + Serialize + DeserializeOwned + Send + Sync + 'stat
         Ok(false)
     }
 
+    /// The version of the entity's stored shape (`0`: not versioned). Items store it in
+    /// `_sv`; an item of an older version is turned into the current shape by
+    /// [`upgrade`](Self::upgrade) when read; an item of a newer version is
+    /// [`Error::SchemaVersion`], never decoded silently.
+    const SCHEMA_VERSION: u32 = 0;
+
+    /// Turns a stored item of schema version `from` (older than
+    /// [`SCHEMA_VERSION`](Self::SCHEMA_VERSION); `0` for items written before versioning)
+    /// into the current shape, in place. The derive calls the function named by
+    /// `#[monotable(schema_version = N, upgrade = "path")]`.
+    ///
+    /// # Errors
+    ///
+    /// Whatever the upgrade reports (for example [`Error::Decode`]).
+    fn upgrade(item: &mut Item, from: u32) -> Result<()> {
+        let _ = (item, from);
+        Ok(())
+    }
+
     /// The field (by stored name) holding the item's expiry time, in epoch seconds, if the
     /// entity expires (DynamoDB's TTL). It must be the table's TTL attribute
     /// ([`TableSchema::with_ttl_attribute`]).
@@ -435,6 +454,12 @@ fn build_item<E: Entity>(
     if let Some(a) = options.entity_attribute {
         item.insert(a.to_string(), Value::from(E::ENTITY_TYPE));
     }
+    if E::SCHEMA_VERSION > 0 {
+        item.insert(
+            SCHEMA_VERSION_ATTRIBUTE.to_string(),
+            Value::from(E::SCHEMA_VERSION),
+        );
+    }
     for a in [options.created_attribute, options.modified_attribute]
         .into_iter()
         .flatten()
@@ -442,6 +467,41 @@ fn build_item<E: Entity>(
         item.insert(a.to_string(), Value::from(now));
     }
     Ok(item)
+}
+
+/// The attribute holding an item's schema version.
+pub const SCHEMA_VERSION_ATTRIBUTE: &str = "_sv";
+
+/// The schema version an item was written with (`0` if it carries none).
+pub fn stored_schema_version(item: &Item) -> u32 {
+    match item.get(SCHEMA_VERSION_ATTRIBUTE) {
+        Some(Value::N(n)) => n.to_string().parse().unwrap_or(u32::MAX),
+        _ => 0,
+    }
+}
+
+/// Decodes a stored item into `E`, upgrading an older shape first
+/// ([`Entity::upgrade`]).
+///
+/// # Errors
+///
+/// [`Error::SchemaVersion`] for an item of a newer schema version than `E` knows;
+/// [`Error::Decode`] if it does not decode.
+pub fn decode<E: Entity>(item: &Item) -> Result<E> {
+    let stored = stored_schema_version(item);
+    if stored == E::SCHEMA_VERSION {
+        return item.deserialize_into();
+    }
+    if stored > E::SCHEMA_VERSION {
+        return Err(Error::SchemaVersion {
+            entity: E::ENTITY_TYPE.to_string(),
+            stored,
+            supported: E::SCHEMA_VERSION,
+        });
+    }
+    let mut upgraded = item.clone();
+    E::upgrade(&mut upgraded, stored)?;
+    upgraded.deserialize_into()
 }
 
 /// True if `item` is of entity `E` (or carries no entity type to tell).

@@ -64,6 +64,9 @@ pub fn managed_attributes<E: Entity>(schema: &TableSchema) -> BTreeSet<String> {
         .flatten()
         .map(str::to_string),
     );
+    if E::SCHEMA_VERSION > 0 {
+        out.insert(crate::entity::SCHEMA_VERSION_ATTRIBUTE.to_string());
+    }
     out
 }
 

@@ -160,3 +160,104 @@ pub async fn ttl_expires_by_sweep(h: &Harness) {
         "{r:?}"
     );
 }
+
+/// A profile as it was first stored: one `name`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Entity)]
+#[monotable(
+    crate = "monotable_core",
+    entity = "Profile",
+    pk = "PROFILE#{id}",
+    sk = "PROFILE"
+)]
+pub struct ProfileV1 {
+    /// Id.
+    pub id: String,
+    /// Full name.
+    pub name: String,
+}
+
+/// The profile now (schema version 2): the name split in two.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Entity)]
+#[monotable(
+    crate = "monotable_core",
+    entity = "Profile",
+    pk = "PROFILE#{id}",
+    sk = "PROFILE",
+    schema_version = 2,
+    upgrade = "upgrade_profile"
+)]
+pub struct Profile {
+    /// Id.
+    pub id: String,
+    /// First name.
+    pub first: String,
+    /// Last name.
+    pub last: String,
+}
+
+fn upgrade_profile(item: &mut monotable_core::Item, from: u32) -> monotable_core::Result<()> {
+    if from < 2 {
+        let name = item
+            .remove("name")
+            .and_then(|v| v.as_s().map(str::to_string))
+            .unwrap_or_default();
+        let (first, last) = name.split_once(' ').unwrap_or((name.as_str(), ""));
+        item.insert("first".into(), first.into());
+        item.insert("last".into(), last.into());
+    }
+    Ok(())
+}
+
+/// Schema versions: an older stored shape is upgraded on read; migrate_all rewrites it in
+/// the current shape with progress; a newer version is a SchemaVersion error, not a
+/// silent decode.
+pub async fn schema_versions_upgrade_and_migrate(h: &Harness) {
+    let repo = h.app().await;
+    repo.create(&ProfileV1 {
+        id: "p1".into(),
+        name: "Ada Lovelace".into(),
+    })
+    .await
+    .unwrap();
+    let key = |id: &str| ProfileKey { id: id.into() };
+    let p1 = repo.get::<Profile>(&key("p1")).await.unwrap().unwrap();
+    assert_eq!((p1.first.as_str(), p1.last.as_str()), ("Ada", "Lovelace"));
+    let created = repo
+        .create(&Profile {
+            id: "p2".into(),
+            first: "Grace".into(),
+            last: "Hopper".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(created.first, "Grace");
+    let raw = get(&*repo, "PROFILE#p2", "PROFILE").await.unwrap();
+    assert_eq!(raw["_sv"], monotable_core::Value::from(2u32));
+    let mut seen = Vec::new();
+    let n = repo
+        .migrate_all::<Profile>(|done| seen.push(done))
+        .await
+        .unwrap();
+    assert_eq!((n, seen), (1, vec![1]));
+    let raw = get(&*repo, "PROFILE#p1", "PROFILE").await.unwrap();
+    assert_eq!(raw["_sv"], monotable_core::Value::from(2u32));
+    assert_eq!(raw["first"], "Ada".into());
+    assert!(!raw.contains_key("name"), "{raw:?}");
+    assert_eq!(repo.migrate_all::<Profile>(|_| {}).await.unwrap(), 0);
+    let mut newer = raw.clone();
+    newer.insert("pk".into(), "PROFILE#p3".into());
+    newer.insert("_sv".into(), monotable_core::Value::from(3u32));
+    crate::fixtures::put(&*repo, newer).await;
+    let r = repo.get::<Profile>(&key("p3")).await;
+    assert!(
+        matches!(
+            r,
+            Err(monotable_core::Error::SchemaVersion {
+                stored: 3,
+                supported: 2,
+                ..
+            })
+        ),
+        "{r:?}"
+    );
+}
