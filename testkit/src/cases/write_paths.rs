@@ -475,7 +475,10 @@ pub async fn fields_named_like_key_attributes_are_refused(h: &Harness) {
     };
     assert!(is_validation(&repo.create(&c).await, "gsi1pk"));
     assert!(is_validation(&repo.put(&c).await, "gsi1pk"));
-    assert!(is_validation(&repo.batch_put(std::slice::from_ref(&c)).await, "gsi1pk"));
+    assert!(is_validation(
+        &repo.batch_put(std::slice::from_ref(&c)).await,
+        "gsi1pk"
+    ));
     let r = repo.transaction(|tx| {
         tx.put(&c, None)?;
         Ok(())
