@@ -259,7 +259,7 @@ pub trait RepositoryExt: Repository {
                     .as_ref()
                     .is_none_or(|f| crate::raw::eval::evaluate(f, item));
                 if keep {
-                    items.push(entity::decode::<E>(&item)?);
+                    items.push(entity::decode::<E>(item)?);
                 }
             }
         }
