@@ -7,6 +7,8 @@
 //!
 //! Exit status: 0 done; 1 an error (the message names the argument, file or line); 2 bad
 //! usage; 3 `check` found drift; 130 interrupted (a checkpoint says where to resume).
+// Doc comments here are clap's help texts, written for a terminal, not for rustdoc.
+#![allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
 
 use std::path::PathBuf;
 use std::process::ExitCode;

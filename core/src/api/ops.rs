@@ -306,7 +306,7 @@ pub trait RepositoryExt: Repository {
         Ok((!expired).then_some(entity))
     }
 
-    /// Removes the items of the table whose TTL attribute ([`TableSchema::ttl_attribute`])
+    /// Removes the items of the table whose TTL attribute ([`TableSchema::ttl_attribute`](crate::TableSchema::ttl_attribute))
     /// is at or before `now`, as DynamoDB's TTL sweep does; each delete is conditional on
     /// the item still being expired, so an item refreshed meanwhile stays. Returns how many
     /// were removed. The local backends have no background sweep: call this (for example on

@@ -273,7 +273,7 @@ fn type_word(v: &Value) -> &'static str {
     }
 }
 
-/// The checks of [`check_update`] that do not depend on the table: not empty, no
+/// The checks of [`check_update`](crate::raw::eval::check_update) that do not depend on the table: not empty, no
 /// overlapping paths, operand types, path depth.
 pub fn check_update_expression(update: &Update) -> Result<()> {
     if update.actions.is_empty() {

@@ -64,7 +64,7 @@ pub fn size_of(v: &Value) -> Option<usize> {
 }
 
 /// Evaluates a condition against an item (an absent item is an empty one). Call
-/// [`check_condition`] first.
+/// [`check_condition`](crate::expr::check::check_condition) first.
 pub fn evaluate(cond: &Condition, item: &Item) -> bool {
     match cond {
         Condition::Compare { left, op, right } => {

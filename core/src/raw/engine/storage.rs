@@ -45,7 +45,7 @@ pub struct Mutation {
     pub item: Option<Item>,
 }
 
-/// An ordered key-value store that the [`Engine`] turns into a DynamoDB-faithful repository.
+/// An ordered key-value store that the [`Engine`](super::Engine) turns into a DynamoDB-faithful repository.
 ///
 /// Reads see a consistent snapshot; a write's closure runs with exclusive write access and
 /// its mutations are applied atomically, only if it returns `Ok`.
@@ -57,7 +57,7 @@ pub trait Storage: Send + Sync + 'static {
     /// from the existing items).
     fn create(&self, schema: &TableSchema) -> impl Future<Output = Result<()>> + Send;
 
-    /// Runs `f` against a consistent view of `schema`'s table; [`Error::TableNotFound`] if
+    /// Runs `f` against a consistent view of `schema`'s table; [`Error::TableNotFound`](crate::Error::TableNotFound) if
     /// the table was never created.
     fn read<R, F>(&self, schema: &TableSchema, f: F) -> impl Future<Output = Result<R>> + Send
     where
