@@ -8,6 +8,7 @@ mod ops;
 pub(crate) mod query;
 mod transaction;
 pub mod unique;
+mod writes;
 
 pub use batch::{BATCH_ATTEMPTS, BATCH_CONCURRENCY};
 pub use cursor::Cursor;
