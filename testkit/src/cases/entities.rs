@@ -141,9 +141,52 @@ pub async fn update_recomposes_index_keys(h: &Harness) {
                 .set(Order::STATUS, "shipped"),
         )
         .await;
-    assert!(r.is_ok(), "{r:?}");
+    assert_eq!(r.unwrap().status, "shipped");
     let raw = get(&*repo, "USER#u1", "ORDER#2024-01-01#o1").await.unwrap();
     assert_eq!(raw["gsi2pk"], s("STATUS#shipped"));
+    // An index key composed from two attributes that the update sets only one of.
+    let shipment = Shipment {
+        id: "s1".into(),
+        carrier: "ups".into(),
+        tracking: "1Z".into(),
+    };
+    repo.create(&shipment).await.unwrap();
+    let before = get(&*repo, "SHIPMENT#s1", "SHIPMENT").await.unwrap();
+    assert_eq!(before["gsi1pk"], s("CARRIER#ups#1Z"));
+    let r = repo
+        .patch::<Shipment>(
+            &ShipmentKey { id: "s1".into() },
+            Update::new().set(Shipment::CARRIER, "dhl"),
+        )
+        .await;
+    assert!(
+        matches!(&r, Err(Error::InvalidKey { part, .. }) if part == "tracking"),
+        "{r:?}"
+    );
+    assert_eq!(
+        get(&*repo, "SHIPMENT#s1", "SHIPMENT").await.unwrap(),
+        before
+    );
+}
+
+/// A shipment, found by carrier and tracking number through `gsi1`.
+#[derive(
+    Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, monotable_derive::Entity,
+)]
+#[monotable(
+    crate = "monotable_core",
+    entity = "Shipment",
+    pk = "SHIPMENT#{id}",
+    sk = "SHIPMENT",
+    index(name = "gsi1", pk = "CARRIER#{carrier}#{tracking}", sk = "SHIPMENT")
+)]
+pub struct Shipment {
+    /// Id.
+    pub id: String,
+    /// Carrier.
+    pub carrier: String,
+    /// Tracking number.
+    pub tracking: String,
 }
 
 /// patch updates an existing entity and fails with NotFound, writing nothing, otherwise.
