@@ -304,7 +304,7 @@ impl TransactionContext for Transaction {
     fn push(&mut self, action: TransactWriteItem) -> Result<()> {
         if self.request.items.len() >= MAX_TRANSACTION_ACTIONS {
             return Err(Error::invalid(
-                "1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to 100",
+                "Member must have length less than or equal to 100",
             ));
         }
         self.request.items.push(action);
