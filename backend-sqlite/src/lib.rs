@@ -246,6 +246,87 @@ fn commit_group(conn: &mut Connection, mut group: Vec<Box<dyn GroupedWrite>>) {
     }
 }
 
+/// The version of the file layout this build writes and reads: one SQLite table per
+/// monotable table and per index (`k BLOB PRIMARY KEY, item TEXT`), keys in
+/// `raw::keycodec`'s order-preserving encoding, items as DynamoDB JSON text. Stored in
+/// `PRAGMA user_version`; any change to the layout bumps it, with a migration from the
+/// previous version.
+pub const FORMAT_VERSION: i64 = 1;
+
+/// `PRAGMA application_id` of a monotable file (`"MTBL"`).
+pub const APPLICATION_ID: i64 = 0x4D54_424C;
+
+fn format_error(path: &Path, why: String) -> Error {
+    Error::Configuration {
+        message: format!("{}: {why}", path.display()),
+    }
+}
+
+/// Checks, or stamps, the file's format: a file of this format opens; a new file, or one
+/// written before files were stamped (its tables already in version 1's layout), is stamped
+/// with it; anything else is refused before it is read or written.
+fn check_format(conn: &Connection, path: &Path) -> Result<()> {
+    let read = |pragma: &str| -> Result<i64> {
+        conn.pragma_query_value(None, pragma, |r| r.get(0))
+            .map_err(sql_error)
+    };
+    match (read("application_id")?, read("user_version")?) {
+        (APPLICATION_ID, FORMAT_VERSION) => Ok(()),
+        (APPLICATION_ID, v) if v > FORMAT_VERSION => Err(format_error(
+            path,
+            format!(
+                "the file has monotable format version {v}, newer than the {FORMAT_VERSION} \
+                 this build reads: open it with a newer monotable"
+            ),
+        )),
+        (APPLICATION_ID, v) => Err(format_error(
+            path,
+            format!("monotable format version {v} is not one this build can migrate"),
+        )),
+        (0, 0) => {
+            let mut stmt = conn
+                .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+                .map_err(sql_error)?;
+            let tables: Vec<String> = stmt
+                .query_map([], |r| r.get(0))
+                .map_err(sql_error)?
+                .collect::<std::result::Result<_, _>>()
+                .map_err(sql_error)?;
+            for t in &tables {
+                let mut cols = conn
+                    .prepare(&format!(
+                        "SELECT name FROM pragma_table_info({})",
+                        quote_literal(t)
+                    ))
+                    .map_err(sql_error)?;
+                let names: Vec<String> = cols
+                    .query_map([], |r| r.get(0))
+                    .map_err(sql_error)?
+                    .collect::<std::result::Result<_, _>>()
+                    .map_err(sql_error)?;
+                if names != ["k", "item"] {
+                    return Err(format_error(
+                        path,
+                        format!("not a monotable database (table {t:?} is not monotable's)"),
+                    ));
+                }
+            }
+            conn.execute_batch(&format!(
+                "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {FORMAT_VERSION};"
+            ))
+            .map_err(sql_error)
+        }
+        (other, _) => Err(format_error(
+            path,
+            format!("not a monotable database (application_id {other:#x})"),
+        )),
+    }
+}
+
+fn quote_literal(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
 /// How durable a commit is (SQLite's `synchronous` setting).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Durability {
@@ -290,9 +371,15 @@ impl SqliteStorage {
     }
 
     /// Opens (or creates) the database file at `path` with the given durability.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Configuration`] for a file that is not a monotable database, or whose
+    /// format version ([`FORMAT_VERSION`]) this build cannot read; nothing is changed in it.
     pub fn open_with(path: impl AsRef<Path>, durability: Durability) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
         let writer = Self::connect(Some(&path), durability)?;
+        check_format(&writer, &path)?;
         Ok(Self::from_writer(Some(path), durability, writer))
     }
 
