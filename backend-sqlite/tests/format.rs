@@ -1,5 +1,7 @@
 //! A SQLite file is user data: it carries monotable's format version, and a file of another
 //! version, or not monotable's at all, is refused with a clear error and left untouched.
+// Test code: a failed step is a failed test.
+#![allow(clippy::unwrap_used)]
 
 use monotable_core::{Error, GetItem, Item, PutItem, Repository, TableSchema};
 use monotable_sqlite::{SqliteRepository, SqliteStorage, APPLICATION_ID, FORMAT_VERSION};
