@@ -1,6 +1,11 @@
 //! Every request runs in a `monotable.request` span carrying the operation, the table, the
 //! consumed capacity and the SDK's retry count.
 
+mod faults {
+    // The fault proxy of tests/faults.rs; this test uses one of its faults.
+    #[allow(dead_code)]
+    pub mod proxy;
+}
 mod support;
 
 use std::collections::HashMap;
@@ -105,4 +110,62 @@ fn requests_are_traced_with_operation_table_capacity_and_retries() {
         let units: f64 = f["aws.dynamodb.consumed_capacity"].parse().unwrap();
         assert!(units > 0.0, "{f:?}");
     }
+}
+
+/// A request the SDK had to send again records how many retries it took: one throttled
+/// GetItem through the fault proxy, then the answer, is `aws.dynamodb.retries = 1`.
+#[test]
+fn a_retried_request_records_its_retry_count() {
+    use faults::proxy::{Fault, Proxy};
+    use monotable_dynamodb::{Retries, RetryBudget};
+    let capture = Capture::default();
+    let subscriber = tracing_subscriber::registry().with(capture.clone());
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let table = format!("mt-retried-{}", std::process::id());
+    rt.block_on(async {
+        let direct =
+            DynamoDbRepository::with_client(support::client(), TableSchema::single_table(&table))
+                .unwrap();
+        direct.create_table().await.unwrap();
+        let proxy = Proxy::start(
+            support::endpoint(),
+            Arc::new(|op: &str, n: u64| {
+                if op == "GetItem" && n == 0 {
+                    Fault::Throttle
+                } else {
+                    Fault::Pass
+                }
+            }),
+        )
+        .await;
+        let repo = DynamoDbRepository::with_client(
+            support::client_at(&proxy.url()),
+            TableSchema::single_table(&table),
+        )
+        .unwrap()
+        .with_retries(Retries {
+            initial_backoff: std::time::Duration::from_millis(5),
+            max_backoff: std::time::Duration::from_millis(50),
+            budget: RetryBudget::Unlimited,
+            ..Retries::default()
+        });
+        repo.get_item(GetItem {
+            key: Item::new().with("pk", "p").with("sk", "s"),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        assert_eq!(proxy.counts().received["GetItem"], 2);
+    });
+    let spans = capture.0.lock().unwrap().clone();
+    let get = spans
+        .iter()
+        .find(|f| f["name"] == "monotable.request" && f["db.operation"] == "GetItem")
+        .expect("a GetItem span");
+    assert_eq!(get["aws.dynamodb.retries"], "1", "{get:?}");
 }
