@@ -437,6 +437,35 @@ impl SqliteStorage {
         };
         conn.pragma_update(None, "synchronous", sync)
             .map_err(sql_error)?;
+        // Every connection is checked, not trusted: a setting SQLite did not take would
+        // silently weaken durability (tests/sync.rs counts the syncs that follow from it).
+        let read = |pragma: &str| -> Result<String> {
+            conn.pragma_query_value(None, pragma, |r| {
+                r.get::<_, rusqlite::types::Value>(0).map(|v| match v {
+                    rusqlite::types::Value::Integer(i) => i.to_string(),
+                    rusqlite::types::Value::Text(t) => t.to_lowercase(),
+                    other => format!("{other:?}"),
+                })
+            })
+            .map_err(sql_error)
+        };
+        let want_sync = match durability {
+            Durability::Full => "2",
+            Durability::Normal => "1",
+        };
+        let got_sync = read("synchronous")?;
+        let got_journal = read("journal_mode")?;
+        let want_journal = if path.is_some() { "wal" } else { "memory" };
+        if got_sync != want_sync || got_journal != want_journal {
+            return Err(Error::backend(
+                "sqlite",
+                false,
+                format!(
+                    "the connection runs with synchronous={got_sync}, journal_mode={got_journal}; \
+                     monotable needs synchronous={want_sync}, journal_mode={want_journal}"
+                ),
+            ));
+        }
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(conn)
     }
