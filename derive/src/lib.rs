@@ -22,7 +22,8 @@
 //! impl that prints `<redacted>` for sensitive fields), `validate`
 //! (a function `fn(&Self) -> monotable::Result<()>`), `key` (the key struct's name),
 //! `crate` (the path of the monotable crate, default `::monotable`). Field option:
-//! `#[monotable(sensitive)]` (redacted by the `debug` option and in monotable's error
+//! `#[monotable(encrypt)]` (stored as AES-256-GCM ciphertext under the installed keyring;
+//! never in a key template), `#[monotable(sensitive)]` (redacted by the `debug` option and in monotable's error
 //! messages), `#[monotable(generate = "ulid" | "uuid_v4" | "uuid_v7")]` (filled by `create`
 //! when empty, before the keys are composed), `#[monotable(default = "expression")]` (filled
 //! on every whole-entity write when empty; the expression has the field's type).
@@ -295,6 +296,7 @@ struct Field {
     stored: String,
     serde_attrs: Vec<syn::Attribute>,
     sensitive: bool,
+    encrypt: bool,
     generate: Option<LitStr>,
     default: Option<Expr>,
 }
@@ -323,6 +325,7 @@ fn fields(input: &DeriveInput, rename_all: Option<&str>) -> syn::Result<Vec<Fiel
         let mut stored = rename(&raw, rename_all);
         let mut serde_attrs = Vec::new();
         let mut sensitive = false;
+        let mut encrypt = false;
         let mut generate = None;
         let mut default = None;
         for attr in &f.attrs {
@@ -330,6 +333,9 @@ fn fields(input: &DeriveInput, rename_all: Option<&str>) -> syn::Result<Vec<Fiel
                 attr.parse_nested_meta(|m| {
                     if m.path.is_ident("sensitive") {
                         sensitive = true;
+                        Ok(())
+                    } else if m.path.is_ident("encrypt") {
+                        encrypt = true;
                         Ok(())
                     } else if m.path.is_ident("generate") {
                         let how: LitStr = m.value()?.parse()?;
@@ -347,7 +353,7 @@ fn fields(input: &DeriveInput, rename_all: Option<&str>) -> syn::Result<Vec<Fiel
                         Ok(())
                     } else {
                         Err(m.error(
-                            "unknown field option: expected `sensitive`, `generate` or `default`",
+                            "unknown field option: expected `sensitive`, `encrypt`, `generate` or `default`",
                         ))
                     }
                 })?;
@@ -370,6 +376,7 @@ fn fields(input: &DeriveInput, rename_all: Option<&str>) -> syn::Result<Vec<Fiel
             stored,
             serde_attrs,
             sensitive,
+            encrypt,
             generate,
             default,
         });
@@ -768,6 +775,41 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
             }
         })
     });
+    let encrypted_names: Vec<&String> = fields
+        .iter()
+        .filter(|f| f.encrypt)
+        .map(|f| &f.stored)
+        .collect();
+    let mut templates: Vec<&LitStr> = vec![&pk];
+    templates.extend(o.sk.iter());
+    for ix in &o.indexes {
+        templates.extend(ix.pk.iter().chain(ix.sk.iter()));
+    }
+    for f in fields.iter().filter(|f| f.encrypt) {
+        for t in &templates {
+            if monotable_core::KeyTemplate::new(t.value())
+                .attributes()
+                .contains(&f.stored.as_str())
+            {
+                return Err(syn::Error::new_spanned(
+                    t,
+                    format!("`{}` is encrypted: it cannot be part of a key", f.stored),
+                ));
+            }
+        }
+        if o.unique
+            .iter()
+            .any(|u| u.value().split(',').any(|n| n.trim() == f.stored))
+        {
+            return Err(syn::Error::new_spanned(
+                &f.ident,
+                format!(
+                    "`{}` is encrypted: it cannot be unique (its guard would hold the value)",
+                    f.stored
+                ),
+            ));
+        }
+    }
     let sensitive_names: Vec<&String> = fields
         .iter()
         .filter(|f| f.sensitive)
@@ -982,6 +1024,7 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
             #schema_version
             const UNIQUE: &'static [&'static str] = &[#(#unique_names),*];
             const SENSITIVE: &'static [&'static str] = &[#(#sensitive_names),*];
+            const ENCRYPTED: &'static [&'static str] = &[#(#encrypted_names),*];
             fn attributes() -> ::core::option::Option<&'static [#krate::entity::EntityAttribute]> {
                 ::core::option::Option::Some(&[#(#attribute_list),*])
             }

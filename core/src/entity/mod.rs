@@ -1,6 +1,7 @@
 //! Entities: domain types stored as items, with keys composed from their attributes.
 
 pub mod collision;
+pub mod encrypt;
 pub mod template;
 pub mod update;
 pub mod write;
@@ -269,6 +270,10 @@ pub trait Entity: KeySchema + Serialize + DeserializeOwned + Send + Sync + 'stat
     /// value is held by a guard item written in the same transaction as the entity.
     const UNIQUE: &'static [&'static str] = &[];
 
+    /// Fields (by stored name) stored encrypted (see [`encrypt`]): sealed on every write,
+    /// opened on every read; never in a key template.
+    const ENCRYPTED: &'static [&'static str] = &[];
+
     /// Fields (by stored name) whose values are sensitive: monotable's error messages
     /// print `<redacted>` for them, and the derive's `debug` option does so in `Debug`.
     const SENSITIVE: &'static [&'static str] = &[];
@@ -466,6 +471,7 @@ fn build_item<E: Entity>(
     {
         item.insert(a.to_string(), Value::from(now));
     }
+    encrypt::seal_fields(&mut item, E::ENCRYPTED, E::ENTITY_TYPE)?;
     Ok(item)
 }
 
@@ -488,6 +494,15 @@ pub fn stored_schema_version(item: &Item) -> u32 {
 /// [`Error::SchemaVersion`] for an item of a newer schema version than `E` knows;
 /// [`Error::Decode`] if it does not decode.
 pub fn decode<E: Entity>(item: &Item) -> Result<E> {
+    if !E::ENCRYPTED.is_empty() {
+        let mut opened = item.clone();
+        encrypt::open_fields(&mut opened, E::ENCRYPTED, E::ENTITY_TYPE)?;
+        return decode_opened::<E>(&opened);
+    }
+    decode_opened::<E>(item)
+}
+
+fn decode_opened<E: Entity>(item: &Item) -> Result<E> {
     let stored = stored_schema_version(item);
     if stored == E::SCHEMA_VERSION {
         return item.deserialize_into();

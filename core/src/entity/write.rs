@@ -274,6 +274,7 @@ pub fn update<E: Entity>(
         (None, _) => None,
     };
     check_update_targets::<E>(schema, &update)?;
+    let update = seal_update::<E>(update)?;
     let gives_whole_entity = match E::attributes() {
         Some(attrs) => {
             let key_fields = primary_key_fields::<E>();
@@ -406,4 +407,39 @@ pub fn unchanged<E: Entity>(schema: &TableSchema, old: Option<&Item>) -> Conditi
         .map(|(name, v)| Path::attr(name.as_str()).eq(v.clone()))
         .reduce(Condition::and)
         .unwrap_or_else(|| pk.exists())
+}
+
+/// Seals the values an update sets on encrypted fields; any other action on one (ADD,
+/// arithmetic, a nested path) is refused: a sealed value cannot be computed on.
+fn seal_update<E: Entity>(update: Update) -> Result<Update> {
+    if E::ENCRYPTED.is_empty() {
+        return Ok(update);
+    }
+    let mut out = Update::new();
+    for action in update.actions {
+        let root = action.path().root().to_string();
+        if !E::ENCRYPTED.contains(&root.as_str()) {
+            out = out.action(action);
+            continue;
+        }
+        match action {
+            UpdateAction::Set(p, SetValue::Operand(crate::expr::UpdateOperand::Value(v)))
+                if p.rest().is_empty() =>
+            {
+                let mut item = Item::new();
+                item.insert(root.clone(), v);
+                crate::entity::encrypt::seal_fields(&mut item, E::ENCRYPTED, E::ENTITY_TYPE)?;
+                let sealed = item.remove(&root).unwrap_or(Value::Null);
+                out = out.set(p, sealed);
+            }
+            UpdateAction::Remove(p) if p.rest().is_empty() => out = out.remove(p),
+            _ => {
+                return Err(validation_error::<E>(
+                    &root,
+                    "an encrypted field can only be set to a value or removed",
+                ))
+            }
+        }
+    }
+    Ok(out)
 }

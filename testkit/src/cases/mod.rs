@@ -40,7 +40,7 @@ macro_rules! __conformance_cases {
             write_paths { stale_put_is_version_conflict_everywhere, batch_write_of_versioned_entity_is_refused, update_and_patch_check_the_version, delete_checks_the_version, transaction_actions_check_the_version, key_attributes_change_only_by_rekey, managed_attributes_cannot_be_updated, creation_time_never_changes, put_removes_what_the_entity_left_out, writes_never_touch_another_entity_type, update_creates_only_whole_entities, validation_hook_guards_updates, misspelled_query_attributes_are_errors, fields_named_like_key_attributes_are_refused, consistent_get_reads_own_write }
             typed { table_pattern_sorts_by_typed_prefix, index_pattern_matches_dynamic_query, integer_sort_fields_take_integers, scan_reads_one_entity_type, count_and_projection, get_many_keeps_the_callers_order, collection_decodes_each_variant, read_then_write_retries_after_a_change, keys_only_index_follow }
             generated { create_generates_ids_and_defaults, ttl_expires_by_sweep, schema_versions_upgrade_and_migrate }
-            unique { create_guards_each_unique_value, writes_swap_and_release_guards, failed_write_leaves_guards_as_they_were, paths_without_guards_refuse, sensitive_values_are_redacted }
+            unique { create_guards_each_unique_value, writes_swap_and_release_guards, failed_write_leaves_guards_as_they_were, paths_without_guards_refuse, sensitive_values_are_redacted, encrypted_fields_are_sealed_and_keys_rotate }
             concurrency { concurrent_creates_one_wins, concurrent_adds_are_atomic, concurrent_transactions_keep_invariants }
         );
     };

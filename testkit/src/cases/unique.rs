@@ -233,3 +233,85 @@ pub async fn sensitive_values_are_redacted(h: &Harness) {
     assert!(matches!(&e, Error::UniqueViolation { value, .. } if value == "<redacted>"));
     assert!(!e.to_string().contains("secret@x.org"), "{e}");
 }
+
+/// A patient record whose diagnosis is stored encrypted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Entity)]
+#[monotable(
+    crate = "monotable_core",
+    entity = "Patient",
+    pk = "PATIENT#{id}",
+    sk = "PATIENT"
+)]
+pub struct Patient {
+    /// Id.
+    pub id: String,
+    /// Encrypted.
+    #[monotable(encrypt)]
+    pub diagnosis: String,
+}
+
+/// Encrypted fields are stored sealed (the plaintext is nowhere in the item), read back
+/// opened, sealed by updates too; after a key rotation old values still open and new ones
+/// use the new key; a value whose key is gone is a Decode error that does not show it.
+pub async fn encrypted_fields_are_sealed_and_keys_rotate(h: &Harness) {
+    use monotable_core::entity::encrypt::{install_keyring, Keyring};
+    use monotable_core::Value;
+    install_keyring(Keyring::new("k1", [1; 32]));
+    let repo = h.app().await;
+    let key = PatientKey { id: "p1".into() };
+    repo.create(&Patient {
+        id: "p1".into(),
+        diagnosis: "secret-measles".into(),
+    })
+    .await
+    .unwrap();
+    let sealed = |raw: &monotable_core::Item| match &raw["diagnosis"] {
+        Value::B(b) => b.clone(),
+        other => panic!("stored in the clear: {other:?}"),
+    };
+    let raw = crate::fixtures::get(&*repo, "PATIENT#p1", "PATIENT")
+        .await
+        .unwrap();
+    let bytes = sealed(&raw);
+    assert!(!String::from_utf8_lossy(&bytes).contains("measles"));
+    assert_eq!(&bytes[1..4], b"\x02k1");
+    let p = repo.get::<Patient>(&key).await.unwrap().unwrap();
+    assert_eq!(p.diagnosis, "secret-measles");
+    repo.patch::<Patient>(&key, Update::new().set(Patient::DIAGNOSIS, "secret-flu"))
+        .await
+        .unwrap();
+    let raw = crate::fixtures::get(&*repo, "PATIENT#p1", "PATIENT")
+        .await
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&sealed(&raw)).contains("flu"));
+    // Rotation: a new current key, the old one kept for reading.
+    install_keyring(Keyring::new("k2", [2; 32]).with_previous("k1", [1; 32]));
+    assert_eq!(
+        repo.get::<Patient>(&key).await.unwrap().unwrap().diagnosis,
+        "secret-flu"
+    );
+    repo.create(&Patient {
+        id: "p2".into(),
+        diagnosis: "secret-cold".into(),
+    })
+    .await
+    .unwrap();
+    let raw2 = crate::fixtures::get(&*repo, "PATIENT#p2", "PATIENT")
+        .await
+        .unwrap();
+    assert_eq!(&sealed(&raw2)[1..4], b"\x02k2");
+    // Without the old key, its values do not open, and the error does not show them.
+    install_keyring(Keyring::new("k2", [2; 32]));
+    let e = repo.get::<Patient>(&key).await.unwrap_err();
+    assert!(matches!(e, Error::Decode { .. }), "{e:?}");
+    let text = e.to_string();
+    assert!(text.contains("\"k1\"") && !text.contains("flu"), "{text}");
+    assert_eq!(
+        repo.get::<Patient>(&PatientKey { id: "p2".into() })
+            .await
+            .unwrap()
+            .unwrap()
+            .diagnosis,
+        "secret-cold"
+    );
+}
