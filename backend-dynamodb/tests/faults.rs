@@ -840,3 +840,87 @@ async fn a_failed_batch_get_says_which_keys_were_not_read() {
         "{source:?}"
     );
 }
+
+/// Latency: delayed requests within the attempt timeout are answered and applied once each;
+/// past it, a write fails as maybe-applied and is never sent again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn latency_slows_but_never_doubles_a_write() {
+    let name = table("latency");
+    let truth = direct(&name).await;
+    let proxy = Proxy::start(
+        support::endpoint(),
+        plan(|op, n| {
+            if op == "UpdateItem" && chance(7, n, 30) {
+                Fault::Delay
+            } else {
+                Fault::Pass
+            }
+        }),
+    )
+    .await;
+    let repo = through(&proxy.url(), &name);
+    let started = Instant::now();
+    for _ in 0..20 {
+        repo.update_item(UpdateItem {
+            key: key("slow"),
+            update: add_one("slow"),
+            ..Default::default()
+        })
+        .await
+        .expect("a slow answer is still an answer");
+    }
+    assert_eq!(counter(&truth, "slow").await, 20);
+    assert!(
+        proxy
+            .counts()
+            .injected
+            .get(&Fault::Delay)
+            .copied()
+            .unwrap_or(0)
+            > 0
+    );
+    report(
+        "30% of updates delayed 400 ms (attempt timeout 10 s)",
+        20,
+        20,
+        20,
+        &BTreeMap::new(),
+        started.elapsed(),
+    );
+
+    let proxy = Proxy::start(support::endpoint(), plan(|_, _| Fault::Delay)).await;
+    let impatient = through(&proxy.url(), &name).with_timeouts(Timeouts {
+        attempt: Duration::from_millis(150),
+        operation: Duration::from_secs(3),
+        ..Timeouts::default()
+    });
+    let started = Instant::now();
+    let mut errors = BTreeMap::new();
+    for _ in 0..5 {
+        let e = impatient
+            .update_item(UpdateItem {
+                key: key("late"),
+                update: add_one("late"),
+                ..Default::default()
+            })
+            .await
+            .expect_err("the answer comes after the attempt timeout");
+        assert!(e.may_have_been_applied(), "{e:?}");
+        *errors
+            .entry(format!("UpdateItem: {}", kind(&e)))
+            .or_insert(0) += 1;
+    }
+    // Give the delayed requests time to reach DynamoDB Local, then count.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let applied = counter(&truth, "late").await;
+    assert_eq!(proxy.counts().received["UpdateItem"], 5, "never sent twice");
+    assert!((0..=5).contains(&applied), "applied {applied}");
+    report(
+        "every update delayed 400 ms past a 150 ms attempt timeout",
+        5,
+        0,
+        applied as u64,
+        &errors,
+        started.elapsed(),
+    );
+}

@@ -33,6 +33,8 @@ pub enum Fault {
     ResetAfterForward,
     /// Read it and never answer.
     Hang,
+    /// Wait 400 ms, then forward it and relay the answer.
+    Delay,
     /// For a BatchWriteItem of more than one request: forward only the first half, and
     /// answer DynamoDB Local's response with the second half as `UnprocessedItems`.
     PartialBatch,
@@ -282,6 +284,10 @@ async fn serve(client: TcpStream, upstream: SocketAddr, counts: Arc<Mutex<Counts
                 // Hold the connection, never answer; bounded so no task outlives the test.
                 tokio::time::sleep(Duration::from_secs(120)).await;
                 return;
+            }
+            Fault::Delay => {
+                tokio::time::sleep(Duration::from_millis(400)).await;
+                None
             }
             Fault::Pass | Fault::ResetAfterForward | Fault::PartialBatch => None,
         };
