@@ -416,9 +416,12 @@ pub fn apply_update(old: Option<&Item>, key: &Item, update: &Update) -> Result<U
             _ => {}
         }
     }
+    // A REMOVE of a path the item did not have updates nothing: its attribute is not
+    // returned by UPDATED_OLD/UPDATED_NEW (DynamoDB Local, found by the fuzzer).
     let touched = update
         .actions
         .iter()
+        .filter(|a| !matches!(a, UpdateAction::Remove(p) if resolve(&before, p).is_none()))
         .map(|a| a.path().root().to_string())
         .collect();
     Ok(Updated {

@@ -264,6 +264,34 @@ pub fn cases() -> Vec<(&'static str, Sequence)> {
                 ],
             ),
         ),
+        // A REMOVE of a nested path the item lacks updates nothing: UPDATED_NEW and
+        // UPDATED_OLD return no attribute for it.
+        (
+            "remove_missing_nested_path",
+            seq(
+                Projection::All,
+                vec![
+                    put(key("p1", "s1").with(
+                        "a",
+                        Value::M([("y".to_string(), Value::from(1))].into_iter().collect()),
+                    )),
+                    Op::Update(UpdateItem {
+                        key: key("p1", "s1"),
+                        update: Update::new().remove(p("a").key("x")),
+                        condition: None,
+                        return_values: ReturnValues::UpdatedNew,
+                        return_old_on_condition_failure: false,
+                    }),
+                    Op::Update(UpdateItem {
+                        key: key("p1", "s1"),
+                        update: Update::new().remove(p("a").key("x")).set("b", 2),
+                        condition: None,
+                        return_values: ReturnValues::UpdatedOld,
+                        return_old_on_condition_failure: false,
+                    }),
+                ],
+            ),
+        ),
         // ReturnValues is checked before the key and the item.
         (
             "return_values_first",
