@@ -3,7 +3,9 @@
 use async_trait::async_trait;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 
-use super::query::{CollectionPage, CollectionQuery, EntityQuery, EntityScan, QueryPage};
+use super::query::{
+    entity_page, CollectionPage, CollectionQuery, EntityQuery, EntityScan, QueryPage,
+};
 use crate::api::cursor::Cursor;
 use crate::api::writes::*;
 use crate::api::Transaction;
@@ -176,16 +178,7 @@ pub trait RepositoryExt: Repository {
                 ..Query::new(kc)
             })
             .await?;
-        Ok(QueryPage {
-            items: page
-                .items
-                .iter()
-                .filter(|i| entity::is_entity::<E>(i))
-                .map(entity::decode::<E>)
-                .collect::<Result<_>>()?,
-            cursor: page.last_evaluated_key.map(|k| Cursor::encode(&scope, &k)),
-            scanned_count: page.scanned_count,
-        })
+        entity_page(page, &scope)
     }
 
     /// Every entity of a query, page after page, as a stream.
@@ -551,16 +544,7 @@ pub trait RepositoryExt: Repository {
                 ..Default::default()
             })
             .await?;
-        Ok(QueryPage {
-            items: page
-                .items
-                .iter()
-                .filter(|i| entity::is_entity::<E>(i))
-                .map(entity::decode::<E>)
-                .collect::<Result<_>>()?,
-            cursor: page.last_evaluated_key.map(|k| Cursor::encode(&scope, &k)),
-            scanned_count: page.scanned_count,
-        })
+        entity_page(page, &scope)
     }
 
     /// Every entity of a scan (or of one segment of a parallel scan), as a stream.

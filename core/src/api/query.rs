@@ -536,3 +536,21 @@ pub(crate) fn epoch_seconds(t: std::time::SystemTime) -> u64 {
         .map(|d| d.as_secs())
         .unwrap_or(0)
 }
+
+/// A backend page as a page of `E`: items of other entity types left out, the rest decoded,
+/// the last evaluated key as a cursor of `scope`.
+pub(super) fn entity_page<E: Entity>(
+    page: crate::repository::Page,
+    scope: &str,
+) -> Result<QueryPage<E>> {
+    Ok(QueryPage {
+        items: page
+            .items
+            .iter()
+            .filter(|i| entity::is_entity::<E>(i))
+            .map(entity::decode::<E>)
+            .collect::<Result<_>>()?,
+        cursor: page.last_evaluated_key.map(|k| Cursor::encode(scope, &k)),
+        scanned_count: page.scanned_count,
+    })
+}
