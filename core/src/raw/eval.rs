@@ -166,8 +166,13 @@ const MISSING_OPERAND: &str =
 pub struct Updated {
     /// The item after the update.
     pub item: Item,
-    /// The top-level attributes the update wrote (for `UPDATED_OLD` / `UPDATED_NEW`).
+    /// The top-level attributes the update wrote (for `UPDATED_OLD`): a REMOVE of a path
+    /// the item lacked writes nothing.
     pub touched: BTreeSet<String>,
+    /// The top-level attributes `UPDATED_NEW` returns: those an action other than REMOVE
+    /// wrote (after a REMOVE, even of a nested path, DynamoDB Local returns nothing for it;
+    /// R128).
+    pub touched_new: BTreeSet<String>,
 }
 /// Checks an update before it is applied: key attributes untouched, no overlapping paths,
 /// operand types DynamoDB rejects whatever the item, path depth.
@@ -424,9 +429,16 @@ pub fn apply_update(old: Option<&Item>, key: &Item, update: &Update) -> Result<U
         .filter(|a| !matches!(a, UpdateAction::Remove(p) if resolve(&before, p).is_none()))
         .map(|a| a.path().root().to_string())
         .collect();
+    let touched_new = update
+        .actions
+        .iter()
+        .filter(|a| !matches!(a, UpdateAction::Remove(_)))
+        .map(|a| a.path().root().to_string())
+        .collect();
     Ok(Updated {
         item: Item::from(item),
         touched,
+        touched_new,
     })
 }
 

@@ -275,6 +275,14 @@ pub fn cases() -> Vec<(&'static str, Sequence)> {
                         "a",
                         Value::M([("y".to_string(), Value::from(1))].into_iter().collect()),
                     )),
+                    // REMOVE of a nested path that exists: UPDATED_NEW is still empty.
+                    Op::Update(UpdateItem {
+                        key: key("p1", "s1"),
+                        update: Update::new().remove(p("a").key("y")),
+                        condition: None,
+                        return_values: ReturnValues::UpdatedNew,
+                        return_old_on_condition_failure: false,
+                    }),
                     Op::Update(UpdateItem {
                         key: key("p1", "s1"),
                         update: Update::new().remove(p("a").key("x")),

@@ -160,6 +160,7 @@ impl<S: Storage> Repository for Engine<S> {
                     eval::Updated {
                         item: old.clone().unwrap_or_else(|| request.key.clone()),
                         touched: BTreeSet::new(),
+                        touched_new: BTreeSet::new(),
                     }
                 } else {
                     eval::apply_update(old.as_ref(), &request.key, &request.update)?
@@ -172,7 +173,7 @@ impl<S: Storage> Repository for Engine<S> {
                     ReturnValues::AllNew => Some(updated.item),
                     ReturnValues::UpdatedOld => select_touched(old, &updated.touched),
                     ReturnValues::UpdatedNew => {
-                        select_touched(Some(updated.item), &updated.touched)
+                        select_touched(Some(updated.item), &updated.touched_new)
                     }
                 };
                 Ok((out, mutations))
