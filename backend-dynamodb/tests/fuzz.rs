@@ -1,10 +1,13 @@
 //! The differential fuzzer, memory vs DynamoDB Local: the regression sequences, then a
 //! campaign of random sequences (500 unless `MONOTABLE_FUZZ_SEQUENCES` says otherwise, seed
-//! `MONOTABLE_FUZZ_SEED`). Any disagreement outside the documented list fails.
+//! `MONOTABLE_FUZZ_SEED`). Any disagreement outside the documented list fails. A long
+//! campaign: `MONOTABLE_FUZZ_SEQUENCES=10000 MONOTABLE_FUZZ_SEED=7 cargo test -p
+//! monotable-dynamodb --test fuzz -- --nocapture`.
 
 mod support;
 
-use std::sync::Arc;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 
 use monotable_core::Repository;
 use monotable_dynamodb::DynamoDbRepository;
@@ -20,10 +23,32 @@ fn memory() -> Factory {
     })
 }
 
+/// Tables created so far, oldest first.
+static TABLES: Mutex<VecDeque<String>> = Mutex::new(VecDeque::new());
+/// Past this many tables, the oldest are deleted (a long campaign would otherwise fill
+/// DynamoDB Local's memory and slow it down); the newest `KEEP` stay, far more than the
+/// sequences in flight at once (4), so no table in use is deleted.
+const CLEAN_AFTER: usize = 600;
+const KEEP: usize = 200;
+
 fn dynamodb() -> Factory {
     Arc::new(|schema| {
         Box::pin(async move {
-            Arc::new(DynamoDbRepository::with_client(support::client(), schema).expect("schema"))
+            let old: Vec<String> = {
+                let mut tables = TABLES.lock().expect("tables");
+                tables.push_back(schema.name.clone());
+                if tables.len() > CLEAN_AFTER {
+                    let n = tables.len() - KEEP;
+                    tables.drain(..n).collect()
+                } else {
+                    Vec::new()
+                }
+            };
+            let client = support::client();
+            for name in old {
+                let _ = client.delete_table().table_name(name).send().await;
+            }
+            Arc::new(DynamoDbRepository::with_client(client, schema).expect("schema"))
                 as Arc<dyn Repository>
         })
     })
