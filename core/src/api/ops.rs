@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 
 use super::query::{
-    entity_page, CollectionPage, CollectionQuery, EntityQuery, EntityScan, QueryPage,
+    entity_filter, entity_page, CollectionPage, CollectionQuery, EntityQuery, EntityScan, QueryPage,
 };
 use crate::api::cursor::Cursor;
 use crate::api::writes::*;
@@ -461,13 +461,7 @@ pub trait RepositoryExt: Repository {
     /// returned).
     async fn count<E: Entity>(&self, query: &EntityQuery<E>) -> Result<usize> {
         let kc = query.key_condition()?;
-        let et = E::options()
-            .entity_attribute
-            .map(|a| crate::expr::Path::attr(a).eq(E::ENTITY_TYPE));
-        let filter = match (et, query.filter.clone()) {
-            (Some(a), Some(b)) => Some(a.and(b)),
-            (a, b) => a.or(b),
-        };
+        let filter = entity_filter::<E>(query.filter.clone());
         let mut request = Query {
             index: query.index.clone(),
             filter,

@@ -506,13 +506,7 @@ impl<E: Entity> EntityScan<E> {
     }
     /// The filter sent: the entity type, and the caller's filter.
     pub(super) fn full_filter(&self) -> Option<Condition> {
-        let et = E::options()
-            .entity_attribute
-            .map(|a| crate::expr::Path::attr(a).eq(E::ENTITY_TYPE));
-        match (et, self.filter.clone()) {
-            (Some(a), Some(b)) => Some(a.and(b)),
-            (a, b) => a.or(b),
-        }
+        entity_filter::<E>(self.filter.clone())
     }
     pub(super) fn scope(&self) -> String {
         format!(
@@ -553,4 +547,15 @@ pub(super) fn entity_page<E: Entity>(
         cursor: page.last_evaluated_key.map(|k| Cursor::encode(scope, &k)),
         scanned_count: page.scanned_count,
     })
+}
+
+/// `filter` joined with "the item is of entity type `E`" (when `E` stores its type).
+pub(super) fn entity_filter<E: Entity>(filter: Option<Condition>) -> Option<Condition> {
+    let et = E::options()
+        .entity_attribute
+        .map(|a| crate::expr::Path::attr(a).eq(E::ENTITY_TYPE));
+    match (et, filter) {
+        (Some(a), Some(b)) => Some(a.and(b)),
+        (a, b) => a.or(b),
+    }
 }
