@@ -69,17 +69,7 @@ pub trait TransactionContext {
     where
         Self: Sized,
     {
-        refuse_validating::<E>()?;
-        let plan = write::update::<E>(
-            self.schema(),
-            key,
-            update,
-            None,
-            condition,
-            false,
-            self.now(),
-        )?;
-        self.push_planned(plan)
+        self.push_update::<E>(key, update, None, condition, false)
     }
 
     /// Updates a versioned entity whose stored version is `version`, if `condition` holds.
@@ -93,17 +83,7 @@ pub trait TransactionContext {
     where
         Self: Sized,
     {
-        refuse_validating::<E>()?;
-        let plan = write::update::<E>(
-            self.schema(),
-            key,
-            update,
-            Some(version),
-            condition,
-            false,
-            self.now(),
-        )?;
-        self.push_planned(plan)
+        self.push_update::<E>(key, update, Some(version), condition, false)
     }
 
     /// Updates an entity that must exist.
@@ -111,9 +91,7 @@ pub trait TransactionContext {
     where
         Self: Sized,
     {
-        refuse_validating::<E>()?;
-        let plan = write::update::<E>(self.schema(), key, update, None, None, true, self.now())?;
-        self.push_planned(plan)
+        self.push_update::<E>(key, update, None, None, true)
     }
 
     /// Updates an existing versioned entity whose stored version is `version`.
@@ -126,17 +104,7 @@ pub trait TransactionContext {
     where
         Self: Sized,
     {
-        refuse_validating::<E>()?;
-        let plan = write::update::<E>(
-            self.schema(),
-            key,
-            update,
-            Some(version),
-            None,
-            true,
-            self.now(),
-        )?;
-        self.push_planned(plan)
+        self.push_update::<E>(key, update, Some(version), None, true)
     }
 
     /// Deletes an entity, if `condition` holds. A versioned entity needs
@@ -173,6 +141,33 @@ pub trait TransactionContext {
             return_old_on_condition_failure: false,
         })?;
         Ok(self)
+    }
+
+    /// Adds an entity update (see [`write::update`]) as an update action; an entity with a
+    /// validation hook or unique fields is refused (both need the stored item).
+    #[doc(hidden)]
+    fn push_update<E: Entity>(
+        &mut self,
+        key: &E::Key,
+        update: Update,
+        version: Option<u64>,
+        condition: Option<Condition>,
+        must_exist: bool,
+    ) -> Result<&mut Self>
+    where
+        Self: Sized,
+    {
+        refuse_validating::<E>()?;
+        let plan = write::update::<E>(
+            self.schema(),
+            key,
+            update,
+            version,
+            condition,
+            must_exist,
+            self.now(),
+        )?;
+        self.push_planned(plan)
     }
 
     /// Adds a planned write as an update action.
