@@ -32,6 +32,20 @@ pub(super) fn condition_holds(c: &Option<Condition>, old: Option<&Item>) -> bool
     }
 }
 
+/// Fails with [`Error::ConditionFailed`] (the old item in it if asked) unless `c` holds
+/// on `old`.
+pub(super) fn require_condition(
+    c: &Option<Condition>,
+    old: &Option<Item>,
+    return_old: bool,
+) -> Result<()> {
+    if condition_holds(c, old.as_ref()) {
+        Ok(())
+    } else {
+        Err(condition_failed(old.clone(), return_old))
+    }
+}
+
 pub(super) fn condition_failed(old: Option<Item>, return_old: bool) -> Error {
     Error::ConditionFailed {
         item: if return_old { old.map(Box::new) } else { None },

@@ -116,12 +116,11 @@ impl<S: Storage> Repository for Engine<S> {
             .write(&self.schema, move |view| {
                 let key = table_key(&schema, &request.item);
                 let old = view.get(Space::Table, &key)?;
-                if !condition_holds(&request.condition, old.as_ref()) {
-                    return Err(condition_failed(
-                        old,
-                        request.return_old_on_condition_failure,
-                    ));
-                }
+                require_condition(
+                    &request.condition,
+                    &old,
+                    request.return_old_on_condition_failure,
+                )?;
                 let mutations = item_mutations(&schema, old.as_ref(), Some(&request.item));
                 let out = (request.return_values == ReturnValues::AllOld)
                     .then_some(old)
@@ -144,12 +143,11 @@ impl<S: Storage> Repository for Engine<S> {
             .write(&self.schema, move |view| {
                 let key = table_key(&schema, &request.key);
                 let old = view.get(Space::Table, &key)?;
-                if !condition_holds(&request.condition, old.as_ref()) {
-                    return Err(condition_failed(
-                        old,
-                        request.return_old_on_condition_failure,
-                    ));
-                }
+                require_condition(
+                    &request.condition,
+                    &old,
+                    request.return_old_on_condition_failure,
+                )?;
                 // A key attribute in the update, or a path into one, is reported only once
                 // the condition holds.
                 if !request.update.is_empty() {
@@ -192,12 +190,11 @@ impl<S: Storage> Repository for Engine<S> {
             .write(&self.schema, move |view| {
                 let key = table_key(&schema, &request.key);
                 let old = view.get(Space::Table, &key)?;
-                if !condition_holds(&request.condition, old.as_ref()) {
-                    return Err(condition_failed(
-                        old,
-                        request.return_old_on_condition_failure,
-                    ));
-                }
+                require_condition(
+                    &request.condition,
+                    &old,
+                    request.return_old_on_condition_failure,
+                )?;
                 let mutations = match &old {
                     Some(o) => item_mutations(&schema, Some(o), None),
                     None => Vec::new(),
