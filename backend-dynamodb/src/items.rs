@@ -2,7 +2,7 @@
 
 use aws_sdk_dynamodb::types as ddb;
 use monotable_core::{
-    DeleteItem, Error, GetItem, Item, Page, PutItem, Query, Result, Scan, UpdateItem,
+    DeleteItem, GetItem, Item, Page, PutItem, Query, Result, Scan, UpdateItem,
 };
 
 use crate::convert::{from_map, limit, on_failure, page, return_value, to_map, Rendered};
@@ -130,26 +130,15 @@ pub(crate) async fn delete_item(
 }
 
 pub(crate) async fn query(repo: &DynamoDbRepository, request: Query) -> Result<Page> {
-    let (pk, sk) = match &request.index {
-        Some(name) => {
-            let (_, ix) = repo.schema.index(name)?;
-            (
-                ix.partition_key.name.clone(),
-                ix.sort_key.as_ref().map(|s| s.name.clone()),
-            )
-        }
-        None => (
-            repo.schema.partition_key.name.clone(),
-            repo.schema.sort_key.as_ref().map(|s| s.name.clone()),
-        ),
+    let index = match &request.index {
+        Some(name) => Some(repo.schema.index(name)?.1),
+        None => None,
     };
-    if request.key_condition.sort.is_some() && sk.is_none() {
-        return Err(Error::invalid("Query condition missed key schema element"));
-    }
+    let keys = repo.schema.query_keys(index);
+    // A condition built in code may not fit the keys: refuse it as DynamoDB would.
+    monotable_core::raw::validate::check_key_condition_shape(keys, &request.key_condition)?;
     let mut r = Rendered::default();
-    let kc = r
-        .builder
-        .key_condition(&request.key_condition, &pk, sk.as_deref());
+    let kc = r.builder.key_condition(&request.key_condition, keys);
     let filter = request.filter.as_ref().map(|f| r.builder.condition(f));
     let projection = r.projection(&request.projection);
     let out = repo

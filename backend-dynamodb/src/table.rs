@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types as ddb;
-use monotable_core::{Error, IndexKind, Projection, Result};
+use monotable_core::{Error, IndexKind, Projection, QueryKeys, Result};
 use tracing::Instrument;
 
 use crate::error::{build_error, map_error};
@@ -27,13 +27,14 @@ impl DynamoDbRepository {
             .collect()
     }
 
-    fn keys_of(
-        partition: &monotable_core::KeyAttribute,
-        sort: Option<&monotable_core::KeyAttribute>,
-    ) -> Result<Vec<ddb::KeySchemaElement>> {
+    /// The KeySchema of the table or an index: every partition attribute as HASH, then
+    /// every sort attribute as RANGE, in order (several of each for a multi-attribute index).
+    fn keys_of(keys: QueryKeys<'_>) -> Result<Vec<ddb::KeySchemaElement>> {
         Self::key_schema(
-            std::iter::once((partition.name.clone(), ddb::KeyType::Hash))
-                .chain(sort.map(|s| (s.name.clone(), ddb::KeyType::Range))),
+            keys.partition
+                .iter()
+                .map(|k| (k.name.clone(), ddb::KeyType::Hash))
+                .chain(keys.sort.iter().map(|k| (k.name.clone(), ddb::KeyType::Range))),
         )
     }
 
@@ -132,15 +133,13 @@ impl DynamoDbRepository {
                 })
                 .collect()
         };
-        let expect = |p: &monotable_core::KeyAttribute,
-                      sort: Option<&monotable_core::KeyAttribute>|
-         -> Vec<String> {
+        let expect = |keys: QueryKeys<'_>| -> Vec<String> {
             let ty = |k: &monotable_core::KeyAttribute| k.key_type.value_type().name().to_string();
-            std::iter::once(format!("HASH {} {}", p.name, ty(p)))
-                .chain(sort.map(|s| format!("RANGE {} {}", s.name, ty(s))))
-                .collect()
+            let hash = keys.partition.iter().map(|k| format!("HASH {} {}", k.name, ty(k)));
+            let range = keys.sort.iter().map(|k| format!("RANGE {} {}", k.name, ty(k)));
+            hash.chain(range).collect()
         };
-        let want = expect(&self.schema.partition_key, self.schema.sort_key.as_ref());
+        let want = expect(self.schema.query_keys(None));
         let have = describe(table.key_schema());
         if want != have {
             diffs.push(format!(
@@ -163,7 +162,7 @@ impl DynamoDbRepository {
             match found {
                 None => diffs.push(format!("index {}: missing from the table", index.name)),
                 Some((have, projection)) => {
-                    let want = expect(&index.partition_key, index.sort_key.as_ref());
+                    let want = expect(index.query_keys());
                     if want != have {
                         diffs.push(format!(
                             "index {}: schema has keys {want:?}, table has {have:?}",
@@ -231,7 +230,7 @@ impl DynamoDbRepository {
             let mut gsis = Vec::new();
             let mut lsis = Vec::new();
             for index in &self.schema.indexes {
-                let keys = Self::keys_of(&index.partition_key, index.sort_key.as_ref())?;
+                let keys = Self::keys_of(index.query_keys())?;
                 match index.kind {
                     IndexKind::Global => gsis.push(
                         ddb::GlobalSecondaryIndex::builder()
@@ -261,10 +260,7 @@ impl DynamoDbRepository {
                 .create_table()
                 .table_name(self.table())
                 .set_attribute_definitions(Some(definitions))
-                .set_key_schema(Some(Self::keys_of(
-                    &self.schema.partition_key,
-                    self.schema.sort_key.as_ref(),
-                )?))
+                .set_key_schema(Some(Self::keys_of(self.schema.query_keys(None))?))
                 .set_global_secondary_indexes((!gsis.is_empty()).then_some(gsis))
                 .set_local_secondary_indexes((!lsis.is_empty()).then_some(lsis))
                 .billing_mode(billing)

@@ -202,15 +202,17 @@ impl Location {
                 .map_or(KeyType::S, |(_, t)| *t);
             KeyAttribute::new(name, t)
         };
+        // Every HASH, then every RANGE attribute (several of each in a multi-attribute index).
+        let all_keys = |schema: &[ddb::KeySchemaElement], kind: ddb::KeyType| -> Vec<KeyAttribute> {
+            schema
+                .iter()
+                .filter(|k| k.key_type() == &kind)
+                .map(|k| attr(k.attribute_name()))
+                .collect()
+        };
         let keys = |schema: &[ddb::KeySchemaElement]| {
-            let hash = schema
-                .iter()
-                .find(|k| k.key_type() == &ddb::KeyType::Hash)
-                .map(|k| attr(k.attribute_name()));
-            let range = schema
-                .iter()
-                .find(|k| k.key_type() == &ddb::KeyType::Range)
-                .map(|k| attr(k.attribute_name()));
+            let hash = all_keys(schema, ddb::KeyType::Hash).into_iter().next();
+            let range = all_keys(schema, ddb::KeyType::Range).into_iter().next();
             (hash, range)
         };
         let projection = |p: Option<&ddb::Projection>| match p.and_then(|p| p.projection_type()) {
@@ -229,14 +231,14 @@ impl Location {
             schema = schema.with_sort_key(sk);
         }
         for g in desc.global_secondary_indexes() {
-            let (Some(pk), sk) = keys(g.key_schema()) else {
+            let hash = all_keys(g.key_schema(), ddb::KeyType::Hash);
+            if hash.is_empty() {
                 continue;
-            };
-            let mut index = IndexSchema::global(g.index_name().unwrap_or_default(), pk)
-                .with_projection(projection(g.projection()));
-            if let Some(sk) = sk {
-                index = index.with_sort_key(sk);
             }
+            let range = all_keys(g.key_schema(), ddb::KeyType::Range);
+            let index =
+                IndexSchema::multi_attribute(g.index_name().unwrap_or_default(), hash, range)
+                    .with_projection(projection(g.projection()));
             schema = schema.with_index(index);
         }
         for l in desc.local_secondary_indexes() {

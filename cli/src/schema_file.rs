@@ -52,15 +52,43 @@ pub struct IndexFile {
     /// `global` (the default) or `local`.
     #[serde(default)]
     pub kind: KindFile,
-    /// Partition key of a global index.
+    /// Partition key of a global index: one `name[:T]`, or a list of up to four for a
+    /// multi-attribute index.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub partition_key: Option<String>,
-    /// Sort key (required for a local index).
+    pub partition_key: Option<KeysFile>,
+    /// Sort key (required for a local index): one, or a list of up to four.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sort_key: Option<String>,
+    pub sort_key: Option<KeysFile>,
     /// `all` (the default), `keys_only`, or a list of attributes.
     #[serde(default)]
     pub projection: ProjectionFile,
+}
+
+/// One key attribute, or the list of a multi-attribute index's attributes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum KeysFile {
+    /// `name` or `name:S|N|B`.
+    One(String),
+    /// Several, in key-schema order.
+    Many(Vec<String>),
+}
+
+impl KeysFile {
+    fn attributes(&self) -> Result<Vec<KeyAttribute>, String> {
+        match self {
+            KeysFile::One(spec) => Ok(vec![key_attribute(spec)?]),
+            KeysFile::Many(specs) => specs.iter().map(|s| key_attribute(s)).collect(),
+        }
+    }
+
+    fn of(keys: &[KeyAttribute]) -> Option<KeysFile> {
+        match keys {
+            [] => None,
+            [one] => Some(KeysFile::One(key_spec(one))),
+            many => Some(KeysFile::Many(many.iter().map(key_spec).collect())),
+        }
+    }
 }
 
 /// Global or local.
@@ -128,13 +156,13 @@ impl SchemaFile {
                 KindFile::Global => {
                     let pk = index
                         .partition_key
-                        .as_deref()
+                        .as_ref()
                         .ok_or_else(|| format!("{where_}: a global index needs a partition_key"))?;
-                    let mut i = IndexSchema::global(&index.name, key_attribute(pk)?);
-                    if let Some(sk) = &index.sort_key {
-                        i = i.with_sort_key(key_attribute(sk)?);
-                    }
-                    i
+                    let sk = match &index.sort_key {
+                        Some(sk) => sk.attributes()?,
+                        None => Vec::new(),
+                    };
+                    IndexSchema::multi_attribute(&index.name, pk.attributes()?, sk)
                 }
                 KindFile::Local => {
                     if index.partition_key.is_some() {
@@ -144,9 +172,13 @@ impl SchemaFile {
                     }
                     let sk = index
                         .sort_key
-                        .as_deref()
+                        .as_ref()
                         .ok_or_else(|| format!("{where_}: a local index needs a sort_key"))?;
-                    IndexSchema::local(&index.name, key_attribute(sk)?)
+                    let mut sk = sk.attributes()?.into_iter();
+                    let (Some(first), None) = (sk.next(), sk.next()) else {
+                        return Err(format!("{where_}: a local index has exactly one sort_key"));
+                    };
+                    IndexSchema::local(&index.name, first)
                 }
             };
             built = built.with_projection(match &index.projection {
@@ -182,8 +214,9 @@ impl SchemaFile {
                         IndexKind::Local => KindFile::Local,
                     },
                     partition_key: (i.kind == IndexKind::Global)
-                        .then(|| key_spec(&i.partition_key)),
-                    sort_key: i.sort_key.as_ref().map(key_spec),
+                        .then(|| KeysFile::of(&i.partition_keys))
+                        .flatten(),
+                    sort_key: KeysFile::of(&i.sort_keys),
                     projection: match &i.projection {
                         Projection::All => ProjectionFile::Named("all".into()),
                         Projection::KeysOnly => ProjectionFile::Named("keys_only".into()),

@@ -42,7 +42,9 @@ pub use repository::{
     BatchGetOutput, BatchWriteOutput, DeleteItem, GetItem, Page, PutItem, Query, Repository,
     ReturnValues, Scan, Segment, TransactWrite, TransactWriteItem, UpdateItem, WriteRequest,
 };
-pub use schema::{IndexKind, IndexSchema, KeyAttribute, KeyType, Projection, TableSchema};
+pub use schema::{
+    IndexKind, IndexSchema, KeyAttribute, KeyType, Projection, QueryKeys, TableSchema,
+};
 
 /// The traits most code needs in scope: `use monotable_core::prelude::*;`.
 pub mod prelude {

@@ -82,19 +82,29 @@ pub enum IndexKind {
 }
 
 /// A secondary index.
+///
+/// A local index has the table's partition key and one sort key. A global index has one
+/// partition key and at most one sort key, or, as a multi-attribute index, up to
+/// [`MAX_INDEX_KEY_ATTRIBUTES`] partition attributes and as many sort attributes, each with
+/// its own type: queries give every partition attribute and a leading run of the sort
+/// attributes, and entries order by the sort attributes left to right.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexSchema {
     /// Index name.
     pub name: String,
     /// Global or local.
     pub kind: IndexKind,
-    /// Partition key (for an LSI, the table's; filled in by [`TableSchema::with_index`]).
-    pub partition_key: KeyAttribute,
-    /// Sort key, if any (an LSI always has one).
-    pub sort_key: Option<KeyAttribute>,
+    /// Partition key attributes, in key-schema order (for an LSI, the table's; filled in by
+    /// [`TableSchema::with_index`]).
+    pub partition_keys: Vec<KeyAttribute>,
+    /// Sort key attributes, in key-schema order (an LSI always has exactly one).
+    pub sort_keys: Vec<KeyAttribute>,
     /// Projected attributes.
     pub projection: Projection,
 }
+
+/// Most partition attributes, and most sort attributes, of a multi-attribute global index.
+pub const MAX_INDEX_KEY_ATTRIBUTES: usize = 4;
 
 impl IndexSchema {
     /// A global secondary index with this partition key, projecting all attributes.
@@ -102,8 +112,24 @@ impl IndexSchema {
         IndexSchema {
             name: name.into(),
             kind: IndexKind::Global,
-            partition_key,
-            sort_key: None,
+            partition_keys: vec![partition_key],
+            sort_keys: Vec::new(),
+            projection: Projection::All,
+        }
+    }
+
+    /// A multi-attribute global index: these partition attributes and these sort
+    /// attributes, in order, projecting all attributes.
+    pub fn multi_attribute(
+        name: impl Into<String>,
+        partition_keys: impl IntoIterator<Item = KeyAttribute>,
+        sort_keys: impl IntoIterator<Item = KeyAttribute>,
+    ) -> Self {
+        IndexSchema {
+            name: name.into(),
+            kind: IndexKind::Global,
+            partition_keys: partition_keys.into_iter().collect(),
+            sort_keys: sort_keys.into_iter().collect(),
             projection: Projection::All,
         }
     }
@@ -113,15 +139,15 @@ impl IndexSchema {
         IndexSchema {
             name: name.into(),
             kind: IndexKind::Local,
-            partition_key: KeyAttribute::s(""),
-            sort_key: Some(sort_key),
+            partition_keys: Vec::new(),
+            sort_keys: vec![sort_key],
             projection: Projection::All,
         }
     }
 
-    /// Sets the sort key.
+    /// Adds a sort key attribute (after any already declared).
     pub fn with_sort_key(mut self, sort_key: KeyAttribute) -> Self {
-        self.sort_key = Some(sort_key);
+        self.sort_keys.push(sort_key);
         self
     }
 
@@ -131,9 +157,85 @@ impl IndexSchema {
         self
     }
 
-    /// The index's key attributes (partition, then sort).
+    /// The index's key attributes (partition attributes, then sort attributes).
     pub fn keys(&self) -> impl Iterator<Item = &KeyAttribute> {
-        std::iter::once(&self.partition_key).chain(self.sort_key.as_ref())
+        self.partition_keys.iter().chain(&self.sort_keys)
+    }
+
+    /// True if the index has more than one partition or more than one sort attribute.
+    pub fn is_multi_attribute(&self) -> bool {
+        self.partition_keys.len() > 1 || self.sort_keys.len() > 1
+    }
+
+    /// The partition and sort attributes a query of this index names.
+    pub fn query_keys(&self) -> QueryKeys<'_> {
+        QueryKeys {
+            partition: &self.partition_keys,
+            sort: &self.sort_keys,
+        }
+    }
+}
+
+/// The key attributes a query names: those of the table or of one index.
+#[derive(Debug, Clone, Copy)]
+pub struct QueryKeys<'a> {
+    /// Partition attributes (one, or several for a multi-attribute index), in order.
+    pub partition: &'a [KeyAttribute],
+    /// Sort attributes (none, one, or several for a multi-attribute index), in order.
+    pub sort: &'a [KeyAttribute],
+}
+
+impl QueryKeys<'_> {
+    /// True if the keys are those of a multi-attribute index.
+    pub fn is_multi_attribute(&self) -> bool {
+        self.partition.len() > 1 || self.sort.len() > 1
+    }
+}
+
+impl IndexSchema {
+    /// The shape of the index's key, with DynamoDB's messages (rules MK1–MK5).
+    fn validate_keys(&self) -> Result<()> {
+        const TOO_BIG: &str = "Key Schema too big.  Key Schema must at most consist of the hash and range key of a table";
+        let (hash, range) = (self.partition_keys.len(), self.sort_keys.len());
+        match self.kind {
+            IndexKind::Local => {
+                if hash > 1 || range > 1 {
+                    return Err(Error::invalid(TOO_BIG));
+                }
+                if range == 0 {
+                    return Err(Error::invalid(
+                        "Local secondary indexes need a table sort key and an index sort key",
+                    ));
+                }
+            }
+            IndexKind::Global => {
+                if hash + range > 2 * MAX_INDEX_KEY_ATTRIBUTES {
+                    return Err(Error::invalid(TOO_BIG));
+                }
+                if hash > MAX_INDEX_KEY_ATTRIBUTES {
+                    return Err(Error::invalid(
+                        "Too many partition keys. GSI can have at most 4 partition keys",
+                    ));
+                }
+                if range > MAX_INDEX_KEY_ATTRIBUTES {
+                    return Err(Error::invalid(
+                        "Too many sort keys. GSI can have at most 4 sort keys",
+                    ));
+                }
+                if hash == 0 {
+                    return Err(Error::invalid(
+                        "No Hash Key specified in schema.  All Dynamo DB tables must have exactly one hash key",
+                    ));
+                }
+            }
+        }
+        let keys: Vec<&KeyAttribute> = self.keys().collect();
+        for (i, k) in keys.iter().enumerate() {
+            if keys[..i].iter().any(|o| o.name == k.name) {
+                return Err(Error::invalid("Two keys can not have the same name"));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -185,7 +287,7 @@ impl TableSchema {
     /// Adds a secondary index. For a local index the partition key is the table's.
     pub fn with_index(mut self, mut index: IndexSchema) -> Self {
         if index.kind == IndexKind::Local {
-            index.partition_key = self.partition_key.clone();
+            index.partition_keys = vec![self.partition_key.clone()];
         }
         self.indexes.push(index);
         self
@@ -210,6 +312,34 @@ impl TableSchema {
         std::iter::once(&self.partition_key).chain(self.sort_key.as_ref())
     }
 
+    /// The partition and sort attributes a query of the table (`None`) or of an index names.
+    pub fn query_keys<'a>(&'a self, index: Option<&'a IndexSchema>) -> QueryKeys<'a> {
+        match index {
+            Some(index) => index.query_keys(),
+            None => QueryKeys {
+                partition: std::slice::from_ref(&self.partition_key),
+                sort: self.sort_key.as_slice(),
+            },
+        }
+    }
+
+    /// The indexes in DynamoDB Local's internal order: local indexes, then global ones, each
+    /// in the iteration order of a Java `HashMap` keyed by index name (the order of
+    /// DescribeTable's lists, and the index a write error names when several hold the
+    /// attribute: rule MK13).
+    pub fn indexes_in_local_order(&self) -> impl Iterator<Item = &IndexSchema> {
+        let of_kind = |kind: IndexKind| {
+            let mut v: Vec<&IndexSchema> = self.indexes.iter().filter(|i| i.kind == kind).collect();
+            let buckets = java_hash_map_capacity(v.len());
+            // A stable sort keeps insertion order within a bucket, as the map's chains do.
+            v.sort_by_key(|i| java_hash_map_bucket(&i.name, buckets));
+            v
+        };
+        of_kind(IndexKind::Local)
+            .into_iter()
+            .chain(of_kind(IndexKind::Global))
+    }
+
     /// True if `name` is one of the table's key attributes.
     pub fn is_key_attribute(&self, name: &str) -> bool {
         self.keys().any(|k| k.name == name)
@@ -228,10 +358,19 @@ impl TableSchema {
             })
     }
 
-    /// Checks the schema itself: table and index names, distinct index names, consistent
-    /// attribute types.
+    /// Checks the schema itself: table and index names, distinct index names, the shape of
+    /// each index's key (DynamoDB's messages), consistent attribute types.
     pub fn validate(&self) -> Result<()> {
         validate_table_name(&self.name)?;
+        if self
+            .indexes
+            .iter()
+            .any(|i| i.kind == IndexKind::Local && self.sort_key.is_none())
+        {
+            return Err(Error::invalid(
+                "Local secondary indexes need a table sort key and an index sort key",
+            ));
+        }
         let mut types: Vec<&KeyAttribute> = self.keys().collect();
         for (i, index) in self.indexes.iter().enumerate() {
             validate_table_name(&index.name)?;
@@ -241,13 +380,7 @@ impl TableSchema {
                     index.name
                 )));
             }
-            if index.kind == IndexKind::Local
-                && (self.sort_key.is_none() || index.sort_key.is_none())
-            {
-                return Err(Error::invalid(
-                    "Local secondary indexes need a table sort key and an index sort key",
-                ));
-            }
+            index.validate_keys()?;
             types.extend(index.keys());
         }
         for (i, a) in types.iter().enumerate() {
@@ -283,6 +416,25 @@ impl TableSchema {
             .filter_map(|k| item.get(&k.name).map(|v| (k.name.clone(), v.clone())))
             .collect()
     }
+}
+
+/// The bucket count of a Java `HashMap` holding `entries` after default construction: 16,
+/// doubled whenever the entries exceed three quarters of it.
+fn java_hash_map_capacity(entries: usize) -> u32 {
+    let mut capacity = 16u32;
+    while entries as u32 > capacity / 4 * 3 {
+        capacity *= 2;
+    }
+    capacity
+}
+
+/// The bucket of a string key in a Java `HashMap` of `capacity` buckets: `String.hashCode`
+/// (UTF-16 code units), spread by `h ^ (h >>> 16)`, masked.
+fn java_hash_map_bucket(key: &str, capacity: u32) -> u32 {
+    let h = key
+        .encode_utf16()
+        .fold(0u32, |h, c| h.wrapping_mul(31).wrapping_add(u32::from(c)));
+    (h ^ (h >> 16)) & (capacity - 1)
 }
 
 /// DynamoDB's rule for table and index names: 3 to 255 of `[a-zA-Z0-9_.-]`.

@@ -180,7 +180,7 @@ proptest! {
         let _ = p.condition(&text, "ConditionExpression");
         let _ = p.update(&text);
         let _ = p.projection(&text);
-        let _ = p.key_condition(&text, "pk", Some("sk"));
+        let _ = p.key_condition(&text, &["pk"], &["sk"]);
         let _ = p.finish();
     }
 }

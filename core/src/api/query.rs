@@ -262,7 +262,11 @@ impl<E: Entity> EntityQuery<E> {
                 }
             }),
         };
-        Ok(KeyCondition { partition, sort })
+        Ok(KeyCondition {
+            partition: vec![partition],
+            sort_prefix: Vec::new(),
+            sort,
+        })
     }
 
     pub(super) fn scope(&self, kc: &KeyCondition) -> String {
@@ -367,7 +371,8 @@ impl CollectionQuery {
     }
     pub(super) fn key_condition(&self) -> KeyCondition {
         KeyCondition {
-            partition: self.partition.clone(),
+            partition: vec![self.partition.clone()],
+            sort_prefix: Vec::new(),
             sort: self.sort.clone(),
         }
     }

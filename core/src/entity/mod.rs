@@ -387,10 +387,10 @@ pub(crate) fn index_key_templates<'a, E: Entity>(
         ),
     })?;
     let partition = match index.kind {
-        IndexKind::Global => ik.partition.as_ref().map(|t| (&index.partition_key, t)),
+        IndexKind::Global => index.partition_keys.first().zip(ik.partition.as_ref()),
         IndexKind::Local => None,
     };
-    let sort = index.sort_key.as_ref().zip(ik.sort.as_ref());
+    let sort = index.sort_keys.first().zip(ik.sort.as_ref());
     Ok(partition.into_iter().chain(sort).collect())
 }
 

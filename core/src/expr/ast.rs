@@ -454,11 +454,17 @@ pub enum SortKeyCondition {
 
 /// A query's key condition: the partition key's value and, optionally, a sort-key condition.
 /// The attribute names are the queried table's or index's key attributes.
+///
+/// On a multi-attribute index, `partition` holds one value per partition attribute and
+/// `sort_prefix` the values the leading sort attributes equal; `sort` then applies to the
+/// next sort attribute (`sort_prefix` is empty on a table or a single-attribute index).
 #[derive(Debug, Clone, PartialEq)]
 pub struct KeyCondition {
-    /// The partition key's value (`pk = v`).
-    pub partition: Value,
-    /// The sort-key condition.
+    /// The partition attributes' values (`pk = v`), in key-schema order.
+    pub partition: Vec<Value>,
+    /// Equalities on the leading sort attributes, in key-schema order.
+    pub sort_prefix: Vec<Value>,
+    /// The condition on the sort attribute after `sort_prefix`.
     pub sort: Option<SortKeyCondition>,
 }
 
@@ -466,14 +472,37 @@ impl KeyCondition {
     /// `pk = partition`.
     pub fn partition(partition: impl Into<Value>) -> Self {
         KeyCondition {
-            partition: partition.into(),
+            partition: vec![partition.into()],
+            sort_prefix: Vec::new(),
             sort: None,
         }
     }
-    /// Adds a sort-key condition.
+    /// Every partition attribute of a multi-attribute index equal to these values, in order.
+    pub fn partitions(values: impl IntoIterator<Item = Value>) -> Self {
+        KeyCondition {
+            partition: values.into_iter().collect(),
+            sort_prefix: Vec::new(),
+            sort: None,
+        }
+    }
+    /// Adds a sort-key condition (on the sort attribute after any equalities given).
     pub fn with_sort(mut self, sort: SortKeyCondition) -> Self {
         self.sort = Some(sort);
         self
+    }
+    /// Sets the values the leading sort attributes of a multi-attribute index equal; the
+    /// condition of [`with_sort`](Self::with_sort) applies to the sort attribute after them.
+    pub fn with_sort_prefix(mut self, values: impl IntoIterator<Item = Value>) -> Self {
+        self.sort_prefix = values.into_iter().collect();
+        self
+    }
+    /// The sort attributes named, in order: the prefix's equalities, then the condition.
+    pub fn sort_conditions(&self) -> impl Iterator<Item = SortKeyCondition> + '_ {
+        self.sort_prefix
+            .iter()
+            .cloned()
+            .map(SortKeyCondition::Eq)
+            .chain(self.sort.clone())
     }
 }
 

@@ -315,12 +315,13 @@ impl Placeholders {
         Ok(update)
     }
 
-    /// Parses a key condition on the named partition and sort key attributes.
+    /// Parses a key condition on the named partition and sort key attributes (one each
+    /// for a table or a single-attribute index; up to four each for a multi-attribute index).
     pub fn key_condition(
         &mut self,
         text: &str,
-        partition_key: &str,
-        sort_key: Option<&str>,
+        partition_keys: &[&str],
+        sort_keys: &[&str],
     ) -> Result<KeyCondition> {
         let clause = "KeyConditionExpression";
         let mut p = self.parser(text, clause)?;
@@ -328,39 +329,86 @@ impl Placeholders {
         p.expect_end()?;
         let mut leaves = Vec::new();
         flatten_and(c, &mut leaves)?;
-        if leaves.len() > 2 {
-            return Err(Error::invalid(
-                "KeyConditionExpressions must only contain one condition per key",
-            ));
+        let multi = partition_keys.len() > 1 || sort_keys.len() > 1;
+        let one_per_key =
+            || Error::invalid("KeyConditionExpressions must only contain one condition per key");
+        if !multi && leaves.len() > 2 {
+            return Err(one_per_key());
         }
-        let mut partition = None;
-        let mut sort = None;
+        let mut partition: Vec<Option<SortKeyCondition>> = vec![None; partition_keys.len()];
+        let mut sort: Vec<Option<SortKeyCondition>> = vec![None; sort_keys.len()];
         for leaf in leaves {
             let (name, cond) = key_leaf(leaf)?;
-            if name == partition_key {
-                if partition.is_some() {
-                    return Err(Error::invalid(
-                        "KeyConditionExpressions must only contain one condition per key",
-                    ));
-                }
-                match cond {
-                    SortKeyCondition::Eq(v) => partition = Some(v),
-                    _ => return Err(Error::invalid("Query key condition not supported")),
-                }
-            } else if Some(name.as_str()) == sort_key {
-                if sort.is_some() {
-                    return Err(Error::invalid(
-                        "KeyConditionExpressions must only contain one condition per key",
-                    ));
-                }
-                sort = Some(cond);
+            let slot = if let Some(i) = partition_keys.iter().position(|k| *k == name) {
+                &mut partition[i]
+            } else if let Some(i) = sort_keys.iter().position(|k| *k == name) {
+                &mut sort[i]
+            } else if multi && sort_keys.is_empty() {
+                // DynamoDB Local, on a multi-attribute index without sort attributes.
+                return Err(Error::invalid("Query key condition not supported"));
             } else {
                 return Err(Error::invalid("Query condition missed key schema element"));
+            };
+            if slot.is_some() {
+                return Err(one_per_key());
+            }
+            *slot = Some(cond);
+        }
+        let missing: Vec<&str> = partition_keys
+            .iter()
+            .zip(&partition)
+            .filter(|(_, c)| !matches!(c, Some(SortKeyCondition::Eq(_))))
+            .map(|(k, _)| *k)
+            .collect();
+        if !missing.is_empty() {
+            if partition_keys.len() > 1 {
+                return Err(Error::invalid(format!(
+                    "HASH key attributes {} must have equality conditions specified in the query",
+                    missing.join(", ")
+                )));
+            }
+            return Err(Error::invalid(if partition[0].is_some() {
+                "Query key condition not supported"
+            } else {
+                "Query condition missed key schema element"
+            }));
+        }
+        let partition = partition
+            .into_iter()
+            .map(|c| match c {
+                Some(SortKeyCondition::Eq(v)) => v,
+                _ => unreachable!("checked above"),
+            })
+            .collect();
+        // A condition on a sort attribute needs equalities on every sort attribute before it.
+        let last = sort.iter().rposition(Option::is_some);
+        let mut sort_prefix = Vec::new();
+        if let Some(last) = last {
+            let lacking: Vec<&str> = sort_keys[..last]
+                .iter()
+                .zip(&sort)
+                .filter(|(_, c)| !matches!(c, Some(SortKeyCondition::Eq(_))))
+                .map(|(k, _)| *k)
+                .collect();
+            if !lacking.is_empty() {
+                return Err(Error::invalid(format!(
+                    "RANGE key attributes {} must have equality conditions specified in the query because a condition is present on key attribute {}",
+                    lacking.join(", "),
+                    sort_keys[last]
+                )));
+            }
+            for c in sort.iter_mut().take(last) {
+                if let Some(SortKeyCondition::Eq(v)) = c.take() {
+                    sort_prefix.push(v);
+                }
             }
         }
-        let partition =
-            partition.ok_or_else(|| Error::invalid("Query condition missed key schema element"))?;
-        Ok(KeyCondition { partition, sort })
+        let sort = last.and_then(|i| sort[i].take());
+        Ok(KeyCondition {
+            partition,
+            sort_prefix,
+            sort,
+        })
     }
 }
 
@@ -853,12 +901,12 @@ mod tests {
         assert!(p.update("SET a = :v + :v + :v").is_err());
         let mut k = ph(&[], &[(":p", Value::from("p")), (":s", Value::from("s"))]);
         let kc = k
-            .key_condition(":s <= sk AND pk = :p", "pk", Some("sk"))
+            .key_condition(":s <= sk AND pk = :p", &["pk"], &["sk"])
             .unwrap();
         assert_eq!(kc.sort, Some(SortKeyCondition::Ge(Value::from("s"))));
         assert!(k
-            .key_condition("pk = :p OR sk = :s", "pk", Some("sk"))
+            .key_condition("pk = :p OR sk = :s", &["pk"], &["sk"])
             .is_err());
-        assert!(k.key_condition("sk = :s", "pk", Some("sk")).is_err());
+        assert!(k.key_condition("sk = :s", &["pk"], &["sk"]).is_err());
     }
 }

@@ -10,6 +10,7 @@ use crate::expr::{
     UpdateAction, UpdateOperand,
 };
 use crate::item::Value;
+use crate::schema::QueryKeys;
 
 /// Collects placeholders while rendering the expressions of one request.
 #[derive(Debug, Default, Clone)]
@@ -99,19 +100,23 @@ impl ExpressionBuilder {
         }
     }
 
-    /// A key condition on the named partition and sort key attributes.
-    pub fn key_condition(
-        &mut self,
-        kc: &KeyCondition,
-        partition_key: &str,
-        sort_key: Option<&str>,
-    ) -> String {
-        let pk = self.name(partition_key);
-        let pv = self.value(&kc.partition);
-        let mut out = format!("{pk} = {pv}");
-        if let (Some(cond), Some(sk_name)) = (&kc.sort, sort_key) {
-            let sk = self.name(sk_name);
-            let s = match cond {
+    /// A key condition on these key attributes: each partition value and each sort-prefix
+    /// value with its attribute, in order, then the sort condition on the next sort
+    /// attribute. Values beyond the attributes are not rendered (see
+    /// [`KeyCondition`]'s shape check in the backends).
+    pub fn key_condition(&mut self, kc: &KeyCondition, keys: QueryKeys<'_>) -> String {
+        let mut parts = Vec::new();
+        for (attr, v) in keys.partition.iter().zip(&kc.partition) {
+            let name = self.name(&attr.name);
+            parts.push(format!("{name} = {}", self.value(v)));
+        }
+        for (attr, v) in keys.sort.iter().zip(&kc.sort_prefix) {
+            let name = self.name(&attr.name);
+            parts.push(format!("{name} = {}", self.value(v)));
+        }
+        if let (Some(cond), Some(attr)) = (&kc.sort, keys.sort.get(kc.sort_prefix.len())) {
+            let sk = self.name(&attr.name);
+            parts.push(match cond {
                 SortKeyCondition::Eq(v) => format!("{sk} = {}", self.value(v)),
                 SortKeyCondition::Lt(v) => format!("{sk} < {}", self.value(v)),
                 SortKeyCondition::Le(v) => format!("{sk} <= {}", self.value(v)),
@@ -122,11 +127,9 @@ impl ExpressionBuilder {
                     format!("{sk} BETWEEN {a} AND {}", self.value(b))
                 }
                 SortKeyCondition::BeginsWith(v) => format!("begins_with({sk}, {})", self.value(v)),
-            };
-            out.push_str(" AND ");
-            out.push_str(&s);
+            });
         }
-        out
+        parts.join(" AND ")
     }
 
     fn update_operand(&mut self, o: &UpdateOperand) -> String {

@@ -4,7 +4,7 @@ use crate::error::{Error, Result};
 use crate::item::check_value;
 use crate::item::{Item, Value};
 use crate::schema::{
-    IndexSchema, KeyAttribute, TableSchema, MAX_ITEM_SIZE, MAX_PARTITION_KEY_SIZE,
+    IndexSchema, KeyAttribute, QueryKeys, TableSchema, MAX_ITEM_SIZE, MAX_PARTITION_KEY_SIZE,
     MAX_SORT_KEY_SIZE,
 };
 
@@ -158,15 +158,25 @@ pub fn check_item_size(item: &Item, kind: WriteKind) -> Result<()> {
 }
 
 /// Checks the item's secondary index keys: the right type, not empty, within the key size
-/// limits (an absent key is fine: the item is not in that index).
+/// limits (an absent key is fine: the item is not in that index). Indexes are checked in
+/// DynamoDB Local's order ([`TableSchema::indexes_in_local_order`]), which decides the index
+/// a message names when several hold the attribute (rule MK13).
 pub fn check_index_keys(schema: &TableSchema, item: &Item, kind: WriteKind) -> Result<()> {
     schema
-        .indexes
-        .iter()
+        .indexes_in_local_order()
         .try_for_each(|index| check_one_index(index, item, kind))
 }
 
+/// A key attribute's size as DynamoDB counts it: bytes of S and B, stored bytes of N.
+fn key_size(v: &Value) -> usize {
+    match v {
+        Value::N(n) => crate::raw::keycodec::dynamodb_number_bytes(n).len(),
+        other => scalar_len(other),
+    }
+}
+
 fn check_one_index(index: &IndexSchema, item: &Item, kind: WriteKind) -> Result<()> {
+    let hash_count = index.partition_keys.len();
     for (i, attr) in index.keys().enumerate() {
         let Some(v) = item.get(&attr.name) else {
             continue;
@@ -179,13 +189,14 @@ fn check_one_index(index: &IndexSchema, item: &Item, kind: WriteKind) -> Result<
         if is_empty_scalar(v) {
             return Err(Error::invalid(match kind {
                 WriteKind::Put => format!(
-                    "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty string value. IndexName: {}, IndexKey: {}",
+                    "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an {}. IndexName: {}, IndexKey: {}",
+                    empty_key_message(v),
                     index.name, attr.name
                 ),
                 WriteKind::Update => "One or more parameter values are not valid. The update expression attempted to update a secondary index key to a value that is not supported. The AttributeValue for a key attribute cannot contain an empty string value.".to_string(),
             }));
         }
-        let limit = if i == 1 {
+        let limit = if i >= hash_count {
             MAX_SORT_KEY_SIZE
         } else {
             MAX_PARTITION_KEY_SIZE
@@ -194,6 +205,28 @@ fn check_one_index(index: &IndexSchema, item: &Item, kind: WriteKind) -> Result<
             return Err(Error::invalid(
                 "One or more parameter values were invalid: Size limit exceeded",
             ));
+        }
+    }
+    // A multi-attribute index also limits the sum over its partition attributes and over its
+    // sort attributes, counting those present (rule MK12).
+    if index.is_multi_attribute() {
+        for (label, attrs, limit) in [
+            ("HASH", &index.partition_keys, MAX_PARTITION_KEY_SIZE),
+            ("RANGE", &index.sort_keys, MAX_SORT_KEY_SIZE),
+        ] {
+            let present: Vec<(&str, usize)> = attrs
+                .iter()
+                .filter_map(|a| item.get(&a.name).map(|v| (a.name.as_str(), key_size(v))))
+                .collect();
+            let total: usize = present.iter().map(|(_, n)| n).sum();
+            if total > limit {
+                let names: Vec<&str> = present.iter().map(|(n, _)| *n).collect();
+                return Err(Error::invalid(format!(
+                    "Aggregate size for {label} key attributes {} of index {} has exceeded limit {limit} bytes, with actual size {total} bytes",
+                    names.join(", "),
+                    index.name
+                )));
+            }
         }
     }
     Ok(())
@@ -237,4 +270,31 @@ mod tests {
         )
         .is_err());
     }
+}
+
+/// The key condition names each partition attribute once and no more sort attributes than
+/// there are (a condition parsed from text always does; one built in code may not).
+pub fn check_key_condition_shape(keys: QueryKeys<'_>, kc: &crate::expr::KeyCondition) -> Result<()> {
+    let missed = || Error::invalid("Query condition missed key schema element");
+    let sort_named = kc.sort_prefix.len() + usize::from(kc.sort.is_some());
+    if kc.partition.len() > keys.partition.len() || sort_named > keys.sort.len() {
+        if keys.is_multi_attribute() && keys.sort.is_empty() {
+            return Err(Error::invalid("Query key condition not supported"));
+        }
+        return Err(missed());
+    }
+    if kc.partition.len() < keys.partition.len() {
+        if keys.partition.len() > 1 {
+            let names: Vec<&str> = keys.partition[kc.partition.len()..]
+                .iter()
+                .map(|k| k.name.as_str())
+                .collect();
+            return Err(Error::invalid(format!(
+                "HASH key attributes {} must have equality conditions specified in the query",
+                names.join(", ")
+            )));
+        }
+        return Err(missed());
+    }
+    Ok(())
 }

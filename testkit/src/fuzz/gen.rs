@@ -419,7 +419,11 @@ fn query(rng: &mut Rng) -> QueryOp {
     let sort = rng.chance(50).then(|| sort_condition(rng, index.is_none()));
     QueryOp {
         index,
-        key_condition: KeyCondition { partition, sort },
+        key_condition: KeyCondition {
+            partition: vec![partition],
+            sort_prefix: Vec::new(),
+            sort,
+        },
         filter: maybe_condition(rng, 30),
         projection: projection(rng, 30),
         forward: rng.chance(75),

@@ -576,19 +576,12 @@ async fn query(
     let ix = index
         .as_deref()
         .and_then(|name| schema.index(name).ok().map(|(_, ix)| ix));
-    let (pk, sk) = match ix {
-        Some(ix) => (
-            ix.partition_key.name.clone(),
-            ix.sort_key.as_ref().map(|s| s.name.clone()),
-        ),
-        None => (
-            schema.partition_key.name.clone(),
-            schema.sort_key.as_ref().map(|s| s.name.clone()),
-        ),
-    };
+    let keys = schema.query_keys(ix);
+    let pk: Vec<&str> = keys.partition.iter().map(|k| k.name.as_str()).collect();
+    let sk: Vec<&str> = keys.sort.iter().map(|k| k.name.as_str()).collect();
     let mut ph = placeholders(body)?;
     let mut unknown_index = false;
-    let key_condition = match ph.key_condition(kce, &pk, sk.as_deref()) {
+    let key_condition = match ph.key_condition(kce, &pk, &sk) {
         Ok(k) => k,
         Err(_) if index.is_some() && ix.is_none() => {
             ph = placeholders(body)?;

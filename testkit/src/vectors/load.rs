@@ -43,18 +43,20 @@ pub(super) fn schema_of(body: &Json) -> Option<TableSchema> {
             ))
         })
         .collect();
-    let keys = |ks: &Json| -> Option<(KeyAttribute, Option<KeyAttribute>)> {
-        let mut hash = None;
-        let mut range = None;
+    // Every HASH attribute, then every RANGE attribute (several of each for a
+    // multi-attribute index).
+    let keys = |ks: &Json| -> Option<(Vec<KeyAttribute>, Vec<KeyAttribute>)> {
+        let mut hash = Vec::new();
+        let mut range = Vec::new();
         for k in ks.as_array()? {
             let name = k["AttributeName"].as_str()?;
             let attr = KeyAttribute::new(name, *types.get(name)?);
             match k["KeyType"].as_str()? {
-                "HASH" => hash = Some(attr),
-                _ => range = Some(attr),
+                "HASH" => hash.push(attr),
+                _ => range.push(attr),
             }
         }
-        Some((hash?, range))
+        Some((hash, range))
     };
     let projection = |p: &Json| match p["ProjectionType"].as_str() {
         Some("KEYS_ONLY") => Projection::KeysOnly,
@@ -71,17 +73,16 @@ pub(super) fn schema_of(body: &Json) -> Option<TableSchema> {
         _ => Projection::All,
     };
     let (pk, sk) = keys(&body["KeySchema"])?;
-    let mut schema = TableSchema::new(body["TableName"].as_str()?, pk);
-    schema.sort_key = sk;
+    let mut schema = TableSchema::new(body["TableName"].as_str()?, pk.into_iter().next()?);
+    schema.sort_key = sk.into_iter().next();
     for g in body["GlobalSecondaryIndexes"]
         .as_array()
         .into_iter()
         .flatten()
     {
         let (ipk, isk) = keys(&g["KeySchema"])?;
-        let mut ix = IndexSchema::global(g["IndexName"].as_str()?, ipk)
+        let ix = IndexSchema::multi_attribute(g["IndexName"].as_str()?, ipk, isk)
             .with_projection(projection(&g["Projection"]));
-        ix.sort_key = isk;
         schema = schema.with_index(ix);
     }
     for l in body["LocalSecondaryIndexes"]
@@ -91,7 +92,7 @@ pub(super) fn schema_of(body: &Json) -> Option<TableSchema> {
     {
         let (_, isk) = keys(&l["KeySchema"])?;
         schema = schema.with_index(
-            IndexSchema::local(l["IndexName"].as_str()?, isk?)
+            IndexSchema::local(l["IndexName"].as_str()?, isk.into_iter().next()?)
                 .with_projection(projection(&l["Projection"])),
         );
     }

@@ -9,7 +9,7 @@ use crate::expr::check;
 use crate::expr::SortKeyCondition;
 use crate::item::{Item, Value};
 use crate::raw::keycodec;
-use crate::schema::{IndexKind, IndexSchema, KeyAttribute, Projection, TableSchema};
+use crate::schema::{IndexKind, IndexSchema, KeyAttribute, Projection, QueryKeys, TableSchema};
 
 /// The encoded table key of an item (or key): DynamoDB Local's hash of the partition key,
 /// then the partition key and the sort key, so that a scan reads partitions in DynamoDB
@@ -162,8 +162,8 @@ pub(super) fn local_index_entries<'a>(
     let space = Space::Index(position);
     let start = start.map(|(pk, esk)| (pk.clone(), esk.clone()));
     let ls_name = schema.indexes[position]
-        .sort_key
-        .as_ref()
+        .sort_keys
+        .first()
         .map(|k| k.name.clone())
         .unwrap_or_default();
     let sk_name = schema
@@ -279,7 +279,8 @@ pub(super) fn check_key_value(attr: &KeyAttribute, v: &Value, index: Option<&str
 
 /// A key condition operand of a type keys cannot have is rejected before anything else.
 fn check_key_operand_types(kc: &crate::expr::KeyCondition) -> Result<()> {
-    let mut operands: Vec<(&str, &Value)> = vec![("=", &kc.partition)];
+    let mut operands: Vec<(&str, &Value)> = kc.partition.iter().map(|v| ("=", v)).collect();
+    operands.extend(kc.sort_prefix.iter().map(|v| ("=", v)));
     match &kc.sort {
         Some(SortKeyCondition::Eq(v)) => operands.push(("=", v)),
         Some(SortKeyCondition::Lt(v)) => operands.push(("<", v)),
@@ -304,23 +305,32 @@ fn check_key_operand_types(kc: &crate::expr::KeyCondition) -> Result<()> {
     Ok(())
 }
 
-/// The byte range of a query's key condition, and the sort attribute for the start-key check.
+/// The byte range of a query's key condition on these keys.
 pub(super) fn query_range(
     space: Space,
-    partition_attr: &KeyAttribute,
-    sort_attr: Option<&KeyAttribute>,
+    keys: QueryKeys<'_>,
     kc: &crate::expr::KeyCondition,
     index: Option<&str>,
 ) -> Result<(Vec<u8>, Option<Vec<u8>>)> {
     check_key_operand_types(kc)?;
-    check_key_value(partition_attr, &kc.partition, index)?;
-    let p = partition_prefix(space, &kc.partition);
+    crate::raw::validate::check_key_condition_shape(keys, kc)?;
+    let mut p = Vec::new();
+    for (attr, v) in keys.partition.iter().zip(&kc.partition) {
+        check_key_value(attr, v, index)?;
+        if space == Space::Table {
+            p.extend_from_slice(&keycodec::local_hash(v));
+        }
+        keycodec::encode_into(&mut p, v);
+    }
+    for (attr, v) in keys.sort.iter().zip(&kc.sort_prefix) {
+        check_key_value(attr, v, index)?;
+        keycodec::encode_into(&mut p, v);
+    }
     let end = |bytes: &[u8]| keycodec::prefix_successor(bytes);
     let Some(sort) = &kc.sort else {
         return Ok((p.clone(), end(&p)));
     };
-    let sort_attr =
-        sort_attr.ok_or_else(|| Error::invalid("Query condition missed key schema element"))?;
+    let sort_attr = &keys.sort[kc.sort_prefix.len()];
     let with = |v: &Value| -> Result<Vec<u8>> {
         check_key_value(sort_attr, v, index)?;
         if v.as_s().map(str::len).unwrap_or(0) > crate::schema::MAX_SORT_KEY_SIZE {

@@ -22,11 +22,11 @@ use tracing::Instrument;
 use crate::error::{Error, Result};
 use crate::expr::check;
 use crate::expr::{Path, SortKeyCondition};
-use crate::item::Item;
+use crate::item::{Item, Value};
 use crate::raw::eval;
 use crate::raw::validate::{self, WriteKind};
 use crate::repository::*;
-use crate::schema::{IndexKind, TableSchema};
+use crate::schema::{IndexKind, KeyAttribute, TableSchema};
 
 use checks::*;
 use keys::*;
@@ -213,19 +213,13 @@ impl<S: Storage> Repository for Engine<S> {
         check_limit(request.limit)?;
         check_read_expressions(&request.filter, &request.projection)?;
         let index = resolve_index(&schema, &request.index, false)?;
-        let (space, pk_attr, sk_attr) = match index {
-            Some((i, ix)) => (Space::Index(i), &ix.partition_key, ix.sort_key.as_ref()),
-            None => (
-                Space::Table,
-                &schema.partition_key,
-                schema.sort_key.as_ref(),
-            ),
-        };
+        let space = index.map_or(Space::Table, |(i, _)| Space::Index(i));
+        let ix = index.map(|(_, ix)| ix);
+        let keys = schema.query_keys(ix);
         // The key condition first, then the key-attribute rule, then the rest.
         let (mut lower, upper) = query_range(
             space,
-            pk_attr,
-            sk_attr,
+            keys,
             &request.key_condition,
             request.index.as_deref(),
         )?;
@@ -233,7 +227,7 @@ impl<S: Storage> Repository for Engine<S> {
         resolve_index(&schema, &request.index, request.consistent_read)?;
         if let Some(f) = &request.filter {
             for p in f.paths() {
-                if p.root() == pk_attr.name || sk_attr.is_some_and(|s| s.name == p.root()) {
+                if keys.partition.iter().chain(keys.sort).any(|k| k.name == p.root()) {
                     return Err(Error::invalid(format!(
                         "Filter Expression can only contain non-primary key attributes: Primary key attribute: {}",
                         p.root()
@@ -242,7 +236,6 @@ impl<S: Storage> Repository for Engine<S> {
             }
         }
         let mut upper = upper;
-        let ix = index.map(|(_, ix)| ix);
         check_projected(&schema, ix, &request.projection, &request.filter)?;
         check_select(request.count_only, &request.projection)?;
         let start = match &request.exclusive_start_key {
@@ -252,15 +245,23 @@ impl<S: Storage> Repository for Engine<S> {
                     && upper
                         .as_ref()
                         .is_none_or(|u| start.as_slice() < u.as_slice());
-                let sort_ok = match (&request.key_condition.sort, sk_attr) {
+                let kc = &request.key_condition;
+                let sort_ok = match (&kc.sort, keys.sort.get(kc.sort_prefix.len())) {
                     (Some(cond), Some(sk)) => {
                         esk.get(&sk.name).is_some_and(|v| sort_matches(cond, v))
                     }
                     _ => true,
                 };
+                let equal = |attrs: &[KeyAttribute], values: &[Value]| {
+                    attrs
+                        .iter()
+                        .zip(values)
+                        .all(|(a, v)| esk.get(&a.name) == Some(v))
+                };
                 if !in_range
                     || !sort_ok
-                    || esk.get(&pk_attr.name) != Some(&request.key_condition.partition)
+                    || !equal(keys.partition, &kc.partition)
+                    || !equal(keys.sort, &kc.sort_prefix)
                 {
                     return Err(Error::invalid(
                         "The provided starting key does not match the range key predicate",
@@ -280,7 +281,7 @@ impl<S: Storage> Repository for Engine<S> {
         }
         // Only a table's sort key is unique within a partition: on an index, DynamoDB Local
         // gives a last key even when the page stops on the bound.
-        let end_bound = match (&request.key_condition.sort, sk_attr, forward) {
+        let end_bound = match (&request.key_condition.sort, keys.sort.first(), forward) {
             _ if request.index.is_some() => None,
             (Some(SortKeyCondition::Le(v) | SortKeyCondition::Between(_, v)), Some(sk), true)
             | (Some(SortKeyCondition::Ge(v) | SortKeyCondition::Between(v, _)), Some(sk), false) => {
