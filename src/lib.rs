@@ -5,13 +5,14 @@
 // `Repository` type, the typed API and errors.
 pub use monotable_core::{api, entity, error, expr, item, repository, schema};
 pub use monotable_core::{
-    validation_error, BatchGetOutput, BatchWriteOutput, CancellationCode, CancellationReason,
-    CollectionPage, CollectionQuery, Comparator, Condition, Cursor, DeleteItem, Entity, EntityKeys,
-    EntityOptions, EntityQuery, EntityScan, Error, GetItem, IndexKeys, IndexKind, IndexSchema,
-    Item, KeyAttribute, KeyCondition, KeySchema, KeyTemplate, KeyType, Number, Page, Path, PathOf,
-    Projection, PutItem, Query, QueryPage, Repository, RepositoryExt, Result, ReturnValues, Scan,
-    Segment, SortKeyCondition, TableSchema, TransactWrite, TransactWriteItem, Transaction,
-    TransactionContext, TypedPath, Update, UpdateItem, Value, ValueType, WriteRequest,
+    validation_error, AttributeIndex, BatchGetOutput, BatchWriteOutput, CancellationCode,
+    CancellationReason, CollectionPage, CollectionQuery, Comparator, Condition, Cursor, DeleteItem,
+    Entity, EntityKeys, EntityOptions, EntityQuery, EntityScan, Error, GetItem, IndexKeys,
+    IndexKind, IndexSchema, Item, KeyAttribute, KeyCondition, KeySchema, KeyTemplate, KeyType,
+    Number, Page, Path, PathOf, Projection, PutItem, Query, QueryKeys, QueryPage, Repository,
+    RepositoryExt, Result, ReturnValues, Scan, Segment, SortKeyCondition, TableSchema,
+    TransactWrite, TransactWriteItem, Transaction, TransactionContext, TypedPath, Update,
+    UpdateItem, Value, ValueType, WriteRequest,
 };
 
 mod connect;

@@ -32,7 +32,9 @@ pub use api::{
 };
 pub use entity::collision::{KeyCollision, KeyCollisions};
 pub use entity::template::KeyTemplate;
-pub use entity::{validation_error, Entity, EntityKeys, EntityOptions, IndexKeys, KeySchema};
+pub use entity::{
+    validation_error, AttributeIndex, Entity, EntityKeys, EntityOptions, IndexKeys, KeySchema,
+};
 pub use error::{CancellationCode, CancellationReason, Error, Result};
 pub use expr::{
     Comparator, Condition, KeyCondition, Path, PathOf, SortKeyCondition, TypedPath, Update,

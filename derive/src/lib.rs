@@ -14,6 +14,10 @@
 //! ```
 //!
 //! Container options: `entity`, `pk`, `sk`, `index(name, pk, sk)`, `local_index(name, sk)`,
+//! `index(name, partition(field, ..), sort(field, ..))` (a global index over the fields
+//! themselves, no template: a multi-attribute index of up to four partition and four sort
+//! fields, each keeping its type; `Entity::query_<name>(..)` takes the partition fields and
+//! its sort methods a leading run of the sort fields),
 //! `entity_attribute`, `created`, `modified`, `timestamps = false`, `version`, `unique`
 //! (a field, or several separated by commas, each unique on its own), `ttl` (an integer
 //! field of epoch seconds, the table's TTL attribute), `schema_version = N` and
@@ -109,6 +113,17 @@ struct Index {
     pk: Option<LitStr>,
     sk: Option<LitStr>,
     local: bool,
+    /// `partition(a, b)`: the index's keys are these fields themselves (no template).
+    partition: Vec<syn::Ident>,
+    /// `sort(c, d)`: with `partition(..)`, the index's sort attributes.
+    sort: Vec<syn::Ident>,
+}
+
+impl Index {
+    /// True for an index over the entity's own fields (`partition(..)`, `sort(..)`).
+    fn over_fields(&self) -> bool {
+        !self.partition.is_empty()
+    }
 }
 
 #[derive(Default)]
@@ -153,12 +168,32 @@ fn lit_str_or_off(e: &Expr) -> syn::Result<Option<LitStr>> {
 fn parse_index(list: &syn::MetaList, local: bool) -> syn::Result<Index> {
     let metas = Punctuated::<Meta, Token![,]>::parse_terminated.parse2(list.tokens.clone())?;
     let (mut name, mut pk, mut sk) = (None, None, None);
+    let (mut partition, mut sort) = (Vec::new(), Vec::new());
     for m in metas {
+        let key = m.path().get_ident().map(|i| i.to_string());
+        if let Meta::List(l) = &m {
+            let idents = Punctuated::<syn::Ident, Token![,]>::parse_terminated
+                .parse2(l.tokens.clone())?
+                .into_iter()
+                .collect::<Vec<_>>();
+            if idents.is_empty() || idents.len() > 4 {
+                return Err(syn::Error::new_spanned(
+                    l,
+                    "a multi-attribute index takes one to four fields here",
+                ));
+            }
+            match key.as_deref() {
+                Some("partition") if !local => partition = idents,
+                Some("sort") if !local => sort = idents,
+                _ => return Err(syn::Error::new_spanned(&m, "unknown index option")),
+            }
+            continue;
+        }
         let Meta::NameValue(nv) = &m else {
             return Err(syn::Error::new_spanned(m, "expected name = \"...\""));
         };
         let v = lit_str(&nv.value)?;
-        match nv.path.get_ident().map(|i| i.to_string()).as_deref() {
+        match key.as_deref() {
             Some("name") => name = Some(v),
             Some("pk") if !local => pk = Some(v),
             Some("sk") => sk = Some(v),
@@ -167,10 +202,22 @@ fn parse_index(list: &syn::MetaList, local: bool) -> syn::Result<Index> {
     }
     let name =
         name.ok_or_else(|| syn::Error::new_spanned(list, "an index needs name = \"...\""))?;
-    if !local && pk.is_none() {
+    if !partition.is_empty() && (pk.is_some() || sk.is_some()) {
         return Err(syn::Error::new_spanned(
             list,
-            "a global index needs pk = \"...\"",
+            "an index over fields (partition(..), sort(..)) takes no pk/sk template",
+        ));
+    }
+    if !sort.is_empty() && partition.is_empty() {
+        return Err(syn::Error::new_spanned(
+            list,
+            "sort(..) needs partition(..): the index's partition fields",
+        ));
+    }
+    if !local && pk.is_none() && partition.is_empty() {
+        return Err(syn::Error::new_spanned(
+            list,
+            "a global index needs pk = \"...\" or partition(field, ..)",
         ));
     }
     if local && sk.is_none() {
@@ -184,7 +231,39 @@ fn parse_index(list: &syn::MetaList, local: bool) -> syn::Result<Index> {
         pk,
         sk,
         local,
+        partition,
+        sort,
     })
+}
+
+/// The fields an index over fields names, in order; a name that is not a field, or an
+/// encrypted field (its stored value is ciphertext), is a compile error.
+fn index_fields<'a>(
+    idents: &[syn::Ident],
+    fields: &'a [Field],
+    entity: &str,
+) -> syn::Result<Vec<&'a Field>> {
+    idents
+        .iter()
+        .map(|id| {
+            let f = fields
+                .iter()
+                .find(|f| {
+                    f.ident.to_string().trim_start_matches("r#")
+                        == id.to_string().trim_start_matches("r#")
+                })
+                .ok_or_else(|| {
+                    syn::Error::new_spanned(id, format!("`{id}` is not a field of {entity}"))
+                })?;
+            if f.encrypt {
+                return Err(syn::Error::new_spanned(
+                    id,
+                    format!("`{id}` is encrypted: its stored value cannot be an index key"),
+                ));
+            }
+            Ok(f)
+        })
+        .collect()
 }
 
 fn parse_options(input: &DeriveInput) -> syn::Result<(Options, Option<String>)> {
@@ -472,6 +551,12 @@ fn is_required(f: &Field) -> bool {
 }
 
 /// `T` for `Option<T>`, else the type itself.
+/// An integer or a float (through `Option`): stored as a number.
+fn is_number(ty: &syn::Type) -> bool {
+    is_integer(ty)
+        || matches!(type_name(option_inner(ty)), Some((n, _)) if n == "f32" || n == "f64")
+}
+
 fn option_inner(ty: &syn::Type) -> &syn::Type {
     match type_name(ty) {
         Some((name, Some(inner))) if name == "Option" => inner,
@@ -544,17 +629,54 @@ fn access_patterns(
 ) -> syn::Result<TokenStream2> {
     let mut out = TokenStream2::new();
     let mut ctors = Vec::new();
-    let mut keys: Vec<(Option<&LitStr>, Option<&LitStr>, Option<&LitStr>)> =
-        vec![(None, o.pk.as_ref(), o.sk.as_ref())];
+    let entity_name = name.to_string();
+    // (index, partition fields, sort fields, partition text, sort text, over fields)
+    type Pattern<'a> = (
+        Option<&'a LitStr>,
+        Vec<&'a Field>,
+        Vec<&'a Field>,
+        String,
+        String,
+        bool,
+    );
+    let text = |t: Option<&LitStr>| t.map(LitStr::value).unwrap_or_default();
+    let mut keys: Vec<Pattern> = vec![(
+        None,
+        template_fields(o.pk.as_ref(), fields),
+        template_fields(o.sk.as_ref(), fields),
+        text(o.pk.as_ref()),
+        text(o.sk.as_ref()),
+        false,
+    )];
     for ix in &o.indexes {
+        if ix.over_fields() {
+            let p = index_fields(&ix.partition, fields, &entity_name)?;
+            let s = index_fields(&ix.sort, fields, &entity_name)?;
+            let list = |f: &[&Field]| {
+                f.iter()
+                    .map(|f| f.stored.clone())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let (pt, st) = (list(&p), list(&s));
+            keys.push((Some(&ix.name), p, s, pt, st, true));
+            continue;
+        }
         let pk = if ix.local {
             o.pk.as_ref()
         } else {
             ix.pk.as_ref()
         };
-        keys.push((Some(&ix.name), pk, ix.sk.as_ref()));
+        keys.push((
+            Some(&ix.name),
+            template_fields(pk, fields),
+            template_fields(ix.sk.as_ref(), fields),
+            text(pk),
+            text(ix.sk.as_ref()),
+            false,
+        ));
     }
-    for (index, pk, sk) in keys {
+    for (index, pk_fields, sk_fields, pk_text, sk_text, over_fields) in keys {
         let (method, struct_name, index_tokens, what) = match index {
             None => (
                 format_ident!("query"),
@@ -569,21 +691,30 @@ fn access_patterns(
                 format!("index `{}`", i.value()),
             ),
         };
-        let pk_fields = template_fields(pk, fields);
-        let sk_fields = template_fields(sk, fields);
+        // An index over fields takes each field's value as stored (an `Option`'s inner type).
+        let arg_ty = |f: &Field| -> syn::Type {
+            if over_fields {
+                option_inner(&f.ty).clone()
+            } else {
+                f.ty.clone()
+            }
+        };
         let args = pk_fields.iter().map(|f| {
-            let (ident, ty) = (&f.ident, &f.ty);
+            let (ident, ty) = (&f.ident, arg_ty(f));
             quote!(#ident: impl #krate::expr::KeyArg<#ty>)
         });
         let values = pk_fields.iter().map(|f| {
-            let (ident, ty, stored) = (&f.ident, &f.ty, &f.stored);
+            let (ident, ty, stored) = (&f.ident, arg_ty(f), &f.stored);
             quote!((#stored, #krate::expr::KeyArg::<#ty>::into_key_value(#ident)))
         });
-        let pk_doc = format!(
-            "Access pattern on {what}: the partition `{}`. Sort conditions on `{}`.",
-            pk.map(LitStr::value).unwrap_or_default(),
-            sk.map(LitStr::value).unwrap_or_default()
-        );
+        let pk_doc = if over_fields {
+            format!(
+                "Access pattern on {what}, over the fields themselves: partition attributes \
+                 `{pk_text}`. Sort conditions on a leading run of `{sk_text}`."
+            )
+        } else {
+            format!("Access pattern on {what}: the partition `{pk_text}`. Sort conditions on `{sk_text}`.")
+        };
         ctors.push(quote! {
             #[doc = #pk_doc]
             #vis fn #method(#(#args),*) -> #struct_name {
@@ -601,23 +732,36 @@ fn access_patterns(
             let names: Vec<String> = prefix.iter().map(|f| f.stored.clone()).collect();
             let one = |tag: &str| {
                 let args = prefix.iter().map(|f| {
-                    let ty = &f.ty;
+                    let ty = arg_ty(f);
                     let id =
                         format_ident!("{}{}", tag, f.ident.to_string().trim_start_matches("r#"));
                     quote!(#id: impl #krate::expr::KeyArg<#ty>)
                 });
                 let vals = prefix.iter().map(|f| {
-                    let (ty, stored) = (&f.ty, &f.stored);
+                    let (ty, stored) = (arg_ty(f), &f.stored);
                     let id =
                         format_ident!("{}{}", tag, f.ident.to_string().trim_start_matches("r#"));
                     quote!((#stored, #krate::expr::KeyArg::<#ty>::into_key_value(#id)))
                 });
                 (quote!(#(#args),*), quote!(::std::vec![#(#vals),*]))
             };
+            // begins_with needs a string or binary attribute: not on a number field.
+            let numeric = over_fields && is_number(&prefix[k - 1].ty);
             for op in ["eq", "lt", "le", "gt", "ge", "begins_with"] {
+                if numeric && op == "begins_with" {
+                    continue;
+                }
                 let m = format_ident!("{}_{}", stem, op);
                 let (args, vals) = one("");
-                let doc = format!("Sort key condition `{op}` on {}.", names.join(", "));
+                let doc = if over_fields && k > 1 {
+                    format!(
+                        "Sort condition: {} equal, and `{op}` on {}.",
+                        names[..k - 1].join(", "),
+                        names[k - 1]
+                    )
+                } else {
+                    format!("Sort key condition `{op}` on {}.", names.join(", "))
+                };
                 sort_methods.push(quote! {
                     #[doc = #doc]
                     pub fn #m(self, #args) -> #krate::EntityQuery<#name> {
@@ -628,10 +772,19 @@ fn access_patterns(
             let m = format_ident!("{}_between", stem);
             let (low_args, low_vals) = one("low_");
             let (high_args, high_vals) = one("high_");
-            let doc = format!(
-                "Sort key between two values of {}, inclusive.",
-                names.join(", ")
-            );
+            let doc = if over_fields && k > 1 {
+                format!(
+                    "Sort condition: {} equal (the same in both bounds), and {} between two \
+                     values, inclusive.",
+                    names[..k - 1].join(", "),
+                    names[k - 1]
+                )
+            } else {
+                format!(
+                    "Sort key between two values of {}, inclusive.",
+                    names.join(", ")
+                )
+            };
             sort_methods.push(quote! {
                 #[doc = #doc]
                 pub fn #m(self, #low_args, #high_args) -> #krate::EntityQuery<#name> {
@@ -710,6 +863,17 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
             template_attributes(t, &fields, &entity_name)?;
         }
         let iname = &ix.name;
+        if ix.over_fields() {
+            let stored = |ids: &[syn::Ident]| -> syn::Result<Vec<String>> {
+                Ok(index_fields(ids, &fields, &entity_name)?
+                    .into_iter()
+                    .map(|f| f.stored.clone())
+                    .collect())
+            };
+            let (p, s) = (stored(&ix.partition)?, stored(&ix.sort)?);
+            index_calls.push(quote!(.with_attribute_index(#iname, &[#(#p),*], &[#(#s),*])));
+            continue;
+        }
         let sk = match &ix.sk {
             Some(s) => quote!(::core::option::Option::Some(#s)),
             None => quote!(::core::option::Option::None),

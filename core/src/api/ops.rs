@@ -160,7 +160,7 @@ pub trait RepositoryExt: Repository {
 
     /// Reads one page of a query.
     async fn query_page<E: Entity>(&self, query: &EntityQuery<E>) -> Result<QueryPage<E>> {
-        let kc = query.key_condition()?;
+        let kc = query.key_condition(self.schema())?;
         let scope = query.scope(&kc);
         let start = query
             .cursor
@@ -226,7 +226,7 @@ pub trait RepositoryExt: Repository {
     /// index query's, so pagination is unchanged. Entries whose item is gone or of another
     /// entity type are left out.
     async fn query_page_follow<E: Entity>(&self, query: &EntityQuery<E>) -> Result<QueryPage<E>> {
-        let kc = query.key_condition()?;
+        let kc = query.key_condition(self.schema())?;
         let scope = query.scope(&kc);
         let start = query
             .cursor
@@ -460,7 +460,7 @@ pub trait RepositoryExt: Repository {
     /// How many entities a query matches (every page, counting only; the items are not
     /// returned).
     async fn count<E: Entity>(&self, query: &EntityQuery<E>) -> Result<usize> {
-        let kc = query.key_condition()?;
+        let kc = query.key_condition(self.schema())?;
         let filter = entity_filter::<E>(query.filter.clone());
         let mut request = Query {
             index: query.index.clone(),
@@ -488,7 +488,7 @@ pub trait RepositoryExt: Repository {
         query: &EntityQuery<E>,
         projection: Vec<crate::expr::Path>,
     ) -> Result<Vec<P>> {
-        let kc = query.key_condition()?;
+        let kc = query.key_condition(self.schema())?;
         let mut projection = projection;
         if let Some(a) = E::options().entity_attribute {
             if !projection

@@ -4,10 +4,11 @@ use std::marker::PhantomData;
 
 use crate::api::cursor::Cursor;
 use crate::entity::template::{Composed, KeyTemplate};
-use crate::entity::{self, Entity};
+use crate::entity::{self, AttributeIndex, Entity};
 use crate::error::{Error, Result};
 use crate::expr::{Condition, KeyCondition, SortKeyCondition};
 use crate::item::{Item, Value};
+use crate::schema::TableSchema;
 
 /// One page of a typed query.
 #[derive(Debug, Clone)]
@@ -220,13 +221,17 @@ impl<E: Entity> EntityQuery<E> {
         item
     }
 
-    pub(super) fn key_condition(&self) -> Result<KeyCondition> {
+    pub(super) fn key_condition(&self, schema: &TableSchema) -> Result<KeyCondition> {
         if let Some(e) = &self.deferred {
             return Err(Error::Encode {
                 source: e.clone().into(),
             });
         }
         let keys = E::key_templates();
+        if let Some(ai) = self.index.as_deref().and_then(|n| keys.attribute_index(n)) {
+            ai.schema_index(E::ENTITY_TYPE, schema)?;
+            return self.attribute_key_condition(ai);
+        }
         let (pk_t, sk_t) = keys.templates(self.index.as_deref())?;
         only_attributes_of(pk_t, &self.partition)?;
         if let (Some(spec), Some(t)) = (&self.sort, sk_t) {
@@ -265,6 +270,93 @@ impl<E: Entity> EntityQuery<E> {
         Ok(KeyCondition {
             partition: vec![partition],
             sort_prefix: Vec::new(),
+            sort,
+        })
+    }
+
+    /// The key condition on an index over the entity's own attributes: every partition
+    /// attribute's value, then equalities on the sort attributes given but the last, and the
+    /// condition on the last.
+    fn attribute_key_condition(&self, ai: &AttributeIndex) -> Result<KeyCondition> {
+        let error = |part: &str, reason: String| Error::InvalidKey {
+            template: ai.index.clone(),
+            part: part.to_string(),
+            reason,
+        };
+        if let Some(unknown) = self.partition.keys().find(|a| !ai.partition.contains(a)) {
+            return Err(error(
+                unknown,
+                format!(
+                    "not a partition attribute of this index (it has: {})",
+                    ai.partition.join(", ")
+                ),
+            ));
+        }
+        let partition = ai
+            .partition
+            .iter()
+            .map(|a| {
+                self.partition
+                    .get(a)
+                    .cloned()
+                    .ok_or_else(|| error(a, "missing partition attribute".into()))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        // The sort attributes given: a leading run of the index's, in its order.
+        let leading = |attrs: &Item| -> Result<Vec<Value>> {
+            if let Some(unknown) = attrs.keys().find(|a| !ai.sort.contains(a)) {
+                return Err(error(
+                    unknown,
+                    format!(
+                        "not a sort attribute of this index (it has: {})",
+                        ai.sort.join(", ")
+                    ),
+                ));
+            }
+            ai.sort[..attrs.len()]
+                .iter()
+                .map(|a| {
+                    attrs.get(a).cloned().ok_or_else(|| {
+                        error(
+                            a,
+                            "a sort condition gives a leading run of the sort attributes".into(),
+                        )
+                    })
+                })
+                .collect()
+        };
+        let last = |mut values: Vec<Value>| -> Result<(Vec<Value>, Value)> {
+            let last = values
+                .pop()
+                .ok_or_else(|| error(&ai.index, "a sort condition names no attribute".into()))?;
+            Ok((values, last))
+        };
+        let (sort_prefix, sort) = match &self.sort {
+            None => (Vec::new(), None),
+            Some(SortSpec::Op(op, attrs)) => {
+                let (prefix, v) = last(leading(attrs)?)?;
+                (prefix, Some(op(v)))
+            }
+            Some(SortSpec::BeginsWith(attrs)) => {
+                let (prefix, v) = last(leading(attrs)?)?;
+                (prefix, Some(SortKeyCondition::BeginsWith(v)))
+            }
+            Some(SortSpec::Between(a, b)) => {
+                let (prefix, low) = last(leading(a)?)?;
+                let (high_prefix, high) = last(leading(b)?)?;
+                if prefix != high_prefix {
+                    let at = ai.sort[prefix.len().min(high_prefix.len()).saturating_sub(1)].clone();
+                    return Err(error(
+                        &at,
+                        "the bounds of a between differ before its last attribute".into(),
+                    ));
+                }
+                (prefix, Some(SortKeyCondition::Between(low, high)))
+            }
+        };
+        Ok(KeyCondition {
+            partition,
+            sort_prefix,
             sort,
         })
     }

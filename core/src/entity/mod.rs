@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::entity::template::{Composed, KeyTemplate};
 use crate::error::{Error, Result};
 use crate::item::{Item, Value};
-use crate::schema::{IndexKind, KeyAttribute, TableSchema};
+use crate::schema::{IndexKind, IndexSchema, KeyAttribute, TableSchema};
 
 /// The key templates of one secondary index of an entity.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +23,64 @@ pub struct IndexKeys {
     pub partition: Option<KeyTemplate>,
     /// Sort key template, if the index has a sort key.
     pub sort: Option<KeyTemplate>,
+}
+
+/// A global index whose keys are the entity's own attributes, stored as they are (no
+/// template): a multi-attribute index (up to four partition and four sort attributes, each
+/// keeping its type), or a single-attribute index over one field. Queries give every
+/// partition attribute and a leading run of the sort attributes. An entity without some of
+/// them (an `Option` field that is `None`) is simply not in the index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttributeIndex {
+    /// The table's index name.
+    pub index: String,
+    /// The partition attributes, in the index's key-schema order.
+    pub partition: Vec<String>,
+    /// The sort attributes, in the index's key-schema order.
+    pub sort: Vec<String>,
+}
+
+impl AttributeIndex {
+    /// Every key attribute: partition, then sort.
+    pub fn attributes(&self) -> impl Iterator<Item = &str> {
+        self.partition.iter().chain(&self.sort).map(String::as_str)
+    }
+
+    /// The table's index of this name, checked to be a global index over exactly these
+    /// attributes in this order.
+    pub fn schema_index<'a>(
+        &self,
+        entity: &str,
+        schema: &'a TableSchema,
+    ) -> Result<&'a IndexSchema> {
+        let mismatch = |reason: String| Error::InvalidKey {
+            template: self.index.clone(),
+            part: self.index.clone(),
+            reason,
+        };
+        let (_, index) = schema.index(&self.index).map_err(|_| {
+            mismatch(format!(
+                "entity {entity} names index {} that the table does not have",
+                self.index
+            ))
+        })?;
+        let names = |keys: &[KeyAttribute]| keys.iter().map(|k| k.name.clone()).collect::<Vec<_>>();
+        if index.kind != IndexKind::Global
+            || names(&index.partition_keys) != self.partition
+            || names(&index.sort_keys) != self.sort
+        {
+            return Err(mismatch(format!(
+                "entity {entity} declares index {} over partition {:?} and sort {:?}; the table's \
+                 index has partition {:?} and sort {:?}",
+                self.index,
+                self.partition,
+                self.sort,
+                names(&index.partition_keys),
+                names(&index.sort_keys)
+            )));
+        }
+        Ok(index)
+    }
 }
 
 /// How an entity's keys are composed: the primary key and any number of index keys.
@@ -42,6 +100,8 @@ pub struct EntityKeys {
     pub sort: Option<KeyTemplate>,
     /// Index key templates.
     pub indexes: Vec<IndexKeys>,
+    /// Global indexes over the entity's own attributes (no templates).
+    pub attribute_indexes: Vec<AttributeIndex>,
 }
 
 impl EntityKeys {
@@ -51,6 +111,7 @@ impl EntityKeys {
             partition: partition.into(),
             sort: None,
             indexes: Vec::new(),
+            attribute_indexes: Vec::new(),
         }
     }
 
@@ -87,6 +148,27 @@ impl EntityKeys {
             sort: Some(sort.into()),
         });
         self
+    }
+
+    /// Adds a global index whose keys are these attributes of the entity, as stored (a
+    /// multi-attribute index, or a single-attribute one over a field).
+    pub fn with_attribute_index(
+        mut self,
+        index: impl Into<String>,
+        partition: &[&str],
+        sort: &[&str],
+    ) -> Self {
+        self.attribute_indexes.push(AttributeIndex {
+            index: index.into(),
+            partition: partition.iter().map(|s| s.to_string()).collect(),
+            sort: sort.iter().map(|s| s.to_string()).collect(),
+        });
+        self
+    }
+
+    /// The attribute index of this name, if the entity declares one.
+    pub fn attribute_index(&self, name: &str) -> Option<&AttributeIndex> {
+        self.attribute_indexes.iter().find(|i| i.index == name)
     }
 
     /// The templates of one index.
@@ -420,6 +502,17 @@ fn build_item<E: Entity>(
 ) -> Result<Item> {
     let mut item = Item::from_serialize(entity)?;
     write::check_no_managed_fields::<E>(schema, &item)?;
+    let keys = E::key_templates();
+    for ai in &keys.attribute_indexes {
+        ai.schema_index(E::ENTITY_TYPE, schema)?;
+        // A `None` key attribute leaves the entity out of the index (DynamoDB refuses NULL
+        // as a key value).
+        for a in ai.attributes() {
+            if matches!(item.get(a), Some(Value::Null)) {
+                item.remove(a);
+            }
+        }
+    }
     if let Some(ttl) = E::TTL {
         if schema.ttl_attribute.as_deref() != Some(ttl) {
             return Err(Error::Configuration {

@@ -54,6 +54,12 @@ pub fn managed_attributes<E: Entity>(schema: &TableSchema) -> BTreeSet<String> {
     for ix in &schema.indexes {
         out.extend(ix.keys().map(|k| k.name.clone()));
     }
+    // The keys of the entity's attribute indexes are its own fields.
+    for ai in &E::key_templates().attribute_indexes {
+        for a in ai.attributes().filter(|a| !schema.is_key_attribute(a)) {
+            out.remove(a);
+        }
+    }
     out.extend(
         [
             options.entity_attribute,
