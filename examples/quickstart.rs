@@ -39,11 +39,14 @@ struct Repo {
     stars: u64,
 }
 
+// Issues by status: a multi-attribute index over the issue's own fields (partition owner
+// and repo, sort status then number, each keeping its type), instead of a composed
+// `ISSUES#{owner}#{repo}#{status}` key: nothing synthetic is written.
 #[derive(Debug, Clone, Serialize, Deserialize, monotable::Entity)]
 #[monotable(
     pk = "REPO#{owner}#{repo}",
     sk = "ISSUE#{number:06}",
-    index(name = "gsi2", pk = "ISSUES#{owner}#{repo}#{status}", sk = "{number}")
+    index(name = "issuesByStatus", partition(owner, repo), sort(status, number))
 )]
 struct Issue {
     owner: String,
@@ -68,10 +71,11 @@ struct Star {
 fn schema() -> TableSchema {
     TableSchema::single_table("github")
         .with_gsi("gsi1")
-        .with_index(
-            IndexSchema::global("gsi2", KeyAttribute::s("gsi2pk"))
-                .with_sort_key(KeyAttribute::n("gsi2sk")),
-        )
+        .with_index(IndexSchema::multi_attribute(
+            "issuesByStatus",
+            [KeyAttribute::s("owner"), KeyAttribute::s("repo")],
+            [KeyAttribute::s("status"), KeyAttribute::n("number")],
+        ))
 }
 
 /// The backend, by URL: `$MONOTABLE_URL` (for example `memory://`, or
@@ -141,11 +145,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect();
     repo.batch_put(&issues).await?;
 
-    // Query the open issues by index, a page of 5 at a time, following the cursor.
-    // `Issue::query_gsi2` is the typed access pattern the derive writes for index gsi2: its
-    // arguments are the partition template's fields, with their types.
-    let mut query = Issue::query_gsi2("ada", "engine", "open")
-        .all()
+    // Query the open issues by index, newest first, a page of 5 at a time, following the
+    // cursor. `Issue::query_issues_by_status` is the typed access pattern the derive writes
+    // for the index: its arguments are the partition fields, with their types; its sort
+    // methods take a leading run of the sort fields (`status_eq`, `status_and_number_gt`).
+    let mut query = Issue::query_issues_by_status("ada", "engine")
+        .status_eq("open")
         .descending()
         .limit(5);
     let mut page_number = 1;
@@ -193,6 +198,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await?
         .expect("repository exists");
     println!("stars on ada/engine: {}", engine.stars);
+
+    // Closed issues after number 10: an equality on status, a range on number.
+    let closed = repo
+        .query_all(
+            Issue::query_issues_by_status("ada", "engine").status_and_number_gt("closed", 10u32),
+        )
+        .await?;
+    println!(
+        "closed issues after 10: {:?}",
+        closed.iter().map(|i| i.number).collect::<Vec<_>>()
+    );
 
     // Repositories and stars of a user come from one index.
     let repos = repo.query_all(Repo::query_gsi1("ada").all()).await?;

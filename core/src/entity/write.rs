@@ -46,15 +46,19 @@ pub struct Expect {
     pub must_exist: bool,
 }
 
-/// Every attribute name monotable writes itself on `E`'s items: the table's and the
-/// indexes' key attributes, the entity type and the timestamps.
+/// Every attribute name monotable writes itself on `E`'s items: the table's key
+/// attributes, the key attributes of the indexes whose keys templates compose (not those of
+/// multi-attribute indexes, nor of `E`'s own indexes over its fields), the entity type and
+/// the timestamps.
 pub fn managed_attributes<E: Entity>(schema: &TableSchema) -> BTreeSet<String> {
     let options = E::options();
     let mut out: BTreeSet<String> = schema.keys().map(|k| k.name.clone()).collect();
-    for ix in &schema.indexes {
+    // A multi-attribute index is over ordinary attributes (no template composes its keys),
+    // which any entity type may have: an item with all of them is in the index.
+    for ix in schema.indexes.iter().filter(|ix| !ix.is_multi_attribute()) {
         out.extend(ix.keys().map(|k| k.name.clone()));
     }
-    // The keys of the entity's attribute indexes are its own fields.
+    // The keys of the entity's own attribute indexes are its fields.
     for ai in &E::key_templates().attribute_indexes {
         for a in ai.attributes().filter(|a| !schema.is_key_attribute(a)) {
             out.remove(a);

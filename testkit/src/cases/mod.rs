@@ -42,7 +42,7 @@ macro_rules! __conformance_cases {
             typed { table_pattern_sorts_by_typed_prefix, index_pattern_matches_dynamic_query, integer_sort_fields_take_integers, scan_reads_one_entity_type, count_and_projection, get_many_keeps_the_callers_order, collection_decodes_each_variant, read_then_write_retries_after_a_change, keys_only_index_follow }
             generated { create_generates_ids_and_defaults, ttl_expires_by_sweep, schema_versions_upgrade_and_migrate }
             unique { create_guards_each_unique_value, writes_swap_and_release_guards, failed_write_leaves_guards_as_they_were, paths_without_guards_refuse, sensitive_values_are_redacted, encrypted_fields_are_sealed_and_keys_rotate }
-            multikey { partition_orders_by_sort_attributes_by_type, sort_conditions_on_a_leading_run, sparse_without_every_key_attribute, index_follows_every_write, pages_carry_every_index_key_attribute, key_condition_rules, writes_check_every_index_key_attribute, entity_index_must_match_the_table, dynamic_attributes_are_checked }
+            multikey { partition_orders_by_sort_attributes_by_type, sort_conditions_on_a_leading_run, sparse_without_every_key_attribute, index_follows_every_write, pages_carry_every_index_key_attribute, key_condition_rules, writes_check_every_index_key_attribute, entity_index_must_match_the_table, dynamic_attributes_are_checked, other_entity_types_share_the_attributes }
             concurrency { concurrent_creates_one_wins, concurrent_adds_are_atomic, concurrent_transactions_keep_invariants }
         );
     };

@@ -55,6 +55,24 @@ pub struct Issue {
     pub updated: String,
 }
 
+/// A repository: it shares `owner` and `repo` with issues but has no `status` or `number`,
+/// so it is in no index.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Entity)]
+#[monotable(
+    crate = "monotable_core",
+    entity = "Repo",
+    pk = "REPO#{owner}#{repo}",
+    sk = "REPO"
+)]
+pub struct Repo {
+    /// Owner.
+    pub owner: String,
+    /// Name.
+    pub repo: String,
+    /// A status of its own: a sort attribute of both indexes, here an ordinary field.
+    pub status: String,
+}
+
 fn issue(repo: &str, number: u32, status: &str, assignee: Option<&str>, updated: &str) -> Issue {
     Issue {
         owner: "acme".into(),
@@ -446,5 +464,63 @@ pub async fn dynamic_attributes_are_checked(h: &Harness) {
     assert!(
         matches!(&err, Error::InvalidKey { part, .. } if part == "title"),
         "{err:?}"
+    );
+}
+
+/// The attributes of a multi-attribute index are ordinary attributes: any entity type may
+/// have them (they are not managed like a template's `gsi1pk`). An item of another type with
+/// all of them is in the index, and the typed query leaves it out.
+pub async fn other_entity_types_share_the_attributes(h: &Harness) {
+    let repo = fresh(h).await;
+    let r = Repo {
+        owner: "acme".into(),
+        repo: "api".into(),
+        status: "open".into(),
+    };
+    repo.create(&r).await.unwrap();
+    let raw = repo
+        .query(Query {
+            index: Some("byStatus".into()),
+            ..Query::new(KeyCondition::partitions([
+                Value::from("acme"),
+                Value::from("api"),
+            ]))
+        })
+        .await
+        .unwrap();
+    assert_eq!(raw.items.len(), 5, "the repository has no number: not indexed");
+    repo.put_item(PutItem {
+        item: it(serde_json::json!({
+            "pk": "REPO#acme#api", "sk": "MILESTONE#1", "_et": "Milestone",
+            "owner": "acme", "repo": "api", "status": "open", "number": 2
+        })),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let raw = repo
+        .query(Query {
+            index: Some("byStatus".into()),
+            ..Query::new(KeyCondition::partitions([
+                Value::from("acme"),
+                Value::from("api"),
+            ]))
+        })
+        .await
+        .unwrap();
+    assert_eq!(raw.items.len(), 6, "the milestone has every key attribute");
+    let typed = repo
+        .query_all(Issue::query_by_status("acme", "api").status_eq("open"))
+        .await
+        .unwrap();
+    assert_eq!(numbers(&typed), [1, 3, 10], "only issues");
+    assert_eq!(
+        repo.get::<Repo>(&RepoKey {
+            owner: "acme".into(),
+            repo: "api".into()
+        })
+        .await
+        .unwrap(),
+        Some(r)
     );
 }
