@@ -14,7 +14,7 @@
 //! ```
 //!
 //! Container options: `entity`, `pk`, `sk`, `index(name, pk, sk)`, `local_index(name, sk)`,
-//! `index(name, partition(field, ..), sort(field, ..))` (a global index over the fields
+//! `index(name, partition = "field, ..", sort = "field, ..")` (a global index over the fields
 //! themselves, no template: a multi-attribute index of up to four partition and four sort
 //! fields, each keeping its type; `Entity::query_<name>(..)` takes the partition fields and
 //! its sort methods a leading run of the sort fields),
@@ -113,14 +113,14 @@ struct Index {
     pk: Option<LitStr>,
     sk: Option<LitStr>,
     local: bool,
-    /// `partition(a, b)`: the index's keys are these fields themselves (no template).
+    /// `partition = "a, b"`: the index's keys are these fields themselves (no template).
     partition: Vec<syn::Ident>,
-    /// `sort(c, d)`: with `partition(..)`, the index's sort attributes.
+    /// `sort = "c, d"`: with `partition`, the index's sort attributes.
     sort: Vec<syn::Ident>,
 }
 
 impl Index {
-    /// True for an index over the entity's own fields (`partition(..)`, `sort(..)`).
+    /// True for an index over the entity's own fields (`partition = ".."`, `sort = ".."`).
     fn over_fields(&self) -> bool {
         !self.partition.is_empty()
     }
@@ -171,29 +171,37 @@ fn parse_index(list: &syn::MetaList, local: bool) -> syn::Result<Index> {
     let (mut partition, mut sort) = (Vec::new(), Vec::new());
     for m in metas {
         let key = m.path().get_ident().map(|i| i.to_string());
-        if let Meta::List(l) = &m {
-            let idents = Punctuated::<syn::Ident, Token![,]>::parse_terminated
-                .parse2(l.tokens.clone())?
-                .into_iter()
-                .collect::<Vec<_>>();
-            if idents.is_empty() || idents.len() > 4 {
-                return Err(syn::Error::new_spanned(
-                    l,
-                    "a multi-attribute index takes one to four fields here",
-                ));
-            }
-            match key.as_deref() {
-                Some("partition") if !local => partition = idents,
-                Some("sort") if !local => sort = idents,
-                _ => return Err(syn::Error::new_spanned(&m, "unknown index option")),
-            }
-            continue;
-        }
         let Meta::NameValue(nv) = &m else {
             return Err(syn::Error::new_spanned(m, "expected name = \"...\""));
         };
         let v = lit_str(&nv.value)?;
         match key.as_deref() {
+            Some("partition" | "sort") if !local => {
+                // A comma-separated list of field names, in key-schema order.
+                let idents = v
+                    .value()
+                    .split(',')
+                    .map(str::trim)
+                    .map(|f| {
+                        syn::parse_str::<syn::Ident>(f)
+                            .map(|i| syn::Ident::new(&i.to_string(), v.span()))
+                    })
+                    .collect::<syn::Result<Vec<_>>>()
+                    .map_err(|_| {
+                        syn::Error::new_spanned(&v, "expected field names separated by commas")
+                    })?;
+                if idents.is_empty() || idents.len() > 4 {
+                    return Err(syn::Error::new_spanned(
+                        &v,
+                        "a multi-attribute index takes one to four fields here",
+                    ));
+                }
+                if key.as_deref() == Some("partition") {
+                    partition = idents;
+                } else {
+                    sort = idents;
+                }
+            }
             Some("name") => name = Some(v),
             Some("pk") if !local => pk = Some(v),
             Some("sk") => sk = Some(v),
@@ -205,19 +213,19 @@ fn parse_index(list: &syn::MetaList, local: bool) -> syn::Result<Index> {
     if !partition.is_empty() && (pk.is_some() || sk.is_some()) {
         return Err(syn::Error::new_spanned(
             list,
-            "an index over fields (partition(..), sort(..)) takes no pk/sk template",
+            "an index over fields (partition = \"..\", sort = \"..\") takes no pk/sk template",
         ));
     }
     if !sort.is_empty() && partition.is_empty() {
         return Err(syn::Error::new_spanned(
             list,
-            "sort(..) needs partition(..): the index's partition fields",
+            "sort = \"..\" needs partition = \"..\": the index's partition fields",
         ));
     }
     if !local && pk.is_none() && partition.is_empty() {
         return Err(syn::Error::new_spanned(
             list,
-            "a global index needs pk = \"...\" or partition(field, ..)",
+            "a global index needs pk = \"...\" or partition = \"field, ..\"",
         ));
     }
     if local && sk.is_none() {
@@ -464,18 +472,41 @@ fn fields(input: &DeriveInput, rename_all: Option<&str>) -> syn::Result<Vec<Fiel
 }
 
 /// Checks a template at compile time with core's own parser; returns its attributes.
-fn template_attributes(lit: &LitStr, fields: &[Field], entity: &str) -> syn::Result<Vec<String>> {
+/// The attributes a key template names, each a field of the entity or, in an index
+/// template, one of `timestamps` (the creation and modification time attributes, which
+/// monotable writes). A primary key template cannot use a timestamp: the item's key would
+/// change on every write, or be unknown to a get.
+fn template_attributes(
+    lit: &LitStr,
+    fields: &[Field],
+    entity: &str,
+    timestamps: &[String],
+    index: bool,
+) -> syn::Result<Vec<String>> {
     let t = monotable_core::KeyTemplate::new(lit.value());
     t.check()
         .map_err(|e| syn::Error::new_spanned(lit, e.to_string()))?;
     let attrs: Vec<String> = t.attributes().into_iter().map(str::to_string).collect();
     for a in &attrs {
-        if !fields.iter().any(|f| &f.stored == a) {
+        if fields.iter().any(|f| &f.stored == a) {
+            continue;
+        }
+        if timestamps.contains(a) {
+            if index {
+                continue;
+            }
             return Err(syn::Error::new_spanned(
                 lit,
-                format!("key template names `{a}`, which is not a field of {entity}"),
+                format!(
+                    "the primary key cannot use the timestamp `{a}`: the key would change on \
+                     every write (index key templates may use it)"
+                ),
             ));
         }
+        return Err(syn::Error::new_spanned(
+            lit,
+            format!("key template names `{a}`, which is not a field of {entity}"),
+        ));
     }
     for a in t.padded_attributes() {
         if let Some(f) = fields.iter().find(|f| f.stored == a) {
@@ -849,9 +880,18 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
         )
     })?;
     let entity_name = entity.value();
-    let mut key_attrs = template_attributes(&pk, &fields, &entity_name)?;
+    // The timestamp attributes monotable writes, which index templates may use.
+    let timestamps: Vec<String> = [(&o.created, "_ct"), (&o.modified, "_md")]
+        .into_iter()
+        .filter_map(|(v, default)| match v {
+            None => Some(default.to_string()),
+            Some(None) => None,
+            Some(Some(s)) => Some(s.value()),
+        })
+        .collect();
+    let mut key_attrs = template_attributes(&pk, &fields, &entity_name, &timestamps, false)?;
     if let Some(sk) = &o.sk {
-        for a in template_attributes(sk, &fields, &entity_name)? {
+        for a in template_attributes(sk, &fields, &entity_name, &timestamps, false)? {
             if !key_attrs.contains(&a) {
                 key_attrs.push(a);
             }
@@ -860,7 +900,7 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
     let mut index_calls = Vec::new();
     for ix in &o.indexes {
         for t in ix.pk.iter().chain(ix.sk.iter()) {
-            template_attributes(t, &fields, &entity_name)?;
+            template_attributes(t, &fields, &entity_name, &timestamps, true)?;
         }
         let iname = &ix.name;
         if ix.over_fields() {

@@ -66,7 +66,38 @@ pub trait RepositoryExt: Repository {
     /// item.
     async fn put_if<E: Entity>(&self, entity: &E, condition: Option<Condition>) -> Result<E> {
         let now = entity::now_iso8601();
-        let plan = write::put(self.schema(), entity, &now, condition)?;
+        // An index key using the creation time is composed with the stored one: read it,
+        // and write only if the item is unchanged since.
+        let (stored_created, condition) = match entity::created_in_index_keys::<E>() {
+            None => (None, condition),
+            Some(created) => {
+                let key = self
+                    .schema()
+                    .key_of(&entity::entity_item(self.schema(), entity, &now)?);
+                let old = self
+                    .get_item(GetItem {
+                        key,
+                        consistent_read: true,
+                        ..Default::default()
+                    })
+                    .await?;
+                let unchanged = write::unchanged::<E>(self.schema(), old.as_ref());
+                (
+                    old.and_then(|o| o.get(created).cloned()),
+                    Some(match condition {
+                        Some(c) => c.and(unchanged),
+                        None => unchanged,
+                    }),
+                )
+            }
+        };
+        let plan = write::put(
+            self.schema(),
+            entity,
+            &now,
+            condition,
+            stored_created.as_ref(),
+        )?;
         if unique::has_unique_fields::<E>() {
             let item = entity::entity_item(self.schema(), entity, &now)?;
             return unique::update::<Self, E>(self, plan, Some(&item)).await;
@@ -372,9 +403,10 @@ pub trait RepositoryExt: Repository {
                 let current: E = entity::decode::<E>(item)?;
                 let unchanged = write::unchanged::<E>(self.schema(), Some(item));
                 let now = entity::now_iso8601();
-                let mut plan = write::put(self.schema(), &current, &now, Some(unchanged))?;
+                let created = E::options().created_attribute.and_then(|c| item.get(c));
+                let mut plan = write::put(self.schema(), &current, &now, Some(unchanged), created)?;
                 // Attributes of the old shape that the new one no longer has go too.
-                let new_item = entity::entity_item(self.schema(), &current, &now)?;
+                let new_item = entity::entity_item_created(self.schema(), &current, &now, created)?;
                 for name in item.keys() {
                     if !new_item.contains_key(name) && !self.schema().is_key_attribute(name) {
                         plan.update = plan.update.remove(name.as_str());

@@ -53,7 +53,15 @@ pub trait TransactionContext {
         Self: Sized,
     {
         unique::refuse::<E>("a transaction's put")?;
-        let plan = write::put(self.schema(), entity, self.now(), condition)?;
+        if let Some(created) = entity::created_in_index_keys::<E>() {
+            return Err(entity::validation_error::<E>(
+                created,
+                "an index key of this entity uses its creation time, which a put must read \
+                 from the stored item: a transaction cannot read it, so use put outside the \
+                 transaction (create is fine)",
+            ));
+        }
+        let plan = write::put(self.schema(), entity, self.now(), condition, None)?;
         self.push_planned(plan)
     }
 
@@ -165,7 +173,10 @@ pub trait TransactionContext {
             version,
             condition,
             must_exist,
-            self.now(),
+            write::UpdateTime {
+                now: self.now(),
+                stored: None,
+            },
         )?;
         self.push_planned(plan)
     }
@@ -207,6 +218,14 @@ fn refuse_validating<E: Entity>() -> Result<()> {
             "",
             "this entity has a validation hook, which needs the whole entity: a transaction \
              cannot read it, so use put with the whole entity",
+        ));
+    }
+    if entity::timestamps_in_index_keys::<E>() {
+        return Err(entity::validation_error::<E>(
+            "",
+            "an index key of this entity uses a timestamp, which an update must compose \
+             with the stored item's other attributes: a transaction cannot read it, so \
+             update outside the transaction",
         ));
     }
     Ok(())

@@ -56,6 +56,34 @@ pub(super) async fn write_update<R: Repository + ?Sized, E: Entity>(
     must_exist: bool,
 ) -> Result<E> {
     let now = entity::now_iso8601();
+    // A validation hook needs the whole entity, and an index key using a timestamp the
+    // stored attributes: both read the item first and write only if it is unchanged.
+    if !E::VALIDATES && !entity::timestamps_in_index_keys::<E>() {
+        let plan = write::update::<E>(
+            repo.schema(),
+            key,
+            update,
+            expected,
+            condition,
+            must_exist,
+            write::UpdateTime {
+                now: &now,
+                stored: None,
+            },
+        )?;
+        if unique::has_unique_fields::<E>() {
+            return unique::update::<R, E>(repo, plan, None).await;
+        }
+        return send(repo, plan).await;
+    }
+    let table_key = entity::primary_key::<E>(repo.schema(), &Item::from_serialize(key)?)?;
+    let old = repo
+        .get_item(GetItem {
+            key: table_key,
+            consistent_read: true,
+            ..Default::default()
+        })
+        .await?;
     let plan = write::update::<E>(
         repo.schema(),
         key,
@@ -63,21 +91,11 @@ pub(super) async fn write_update<R: Repository + ?Sized, E: Entity>(
         expected,
         condition,
         must_exist,
-        &now,
+        write::UpdateTime {
+            now: &now,
+            stored: old.as_ref(),
+        },
     )?;
-    if !E::VALIDATES {
-        if unique::has_unique_fields::<E>() {
-            return unique::update::<R, E>(repo, plan, None).await;
-        }
-        return send(repo, plan).await;
-    }
-    let old = repo
-        .get_item(GetItem {
-            key: plan.key.clone(),
-            consistent_read: true,
-            ..Default::default()
-        })
-        .await?;
     if plan.expect.must_exist && old.is_none() {
         return Err(write::condition_error::<E>(
             Error::ConditionFailed { item: None },
@@ -91,9 +109,11 @@ pub(super) async fn write_update<R: Repository + ?Sized, E: Entity>(
             item: Some(Box::new(other.clone())),
         });
     }
-    let applied = crate::raw::eval::apply_update(old.as_ref(), &plan.key, &plan.update)?;
-    let entity: E = entity::decode::<E>(&applied.item)?;
-    entity.validate()?;
+    if E::VALIDATES {
+        let applied = crate::raw::eval::apply_update(old.as_ref(), &plan.key, &plan.update)?;
+        let entity: E = entity::decode::<E>(&applied.item)?;
+        entity.validate()?;
+    }
     let unchanged = write::unchanged::<E>(repo.schema(), old.as_ref());
     let plan = Planned {
         condition: Some(match plan.condition {
@@ -171,8 +191,17 @@ pub(super) async fn batch_put_entities<R: Repository + ?Sized, E: Entity>(
                 Some((format!("{:?}", repo.schema().key_of(&i)), c))
             })
             .collect();
-        for item in &mut items {
+        let recompose = entity::created_in_index_keys::<E>().is_some();
+        for (item, e) in items.iter_mut().zip(entities) {
             if let Some(c) = created_at.get(&format!("{:?}", repo.schema().key_of(item))) {
+                if recompose {
+                    // An index key uses the creation time: compose it with the stored one.
+                    let version = item.get(options.version_attribute.unwrap_or("")).cloned();
+                    *item = entity::entity_item_created(repo.schema(), e, &now, Some(c))?;
+                    if let (Some(v), Some(n)) = (options.version_attribute, version) {
+                        item.insert(v.to_string(), n);
+                    }
+                }
                 item.insert(created.to_string(), c.clone());
             }
         }
@@ -202,7 +231,8 @@ pub(super) async fn rekey_entity<R: Repository + ?Sized, E: Entity>(
         .await?
         .filter(|i| entity::is_entity::<E>(i))
         .ok_or_else(not_found)?;
-    let (mut item, free) = write::create(schema, to, &entity::now_iso8601())?;
+    let now = entity::now_iso8601();
+    let (mut item, free) = write::create(schema, to, &now)?;
     let new_key = schema.key_of(&item);
     if new_key == old_key {
         return Err(Error::invalid(
@@ -212,6 +242,11 @@ pub(super) async fn rekey_entity<R: Repository + ?Sized, E: Entity>(
     let options = E::options();
     if let Some(c) = options.created_attribute {
         if let Some(v) = old.get(c) {
+            if entity::created_in_index_keys::<E>().is_some() {
+                // An index key uses the creation time: compose it with the kept one.
+                let decoded: E = entity::decode::<E>(&item)?;
+                item = entity::entity_item_created(schema, &decoded, &now, Some(v))?;
+            }
             item.insert(c.to_string(), v.clone());
         }
     }

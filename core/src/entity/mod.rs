@@ -486,18 +486,60 @@ pub fn now_iso8601() -> String {
 /// The full item for an entity: its attributes (with write-time defaults), composed keys,
 /// entity type and timestamps.
 pub fn entity_item<E: Entity>(schema: &TableSchema, entity: &E, now: &str) -> Result<Item> {
-    build_item(schema, entity, now, false)
+    build_item(schema, entity, now, None, false)
+}
+
+/// The item of an entity already stored with creation time `created` (`None`: a new one),
+/// as [`entity_item`]: index keys whose templates use the creation time are composed with
+/// the stored one.
+pub fn entity_item_created<E: Entity>(
+    schema: &TableSchema,
+    entity: &E,
+    now: &str,
+    created: Option<&Value>,
+) -> Result<Item> {
+    build_item(schema, entity, now, created, false)
 }
 
 /// The item of a new entity, as [`entity_item`], with generated fields filled first.
 pub fn new_entity_item<E: Entity>(schema: &TableSchema, entity: &E, now: &str) -> Result<Item> {
-    build_item(schema, entity, now, true)
+    build_item(schema, entity, now, None, true)
+}
+
+/// True if one of `E`'s index key templates uses `attribute`.
+fn index_templates_use<E: Entity>(attribute: &str) -> bool {
+    E::key_templates()
+        .indexes
+        .iter()
+        .flat_map(|ik| ik.partition.iter().chain(ik.sort.iter()))
+        .any(|t| t.attributes().contains(&attribute))
+}
+
+/// The creation-time attribute, if one of `E`'s index key templates uses it: a put that
+/// composes such a key needs the stored creation time (read first, or refused where it
+/// cannot be read, as in a transaction).
+pub fn created_in_index_keys<E: Entity>() -> Option<&'static str> {
+    E::options()
+        .created_attribute
+        .filter(|c| index_templates_use::<E>(c))
+}
+
+/// True if one of `E`'s index key templates uses a timestamp (creation or modification
+/// time): an update that does not give the whole entity must read the stored item to
+/// compose that key.
+pub fn timestamps_in_index_keys<E: Entity>() -> bool {
+    let options = E::options();
+    [options.created_attribute, options.modified_attribute]
+        .into_iter()
+        .flatten()
+        .any(index_templates_use::<E>)
 }
 
 fn build_item<E: Entity>(
     schema: &TableSchema,
     entity: &E,
     now: &str,
+    stored_created: Option<&Value>,
     creating: bool,
 ) -> Result<Item> {
     let mut item = Item::from_serialize(entity)?;
@@ -545,9 +587,7 @@ fn build_item<E: Entity>(
         entity.validate()?;
     }
     let key = primary_key::<E>(schema, &item)?;
-    let index_keys = index_keys::<E>(schema, &item)?;
     item.extend(key);
-    item.extend(index_keys);
     let options = E::options();
     if let Some(a) = options.entity_attribute {
         item.insert(a.to_string(), Value::from(E::ENTITY_TYPE));
@@ -564,6 +604,12 @@ fn build_item<E: Entity>(
     {
         item.insert(a.to_string(), Value::from(now));
     }
+    if let (Some(a), Some(v)) = (options.created_attribute, stored_created) {
+        item.insert(a.to_string(), v.clone());
+    }
+    // Index keys last: their templates may use the timestamps.
+    let index_keys = index_keys::<E>(schema, &item)?;
+    item.extend(index_keys);
     encrypt::seal_fields(&mut item, E::ENCRYPTED, E::ENTITY_TYPE)?;
     Ok(item)
 }

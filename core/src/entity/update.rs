@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use crate::entity::{self, template::Composed, Entity};
 use crate::error::{Error, Result};
 use crate::expr::{SetValue, Update, UpdateAction, UpdateOperand};
-use crate::item::Item;
+use crate::item::{Item, Value};
 use crate::schema::TableSchema;
 
 /// The key and full update for an entity update: the caller's actions plus the entity's
@@ -18,12 +18,11 @@ pub fn entity_update<E: Entity>(
     key: &E::Key,
     update: Update,
     now: &str,
+    stored: Option<&Item>,
 ) -> Result<(Item, Update)> {
     let key_attrs = Item::from_serialize(key)?;
     let table_key = entity::primary_key::<E>(schema, &key_attrs)?;
-    // What the update gives literally, which top-level attributes it writes, and which it
-    // removes.
-    let mut known = key_attrs.clone();
+    // Which top-level attributes the update writes, and which it removes.
     let mut changed = BTreeSet::new();
     let mut removed = BTreeSet::new();
     for action in &update.actions {
@@ -32,10 +31,41 @@ pub fn entity_update<E: Entity>(
         if let (UpdateAction::Remove(_), true) = (action, p.rest().is_empty()) {
             removed.insert(p.root().to_string());
         }
+    }
+    // What is known after the update: the stored item's attributes it leaves alone (when the
+    // caller read it: an entity whose index keys use a timestamp), the key, what the update
+    // gives literally, and the timestamps (`now`; the stored creation time).
+    let mut known: Item = stored
+        .map(|old| {
+            old.iter()
+                .filter(|(k, _)| !changed.contains(*k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    known.extend(key_attrs.clone());
+    for action in &update.actions {
         if let (UpdateAction::Set(p, SetValue::Operand(UpdateOperand::Value(v))), true) =
             (action, action.path().rest().is_empty())
         {
             known.insert(p.root().to_string(), v.clone());
+        }
+    }
+    let options = E::options();
+    if let Some(a) = options.modified_attribute {
+        known.insert(a.to_string(), Value::from(now));
+        changed.insert(a.to_string());
+    }
+    if let Some(a) = options.created_attribute {
+        match stored.and_then(|old| old.get(a)) {
+            Some(v) => {
+                known.insert(a.to_string(), v.clone());
+            }
+            // A new item: the update sets the creation time to `now` (if absent).
+            None if stored.is_some() => {
+                known.insert(a.to_string(), Value::from(now));
+            }
+            None => {}
         }
     }
     let mut full = update;
@@ -71,7 +101,6 @@ pub fn entity_update<E: Entity>(
             }
         }
     }
-    let options = E::options();
     if let Some(a) = options.entity_attribute {
         full = full.set(a, E::ENTITY_TYPE);
     }

@@ -206,13 +206,18 @@ pub fn create<E: Entity>(schema: &TableSchema, entity: &E, now: &str) -> Result<
 /// A whole-entity write, sent as an update: every attribute of the entity set, the creation
 /// time set only if absent, the entity's attributes it leaves out and the sparse index keys
 /// it no longer has removed; the version checked and moved forward.
+///
+/// `stored_created` is the stored item's creation time, for an entity whose index keys use
+/// it ([`entity::created_in_index_keys`]); the caller read it, and conditions the write on
+/// the item being unchanged since.
 pub fn put<E: Entity>(
     schema: &TableSchema,
     entity: &E,
     now: &str,
     user: Option<Condition>,
+    stored_created: Option<&Value>,
 ) -> Result<Planned> {
-    let mut item = entity::entity_item(schema, entity, now)?;
+    let mut item = entity::entity_item_created(schema, entity, now, stored_created)?;
     let expect = Expect {
         version: version_of::<E>(&item)?,
         must_exist: false,
@@ -256,6 +261,16 @@ pub fn put<E: Entity>(
     })
 }
 
+/// When an update is planned: the time it writes, and the stored item if the caller read it
+/// (an entity whose index keys use a timestamp needs it to compose them).
+#[derive(Debug, Clone, Copy)]
+pub struct UpdateTime<'a> {
+    /// The modification time written.
+    pub now: &'a str,
+    /// The item as stored, when read first.
+    pub stored: Option<&'a Item>,
+}
+
 /// An entity update: refuses changes to key and managed attributes, checks the version (a
 /// versioned entity needs `expected`), and requires an existing item unless the update
 /// gives every required attribute of the entity.
@@ -266,8 +281,9 @@ pub fn update<E: Entity>(
     expected: Option<u64>,
     user: Option<Condition>,
     must_exist: bool,
-    now: &str,
+    at: UpdateTime<'_>,
 ) -> Result<Planned> {
+    let UpdateTime { now, stored } = at;
     let options = E::options();
     let version = match (options.version_attribute, expected) {
         (Some(v), None) => {
@@ -305,7 +321,7 @@ pub fn update<E: Entity>(
         }
         None => false,
     };
-    let (table_key, mut full) = entity_update::<E>(schema, key, update, now)?;
+    let (table_key, mut full) = entity_update::<E>(schema, key, update, now, stored)?;
     if let (Some(v), Some(n)) = (options.version_attribute, &version) {
         full = full.set(v, next_version::<E>(n)?);
     }

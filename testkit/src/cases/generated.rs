@@ -1,7 +1,7 @@
 //! Generated values and write-time defaults: ULID/UUID fields filled by `create` before the
 //! keys are composed, defaults filled on every whole-entity write for fields left empty.
 
-use monotable_core::RepositoryExt;
+use monotable_core::{RepositoryExt, TransactionContext};
 use monotable_derive::Entity;
 use serde::{Deserialize, Serialize};
 
@@ -260,4 +260,183 @@ pub async fn schema_versions_upgrade_and_migrate(h: &Harness) {
         ),
         "{r:?}"
     );
+}
+
+/// A post listed by creation time (`gsi1`: `POSTS#{author}` / `{_ct}`) and by last change
+/// within a status (`gsi2`: `STATUS#{status}` / `{_md}#{post_id}`): index key templates that
+/// use the timestamps monotable writes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Entity)]
+#[monotable(
+    crate = "monotable_core",
+    entity = "Post",
+    pk = "POST#{post_id}",
+    sk = "POST",
+    index(name = "gsi1", pk = "POSTS#{author}", sk = "{_ct}"),
+    index(name = "gsi2", pk = "STATUS#{status}", sk = "{_md}#{post_id}")
+)]
+pub struct Post {
+    /// Id.
+    pub post_id: String,
+    /// Author.
+    pub author: String,
+    /// `draft` or `live`.
+    pub status: String,
+    /// Title.
+    pub title: String,
+}
+
+fn post(id: &str, status: &str) -> Post {
+    Post {
+        post_id: id.into(),
+        author: "ann".into(),
+        status: status.into(),
+        title: format!("Post {id}"),
+    }
+}
+
+fn post_ids(posts: &[Post]) -> Vec<&str> {
+    posts.iter().map(|p| p.post_id.as_str()).collect()
+}
+
+/// Index keys may use the creation and modification times: `create` composes them with
+/// the time it writes; a put, an update, a batch put and a rekey keep the creation time,
+/// and its key, from the stored item (read first); every write moves the `_md` key. A
+/// transaction, which cannot read, refuses the writes that would need the stored item.
+pub async fn timestamps_in_index_keys(h: &Harness) {
+    use monotable_core::{Error, KeyCondition, Query, Update, Value};
+    let repo = h.app().await;
+    let pause = || tokio::time::sleep(std::time::Duration::from_millis(5));
+    for id in ["p1", "p2", "p3"] {
+        repo.create(&post(id, "draft")).await.unwrap();
+        pause().await;
+    }
+    let by_created = || monotable_core::EntityQuery::<Post>::on_index("gsi1", [("author", "ann")]);
+    let ids = post_ids(&repo.query_all(by_created()).await.unwrap())
+        .into_iter()
+        .map(str::to_string)
+        .collect::<Vec<_>>();
+    assert_eq!(ids, ["p1", "p2", "p3"], "in creation order");
+    let stored = |id: &'static str| {
+        let repo = repo.clone();
+        async move {
+            get(&*repo, &format!("POST#{id}"), "POST")
+                .await
+                .expect("stored")
+        }
+    };
+    let p1_before = stored("p1").await;
+    assert_eq!(p1_before["gsi1sk"], p1_before["_ct"]);
+    assert_eq!(
+        p1_before["gsi2sk"],
+        Value::from(format!("{}#p1", p1_before["_md"].as_s().unwrap()))
+    );
+    // A put keeps the creation time and its key; the modification key moves.
+    pause().await;
+    let mut p1 = post("p1", "draft");
+    p1.title = "Edited".into();
+    repo.put(&p1).await.unwrap();
+    let p1_after = stored("p1").await;
+    assert_eq!(p1_after["_ct"], p1_before["_ct"]);
+    assert_eq!(
+        p1_after["gsi1sk"], p1_before["_ct"],
+        "gsi1sk is the stored _ct"
+    );
+    assert_ne!(p1_after["_md"], p1_before["_md"]);
+    assert_eq!(
+        p1_after["gsi2sk"],
+        Value::from(format!("{}#p1", p1_after["_md"].as_s().unwrap()))
+    );
+    // A patch that does not name any key attribute still moves the `_md` key, composed
+    // with the stored status; the order by creation is unchanged.
+    pause().await;
+    repo.patch::<Post>(
+        &PostKey {
+            post_id: "p2".into(),
+        },
+        Update::new().set("title", "Retitled"),
+    )
+    .await
+    .unwrap();
+    let p2 = stored("p2").await;
+    assert_eq!(
+        p2["gsi2sk"],
+        Value::from(format!("{}#p2", p2["_md"].as_s().unwrap()))
+    );
+    assert_eq!(p2["gsi2pk"], Value::from("STATUS#draft"));
+    assert_eq!(p2["gsi1sk"], p2["_ct"]);
+    // Most recently changed drafts first: p2, then p1.
+    let recent = repo
+        .query(Query {
+            index: Some("gsi2".into()),
+            forward: false,
+            ..Query::new(KeyCondition::partition("STATUS#draft"))
+        })
+        .await
+        .unwrap();
+    let order: Vec<&Value> = recent.items.iter().map(|i| &i["post_id"]).collect();
+    assert_eq!(
+        order,
+        [&Value::from("p2"), &Value::from("p1"), &Value::from("p3")]
+    );
+    // A batch put keeps every stored creation time in the key.
+    repo.batch_put(&[post("p1", "live"), post("p3", "live")])
+        .await
+        .unwrap();
+    for (id, before) in [("p1", &p1_before), ("p3", &stored("p3").await)] {
+        let after = stored(id).await;
+        assert_eq!(after["gsi1sk"], before["_ct"], "{id}");
+        assert_eq!(after["_ct"], before["_ct"], "{id}");
+    }
+    let ids = post_ids(&repo.query_all(by_created()).await.unwrap())
+        .into_iter()
+        .map(str::to_string)
+        .collect::<Vec<_>>();
+    assert_eq!(ids, ["p1", "p2", "p3"], "still in creation order");
+    // A rekey keeps the creation time, and so its place in gsi1.
+    let p2_ct = stored("p2").await["_ct"].clone();
+    repo.rekey(
+        &PostKey {
+            post_id: "p2".into(),
+        },
+        &post("p2b", "draft"),
+    )
+    .await
+    .unwrap();
+    let p2b = stored("p2b").await;
+    assert_eq!(p2b["_ct"], p2_ct);
+    assert_eq!(p2b["gsi1sk"], p2_ct);
+    // A transaction cannot read: its put and update of a Post are refused; create is fine.
+    let refused = repo
+        .transaction(|tx| {
+            tx.put(&post("p1", "live"), None)?;
+            Ok(())
+        })
+        .await;
+    assert!(
+        matches!(refused, Err(Error::Validation { .. })),
+        "{refused:?}"
+    );
+    let refused = repo
+        .transaction(|tx| {
+            tx.patch::<Post>(
+                &PostKey {
+                    post_id: "p1".into(),
+                },
+                Update::new().set("title", "x"),
+            )?;
+            Ok(())
+        })
+        .await;
+    assert!(
+        matches!(refused, Err(Error::Validation { .. })),
+        "{refused:?}"
+    );
+    repo.transaction(|tx| {
+        tx.create(&post("p4", "draft"))?;
+        Ok(())
+    })
+    .await
+    .unwrap();
+    let p4 = stored("p4").await;
+    assert_eq!(p4["gsi1sk"], p4["_ct"]);
 }

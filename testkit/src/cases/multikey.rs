@@ -37,8 +37,8 @@ pub fn issues_schema() -> TableSchema {
     entity = "Issue",
     pk = "REPO#{owner}#{repo}",
     sk = "ISSUE#{number:08}",
-    index(name = "byStatus", partition(owner, repo), sort(status, number)),
-    index(name = "byAssignee", partition(assignee), sort(status, updated))
+    index(name = "byStatus", partition = "owner, repo", sort = "status, number"),
+    index(name = "byAssignee", partition = "assignee", sort = "status, updated")
 )]
 pub struct Issue {
     /// Repository owner.
@@ -488,7 +488,11 @@ pub async fn other_entity_types_share_the_attributes(h: &Harness) {
         })
         .await
         .unwrap();
-    assert_eq!(raw.items.len(), 5, "the repository has no number: not indexed");
+    assert_eq!(
+        raw.items.len(),
+        5,
+        "the repository has no number: not indexed"
+    );
     repo.put_item(PutItem {
         item: it(serde_json::json!({
             "pk": "REPO#acme#api", "sk": "MILESTONE#1", "_et": "Milestone",
