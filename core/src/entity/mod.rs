@@ -258,8 +258,25 @@ pub struct EntityAttribute {
 
 /// How an entity's keys are composed. Written by `#[derive(Entity)]`, or by hand.
 pub trait KeySchema {
-    /// The entity's key templates.
+    /// The entity's key templates (monotable calls this once per type: see [`keys`]).
     fn key_templates() -> EntityKeys;
+}
+
+/// `E`'s key templates, parsed once per type and kept for the life of the process: every
+/// write composes keys, and parsing the templates each time cost more than composing.
+pub fn keys<E: Entity>() -> &'static EntityKeys {
+    use std::any::TypeId;
+    use std::collections::HashMap;
+    use std::sync::{OnceLock, RwLock};
+    static CACHE: OnceLock<RwLock<HashMap<TypeId, &'static EntityKeys>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let id = TypeId::of::<E>();
+    if let Some(k) = cache.read().unwrap_or_else(|e| e.into_inner()).get(&id) {
+        return k;
+    }
+    let mut map = cache.write().unwrap_or_else(|e| e.into_inner());
+    map.entry(id)
+        .or_insert_with(|| Box::leak(Box::new(E::key_templates())))
 }
 
 /// A domain type stored as items of one entity type.
@@ -399,7 +416,7 @@ pub fn validation_error<E: Entity>(attribute: &str, reason: impl Into<String>) -
 
 /// The table's primary key for an entity, composed from `attrs`.
 pub fn primary_key<E: Entity>(schema: &TableSchema, attrs: &Item) -> Result<Item> {
-    let keys = E::key_templates();
+    let keys = keys::<E>();
     let mut out = Item::new();
     out.insert(
         schema.partition_key.name.clone(),
@@ -434,7 +451,7 @@ pub fn primary_key<E: Entity>(schema: &TableSchema, attrs: &Item) -> Result<Item
 /// The index key attributes of an entity, composed from `attrs`. An index whose template
 /// names an absent attribute is left out (a sparse index).
 pub fn index_keys<E: Entity>(schema: &TableSchema, attrs: &Item) -> Result<Vec<(String, Value)>> {
-    let keys = E::key_templates();
+    let keys = keys::<E>();
     let mut out = Vec::new();
     for ik in &keys.indexes {
         let mut composed = Vec::new();
@@ -508,7 +525,7 @@ pub fn new_entity_item<E: Entity>(schema: &TableSchema, entity: &E, now: &str) -
 
 /// True if one of `E`'s index key templates uses `attribute`.
 fn index_templates_use<E: Entity>(attribute: &str) -> bool {
-    E::key_templates()
+    keys::<E>()
         .indexes
         .iter()
         .flat_map(|ik| ik.partition.iter().chain(ik.sort.iter()))
@@ -544,7 +561,7 @@ fn build_item<E: Entity>(
 ) -> Result<Item> {
     let mut item = Item::from_serialize(entity)?;
     write::check_no_managed_fields::<E>(schema, &item)?;
-    let keys = E::key_templates();
+    let keys = keys::<E>();
     for ai in &keys.attribute_indexes {
         ai.schema_index(E::ENTITY_TYPE, schema)?;
         // A `None` key attribute leaves the entity out of the index (DynamoDB refuses NULL

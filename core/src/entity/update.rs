@@ -74,7 +74,7 @@ pub fn entity_update<E: Entity>(
             full = full.set(name.as_str(), value.clone());
         }
     }
-    let keys = E::key_templates();
+    let keys = entity::keys::<E>();
     for ik in &keys.indexes {
         for (attr, template) in entity::index_key_templates::<E>(schema, ik)? {
             let touched = template.attributes().iter().any(|a| changed.contains(*a));

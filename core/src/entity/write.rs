@@ -59,7 +59,7 @@ pub fn managed_attributes<E: Entity>(schema: &TableSchema) -> BTreeSet<String> {
         out.extend(ix.keys().map(|k| k.name.clone()));
     }
     // The keys of the entity's own attribute indexes are its fields.
-    for ai in &E::key_templates().attribute_indexes {
+    for ai in &entity::keys::<E>().attribute_indexes {
         for a in ai.attributes().filter(|a| !schema.is_key_attribute(a)) {
             out.remove(a);
         }
@@ -242,7 +242,7 @@ pub fn put<E: Entity>(
     if let Some(attrs) = E::attributes() {
         absent.extend(attrs.iter().map(|a| a.name.to_string()));
     }
-    for ik in &E::key_templates().indexes {
+    for ik in &entity::keys::<E>().indexes {
         for (attr, _) in entity::index_key_templates::<E>(schema, ik)? {
             absent.insert(attr.name.clone());
         }
@@ -369,7 +369,7 @@ pub fn delete<E: Entity>(
 
 /// The attributes the entity's primary key templates are composed from.
 pub fn primary_key_fields<E: Entity>() -> Vec<String> {
-    let keys = E::key_templates();
+    let keys = entity::keys::<E>();
     let mut out: Vec<String> = Vec::new();
     let templates: Vec<&KeyTemplate> = std::iter::once(&keys.partition)
         .chain(keys.sort.iter())
@@ -387,7 +387,7 @@ pub fn primary_key_fields<E: Entity>() -> Vec<String> {
 /// An update may not write a primary key's attribute (the item would keep its old key) nor
 /// an attribute monotable manages.
 fn check_update_targets<E: Entity>(schema: &TableSchema, update: &Update) -> Result<()> {
-    let keys = E::key_templates();
+    let keys = entity::keys::<E>();
     let key_fields = primary_key_fields::<E>();
     let mut managed = managed_attributes::<E>(schema);
     managed.extend(E::options().version_attribute.map(str::to_string));
