@@ -73,3 +73,48 @@ async fn check_of_a_missing_table_is_table_not_found() {
         Err(monotable_core::Error::TableNotFound { .. })
     ));
 }
+
+/// A multi-attribute index is created with every partition attribute as HASH and every
+/// sort attribute as RANGE, in order (rule MK6); `check_table` finds no difference, and
+/// tells apart the same attributes in another order (MK3: two distinct indexes).
+#[tokio::test]
+async fn multi_attribute_index_is_created_and_checked() {
+    let table = name("multi");
+    let index = |partition: [&str; 2]| {
+        IndexSchema::multi_attribute(
+            "byStatus",
+            partition.map(KeyAttribute::s),
+            [KeyAttribute::s("status"), KeyAttribute::n("number")],
+        )
+    };
+    let created = TableSchema::single_table(&table).with_index(index(["owner", "repo"]));
+    let repo = DynamoDbRepository::with_client(support::client(), created).unwrap();
+    repo.create_table().await.unwrap();
+    assert_eq!(repo.check_table().await.unwrap(), Vec::<String>::new());
+    let described = support::client()
+        .describe_table()
+        .table_name(&table)
+        .send()
+        .await
+        .unwrap();
+    let keys: Vec<String> = described.table().unwrap().global_secondary_indexes()[0]
+        .key_schema()
+        .iter()
+        .map(|k| format!("{} {}", k.key_type().as_str(), k.attribute_name()))
+        .collect();
+    assert_eq!(
+        keys,
+        ["HASH owner", "HASH repo", "RANGE status", "RANGE number"]
+    );
+    let permuted = TableSchema::single_table(&table).with_index(index(["repo", "owner"]));
+    let diffs = DynamoDbRepository::with_client(support::client(), permuted)
+        .unwrap()
+        .check_table()
+        .await
+        .unwrap();
+    assert_eq!(diffs.len(), 1, "{diffs:?}");
+    assert!(
+        diffs[0].starts_with("index byStatus: schema has keys"),
+        "{diffs:?}"
+    );
+}
