@@ -262,6 +262,40 @@ mod tests {
     }
 
     #[test]
+    fn multi_attribute_index_takes_key_lists() {
+        let text = "table = \"github\"\npartition_key = \"pk\"\nsort_key = \"sk\"\n\
+                    [[indexes]]\nname = \"byStatus\"\npartition_key = [\"owner\", \"repo\"]\n\
+                    sort_key = [\"status\", \"number:N\"]\n";
+        let file: SchemaFile = toml::from_str(text).unwrap();
+        let schema = file.to_schema().unwrap();
+        assert_eq!(
+            schema.indexes[0],
+            IndexSchema::multi_attribute(
+                "byStatus",
+                [KeyAttribute::s("owner"), KeyAttribute::s("repo")],
+                [KeyAttribute::s("status"), KeyAttribute::n("number")],
+            )
+        );
+        let again = toml::to_string(&SchemaFile::from_schema(&schema)).unwrap();
+        assert!(
+            again.contains("partition_key = [\"owner\", \"repo\"]"),
+            "{again}"
+        );
+        let back: SchemaFile = toml::from_str(&again).unwrap();
+        assert_eq!(back.to_schema().unwrap(), schema);
+        // Five partition attributes: DynamoDB's limit, with its message.
+        let five = text.replace(
+            "[\"owner\", \"repo\"]",
+            "[\"a\", \"b\", \"c\", \"d\", \"e\"]",
+        );
+        let err = toml::from_str::<SchemaFile>(&five)
+            .unwrap()
+            .to_schema()
+            .unwrap_err();
+        assert!(err.contains("at most 4 partition keys"), "{err}");
+    }
+
+    #[test]
     fn bad_files_say_what_is_wrong() {
         for (text, says) in [
             ("table = \"t1x\"\npartition_key = \"pk:Q\"", "is not S, N or B"),
