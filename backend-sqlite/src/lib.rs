@@ -594,32 +594,35 @@ struct SpaceSql {
     get: String,
     put: String,
     delete: String,
-    /// Range reads by lower bound kind × upper bound kind × direction (see [`range_slot`]).
+    /// Range reads by batch size ([`INLINE_ROWS`], then [`RANGE_BATCH`]) × lower bound kind ×
+    /// upper bound kind × direction (see [`range_slot`]). The limit is written into the text,
+    /// not bound: SQLite re-prepares a statement whose bound `LIMIT` changes on every rebind.
     range: Vec<String>,
 }
 
 impl SpaceSql {
     fn of(quoted: String) -> Self {
-        let mut range = Vec::with_capacity(18);
-        for lower in [None, Some(">="), Some(">")] {
-            for upper in [None, Some("<="), Some("<")] {
-                for order in ["ASC", "DESC"] {
-                    let mut clauses = Vec::new();
-                    if let Some(op) = lower {
-                        clauses.push(format!("k {op} ?{}", clauses.len() + 1));
+        let mut range = Vec::with_capacity(36);
+        for limit in [INLINE_ROWS, RANGE_BATCH] {
+            for lower in [None, Some(">="), Some(">")] {
+                for upper in [None, Some("<="), Some("<")] {
+                    for order in ["ASC", "DESC"] {
+                        let mut clauses = Vec::new();
+                        if let Some(op) = lower {
+                            clauses.push(format!("k {op} ?{}", clauses.len() + 1));
+                        }
+                        if let Some(op) = upper {
+                            clauses.push(format!("k {op} ?{}", clauses.len() + 1));
+                        }
+                        let filter = if clauses.is_empty() {
+                            String::new()
+                        } else {
+                            format!("WHERE {}", clauses.join(" AND "))
+                        };
+                        range.push(format!(
+                            "SELECT k, item FROM {quoted} {filter} ORDER BY k {order} LIMIT {limit}"
+                        ));
                     }
-                    if let Some(op) = upper {
-                        clauses.push(format!("k {op} ?{}", clauses.len() + 1));
-                    }
-                    let filter = if clauses.is_empty() {
-                        String::new()
-                    } else {
-                        format!("WHERE {}", clauses.join(" AND "))
-                    };
-                    range.push(format!(
-                        "SELECT k, item FROM {quoted} {filter} ORDER BY k {order} LIMIT ?{}",
-                        clauses.len() + 1
-                    ));
                 }
             }
         }
@@ -633,14 +636,21 @@ impl SpaceSql {
     }
 }
 
-/// Where the statement for a range with these bounds is in [`SpaceSql::range`].
-fn range_slot(lower: &Bound<Vec<u8>>, upper: &Bound<Vec<u8>>, reverse: bool) -> usize {
+/// Where the statement for a batch of `batch` rows ([`INLINE_ROWS`] or [`RANGE_BATCH`]) with
+/// these bounds is in [`SpaceSql::range`].
+fn range_slot(
+    batch: usize,
+    lower: &Bound<Vec<u8>>,
+    upper: &Bound<Vec<u8>>,
+    reverse: bool,
+) -> usize {
     let kind = |b: &Bound<Vec<u8>>| match b {
         Bound::Unbounded => 0,
         Bound::Included(_) => 1,
         Bound::Excluded(_) => 2,
     };
-    kind(lower) * 6 + kind(upper) * 2 + usize::from(reverse)
+    let size = usize::from(batch != INLINE_ROWS);
+    size * 18 + kind(lower) * 6 + kind(upper) * 2 + usize::from(reverse)
 }
 
 /// A monotable table's SQLite names and statements: the table, then one space per index.
@@ -814,16 +824,14 @@ impl RangeIter<'_> {
     }
 
     fn fill_batch(&mut self, batch: usize) -> Result<()> {
-        let sql = &self.sql.range[range_slot(&self.lower, &self.upper, self.reverse)];
+        let sql = &self.sql.range[range_slot(batch, &self.lower, &self.upper, self.reverse)];
         let mut stmt = self.view.conn.prepare_cached(sql).map_err(sql_error)?;
-        let mut args: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(3);
+        let mut args: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(2);
         for bound in [&self.lower, &self.upper] {
             if let Bound::Included(k) | Bound::Excluded(k) = bound {
                 args.push(k);
             }
         }
-        let limit = batch as i64;
-        args.push(&limit);
         let mut rows = stmt.query(args.as_slice()).map_err(sql_error)?;
         let mut got = 0;
         while let Some(row) = rows.next().map_err(sql_error)? {
