@@ -15,11 +15,45 @@ const VERSION: u8 = 1;
 /// Where the next page of a query starts. Opaque: print it, hand it to a client, parse it
 /// back; a cursor that was altered, or that another query produced, is rejected as
 /// [`Error::InvalidCursor`].
+///
+/// ```
+/// # use monotable_core::{prelude::*, EntityKeys, EntityQuery, EntityScan, Error, Item, Path, TableSchema, Update};
+/// # use monotable_core::Cursor;
+/// # #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)] struct Order { user: String, id: String, total: u64 }
+/// # #[derive(serde::Serialize)] struct OrderKey { user: String, id: String }
+/// # impl KeySchema for Order { fn key_templates() -> EntityKeys {
+/// #     EntityKeys::new("USER#{user}").with_sort("ORDER#{id}").with_index("gsi1", "ORDER#{id}", Some("ORDER")) } }
+/// # impl Entity for Order { const ENTITY_TYPE: &'static str = "Order"; type Key = OrderKey; }
+/// # fn order(id: &str, total: u64) -> Order { Order { user: "u1".into(), id: id.into(), total } }
+/// # fn key(id: &str) -> OrderKey { OrderKey { user: "u1".into(), id: id.into() } }
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> monotable_core::Result<()> {
+/// # let repo = monotable_memory::MemoryRepository::new(monotable_memory::MemoryStorage::new(), TableSchema::single_table("shop").with_gsi("gsi1"))?;
+/// # repo.create_table().await?;
+/// # for (id, total) in [("o1", 10), ("o2", 20), ("o3", 30)] { repo.create(&order(id, total)).await?; }
+/// let query = EntityQuery::<Order>::new([("user", "u1")]).limit(2);
+/// let page = repo.query_page(&query).await?;
+/// let text = page.cursor.expect("more pages").to_string(); // hand it to a client
+/// let cursor: Cursor = text.parse().unwrap(); // … and back
+/// let next = repo.query_page(&query.clone().after(Some(cursor))).await?;
+/// assert_eq!(next.items, [order("o3", 30)]);
+/// let altered = Cursor::from(format!("x{text}"));
+/// let refused = repo.query_page(&query.after(Some(altered))).await;
+/// assert!(matches!(refused, Err(Error::InvalidCursor { .. })));
+/// # Ok(()) }
+/// ```
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Cursor(String);
 
 impl Cursor {
     /// Encodes a last evaluated key for the query identified by `scope`.
+    ///
+    /// ```
+    /// use monotable_core::{Cursor, Item};
+    /// let key = Item::from([("pk", "USER#u1"), ("sk", "ORDER#o2")]);
+    /// let cursor = Cursor::encode("orders of u1", &key);
+    /// assert_eq!(cursor.decode("orders of u1").unwrap(), key);
+    /// assert!(cursor.decode("orders of u2").is_err()); // another query's cursor
+    /// ```
     pub fn encode(scope: &str, last_evaluated_key: &Item) -> Cursor {
         let payload = last_evaluated_key.to_json().to_string();
         let mut bytes = vec![VERSION];

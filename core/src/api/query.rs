@@ -11,6 +11,27 @@ use crate::item::{Item, Value};
 use crate::schema::TableSchema;
 
 /// One page of a typed query.
+///
+/// ```
+/// # use monotable_core::{prelude::*, EntityKeys, EntityQuery, EntityScan, Error, Item, Path, TableSchema, Update};
+/// # #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)] struct Order { user: String, id: String, total: u64 }
+/// # #[derive(serde::Serialize)] struct OrderKey { user: String, id: String }
+/// # impl KeySchema for Order { fn key_templates() -> EntityKeys {
+/// #     EntityKeys::new("USER#{user}").with_sort("ORDER#{id}").with_index("gsi1", "ORDER#{id}", Some("ORDER")) } }
+/// # impl Entity for Order { const ENTITY_TYPE: &'static str = "Order"; type Key = OrderKey; }
+/// # fn order(id: &str, total: u64) -> Order { Order { user: "u1".into(), id: id.into(), total } }
+/// # fn key(id: &str) -> OrderKey { OrderKey { user: "u1".into(), id: id.into() } }
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> monotable_core::Result<()> {
+/// # let repo = monotable_memory::MemoryRepository::new(monotable_memory::MemoryStorage::new(), TableSchema::single_table("shop").with_gsi("gsi1"))?;
+/// # repo.create_table().await?;
+/// # for (id, total) in [("o1", 10), ("o2", 20), ("o3", 30)] { repo.create(&order(id, total)).await?; }
+/// let query = EntityQuery::<Order>::new([("user", "u1")]).filter(Path::attr("total").gt(25));
+/// let page = repo.query_page(&query).await?;
+/// assert_eq!(page.items, [order("o3", 30)]);
+/// assert_eq!(page.scanned_count, 3); // read before the filter
+/// assert!(page.cursor.is_none()); // the last page
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct QueryPage<E> {
     /// The entities of the page (items of other entity types are left out).
@@ -33,6 +54,32 @@ enum SortSpec {
 ///
 /// Without a sort condition, a query whose sort template starts with a literal (such as
 /// `ORDER#`) is limited to keys with that prefix, so it reads only `E`'s items.
+///
+/// The examples use the `Order` entity and the helpers of the examples of
+/// [`RepositoryExt`](crate::RepositoryExt).
+///
+/// ```
+/// # use monotable_core::{prelude::*, EntityKeys, EntityQuery, EntityScan, Error, Item, Path, TableSchema, Update};
+/// # #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)] struct Order { user: String, id: String, total: u64 }
+/// # #[derive(serde::Serialize)] struct OrderKey { user: String, id: String }
+/// # impl KeySchema for Order { fn key_templates() -> EntityKeys {
+/// #     EntityKeys::new("USER#{user}").with_sort("ORDER#{id}").with_index("gsi1", "ORDER#{id}", Some("ORDER")) } }
+/// # impl Entity for Order { const ENTITY_TYPE: &'static str = "Order"; type Key = OrderKey; }
+/// # fn order(id: &str, total: u64) -> Order { Order { user: "u1".into(), id: id.into(), total } }
+/// # fn key(id: &str) -> OrderKey { OrderKey { user: "u1".into(), id: id.into() } }
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> monotable_core::Result<()> {
+/// # let repo = monotable_memory::MemoryRepository::new(monotable_memory::MemoryStorage::new(), TableSchema::single_table("shop").with_gsi("gsi1"))?;
+/// # repo.create_table().await?;
+/// # for (id, total) in [("o1", 10), ("o2", 20), ("o3", 30)] { repo.create(&order(id, total)).await?; }
+/// // User u1's orders o1 to o3, newest first, those of at least 20.
+/// let query = EntityQuery::<Order>::new([("user", "u1")])
+///     .sort_between([("id", "o1")], [("id", "o3")])
+///     .filter(Path::attr("total").ge(20))
+///     .descending();
+/// let ids: Vec<String> = repo.query_all(query).await?.into_iter().map(|o| o.id).collect();
+/// assert_eq!(ids, ["o3", "o2"]);
+/// # Ok(()) }
+/// ```
 pub struct EntityQuery<E> {
     pub(super) index: Option<String>,
     pub(super) partition: Item,
@@ -103,6 +150,25 @@ impl<E: Entity> EntityQuery<E> {
     /// Leaves out entities whose expiry time ([`Entity::TTL`]) is at or before `now`:
     /// DynamoDB (and the local backends) remove expired items some time after they expire,
     /// and until then they are still read.
+    ///
+    /// ```
+    /// # use monotable_core::{prelude::*, EntityKeys, TableSchema};
+    /// # use monotable_core::EntityQuery;
+    /// # use std::time::{Duration, UNIX_EPOCH};
+    /// # #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)] struct Session { id: String, expires: u64 }
+    /// # #[derive(serde::Serialize)] struct SessionKey { id: String }
+    /// # impl KeySchema for Session { fn key_templates() -> EntityKeys { EntityKeys::new("SESSION#{id}").with_sort("SESSION") } }
+    /// # impl Entity for Session { const ENTITY_TYPE: &'static str = "Session"; type Key = SessionKey; const TTL: Option<&'static str> = Some("expires"); }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> monotable_core::Result<()> {
+    /// # let repo = monotable_memory::MemoryRepository::new(monotable_memory::MemoryStorage::new(), TableSchema::single_table("app").with_ttl_attribute("expires"))?;
+    /// # repo.create_table().await?;
+    /// # repo.create(&Session { id: "s1".into(), expires: 1_000 }).await?;
+    /// let now = UNIX_EPOCH + Duration::from_secs(2_000); // s1 expired at 1,000
+    /// let all = EntityQuery::<Session>::new([("id", "s1")]);
+    /// assert_eq!(repo.count(&all).await?, 1); // not swept yet
+    /// assert_eq!(repo.count(&all.unexpired(now)).await?, 0);
+    /// # Ok(()) }
+    /// ```
     pub fn unexpired(mut self, now: std::time::SystemTime) -> Self {
         if let Some(c) = unexpired_condition::<E>(now) {
             self.filter = Some(match self.filter.take() {
@@ -114,6 +180,25 @@ impl<E: Entity> EntityQuery<E> {
     }
 
     /// Query index `index` instead, its partition composed by the entity's template for it.
+    ///
+    /// ```
+    /// # use monotable_core::{prelude::*, EntityKeys, EntityQuery, EntityScan, Error, Item, Path, TableSchema, Update};
+    /// # #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)] struct Order { user: String, id: String, total: u64 }
+    /// # #[derive(serde::Serialize)] struct OrderKey { user: String, id: String }
+    /// # impl KeySchema for Order { fn key_templates() -> EntityKeys {
+    /// #     EntityKeys::new("USER#{user}").with_sort("ORDER#{id}").with_index("gsi1", "ORDER#{id}", Some("ORDER")) } }
+    /// # impl Entity for Order { const ENTITY_TYPE: &'static str = "Order"; type Key = OrderKey; }
+    /// # fn order(id: &str, total: u64) -> Order { Order { user: "u1".into(), id: id.into(), total } }
+    /// # fn key(id: &str) -> OrderKey { OrderKey { user: "u1".into(), id: id.into() } }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> monotable_core::Result<()> {
+    /// # let repo = monotable_memory::MemoryRepository::new(monotable_memory::MemoryStorage::new(), TableSchema::single_table("shop").with_gsi("gsi1"))?;
+    /// # repo.create_table().await?;
+    /// # for (id, total) in [("o1", 10), ("o2", 20), ("o3", 30)] { repo.create(&order(id, total)).await?; }
+    /// // gsi1's partition is ORDER#{id}: find an order by its id alone.
+    /// let query = EntityQuery::<Order>::on_index("gsi1", [("id", "o2")]);
+    /// assert_eq!(repo.query_all(query).await?, [order("o2", 20)]);
+    /// # Ok(()) }
+    /// ```
     pub fn on_index(index: impl Into<String>, attrs: impl Into<Item>) -> Self {
         let mut q = Self::new(attrs);
         q.index = Some(index.into());
@@ -141,6 +226,25 @@ impl<E: Entity> EntityQuery<E> {
         self.sort(SortSpec::Op(SortKeyCondition::Ge, attrs.into()))
     }
     /// Sort key starting with what `attrs` compose (the leading attributes of the template).
+    ///
+    /// ```
+    /// # use monotable_core::{prelude::*, EntityKeys, EntityQuery, EntityScan, Error, Item, Path, TableSchema, Update};
+    /// # #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)] struct Order { user: String, id: String, total: u64 }
+    /// # #[derive(serde::Serialize)] struct OrderKey { user: String, id: String }
+    /// # impl KeySchema for Order { fn key_templates() -> EntityKeys {
+    /// #     EntityKeys::new("USER#{user}").with_sort("ORDER#{id}").with_index("gsi1", "ORDER#{id}", Some("ORDER")) } }
+    /// # impl Entity for Order { const ENTITY_TYPE: &'static str = "Order"; type Key = OrderKey; }
+    /// # fn order(id: &str, total: u64) -> Order { Order { user: "u1".into(), id: id.into(), total } }
+    /// # fn key(id: &str) -> OrderKey { OrderKey { user: "u1".into(), id: id.into() } }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> monotable_core::Result<()> {
+    /// # let repo = monotable_memory::MemoryRepository::new(monotable_memory::MemoryStorage::new(), TableSchema::single_table("shop").with_gsi("gsi1"))?;
+    /// # repo.create_table().await?;
+    /// # for id in ["2024-01-a", "2024-02-b"] { repo.create(&order(id, 1)).await?; }
+    /// let january = EntityQuery::<Order>::new([("user", "u1")]).sort_begins_with([("id", "2024-01")]);
+    /// let found = repo.query_all(january).await?;
+    /// assert_eq!(found, [order("2024-01-a", 1)]);
+    /// # Ok(()) }
+    /// ```
     pub fn sort_begins_with(self, attrs: impl Into<Item>) -> Self {
         self.sort(SortSpec::BeginsWith(attrs.into()))
     }
@@ -403,6 +507,35 @@ pub(super) fn compose_any(t: &KeyTemplate, attrs: &Item) -> Result<Value> {
 
 /// A query that returns every entity type of one partition (a collection), each item
 /// decoded later into its own type.
+///
+/// ```
+/// # use monotable_core::{prelude::*, EntityKeys, EntityQuery, EntityScan, Error, Item, Path, TableSchema, Update};
+/// # #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)] struct Order { user: String, id: String, total: u64 }
+/// # #[derive(serde::Serialize)] struct OrderKey { user: String, id: String }
+/// # impl KeySchema for Order { fn key_templates() -> EntityKeys {
+/// #     EntityKeys::new("USER#{user}").with_sort("ORDER#{id}").with_index("gsi1", "ORDER#{id}", Some("ORDER")) } }
+/// # impl Entity for Order { const ENTITY_TYPE: &'static str = "Order"; type Key = OrderKey; }
+/// # fn order(id: &str, total: u64) -> Order { Order { user: "u1".into(), id: id.into(), total } }
+/// # fn key(id: &str) -> OrderKey { OrderKey { user: "u1".into(), id: id.into() } }
+/// # use monotable_core::{CollectionQuery, SortKeyCondition};
+/// # #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)] struct Profile { user: String, name: String }
+/// # #[derive(serde::Serialize)] struct ProfileKey { user: String }
+/// # impl KeySchema for Profile { fn key_templates() -> EntityKeys { EntityKeys::new("USER#{user}").with_sort("PROFILE") } }
+/// # impl Entity for Profile { const ENTITY_TYPE: &'static str = "Profile"; type Key = ProfileKey; }
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> monotable_core::Result<()> {
+/// # let repo = monotable_memory::MemoryRepository::new(monotable_memory::MemoryStorage::new(), TableSchema::single_table("shop").with_gsi("gsi1"))?;
+/// # repo.create_table().await?;
+/// # for (id, total) in [("o1", 10), ("o2", 20), ("o3", 30)] { repo.create(&order(id, total)).await?; }
+/// # repo.create(&Profile { user: "u1".into(), name: "Ada".into() }).await?;
+/// // User u1's partition holds a Profile (sort key PROFILE) and orders (ORDER#…).
+/// let everything = CollectionQuery::new(None, "USER#u1");
+/// assert_eq!(repo.collection(&everything).await?.items.len(), 4);
+/// let orders = everything.sort(SortKeyCondition::BeginsWith("ORDER#".into())).limit(2);
+/// let page = repo.collection(&orders).await?;
+/// assert_eq!(page.entities::<Order>()?, [order("o1", 10), order("o2", 20)]);
+/// assert!(page.cursor.is_some());
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct CollectionQuery {
     pub(super) index: Option<String>,
@@ -477,6 +610,33 @@ impl CollectionQuery {
 }
 
 /// One page of a collection: items of several entity types.
+///
+/// ```
+/// # use monotable_core::{prelude::*, EntityKeys, EntityQuery, EntityScan, Error, Item, Path, TableSchema, Update};
+/// # #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)] struct Order { user: String, id: String, total: u64 }
+/// # #[derive(serde::Serialize)] struct OrderKey { user: String, id: String }
+/// # impl KeySchema for Order { fn key_templates() -> EntityKeys {
+/// #     EntityKeys::new("USER#{user}").with_sort("ORDER#{id}").with_index("gsi1", "ORDER#{id}", Some("ORDER")) } }
+/// # impl Entity for Order { const ENTITY_TYPE: &'static str = "Order"; type Key = OrderKey; }
+/// # fn order(id: &str, total: u64) -> Order { Order { user: "u1".into(), id: id.into(), total } }
+/// # fn key(id: &str) -> OrderKey { OrderKey { user: "u1".into(), id: id.into() } }
+/// # use monotable_core::{CollectionQuery, SortKeyCondition};
+/// # #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)] struct Profile { user: String, name: String }
+/// # #[derive(serde::Serialize)] struct ProfileKey { user: String }
+/// # impl KeySchema for Profile { fn key_templates() -> EntityKeys { EntityKeys::new("USER#{user}").with_sort("PROFILE") } }
+/// # impl Entity for Profile { const ENTITY_TYPE: &'static str = "Profile"; type Key = ProfileKey; }
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> monotable_core::Result<()> {
+/// # let repo = monotable_memory::MemoryRepository::new(monotable_memory::MemoryStorage::new(), TableSchema::single_table("shop").with_gsi("gsi1"))?;
+/// # repo.create_table().await?;
+/// # for (id, total) in [("o1", 10), ("o2", 20), ("o3", 30)] { repo.create(&order(id, total)).await?; }
+/// # repo.create(&Profile { user: "u1".into(), name: "Ada".into() }).await?;
+/// let query = CollectionQuery::for_entity::<Profile>(None, [("user", "u1")])?;
+/// let page = repo.collection(&query).await?;
+/// let profiles = page.entities::<Profile>()?;
+/// assert_eq!(profiles[0].name, "Ada");
+/// assert_eq!(page.items.len(), 4); // the profile and three orders
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct CollectionPage {
     /// The raw items, in sort-key order.
@@ -512,6 +672,26 @@ impl CollectionPage {
 /// A scan of every entity of type `E` in the table or an index: items of other entity
 /// types are filtered out (they still count against the limit and the 1 MB page, as
 /// DynamoDB counts them).
+///
+/// ```
+/// # use monotable_core::{prelude::*, EntityKeys, EntityQuery, EntityScan, Error, Item, Path, TableSchema, Update};
+/// # #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)] struct Order { user: String, id: String, total: u64 }
+/// # #[derive(serde::Serialize)] struct OrderKey { user: String, id: String }
+/// # impl KeySchema for Order { fn key_templates() -> EntityKeys {
+/// #     EntityKeys::new("USER#{user}").with_sort("ORDER#{id}").with_index("gsi1", "ORDER#{id}", Some("ORDER")) } }
+/// # impl Entity for Order { const ENTITY_TYPE: &'static str = "Order"; type Key = OrderKey; }
+/// # fn order(id: &str, total: u64) -> Order { Order { user: "u1".into(), id: id.into(), total } }
+/// # fn key(id: &str) -> OrderKey { OrderKey { user: "u1".into(), id: id.into() } }
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> monotable_core::Result<()> {
+/// # let repo = monotable_memory::MemoryRepository::new(monotable_memory::MemoryStorage::new(), TableSchema::single_table("shop").with_gsi("gsi1"))?;
+/// # repo.create_table().await?;
+/// # for (id, total) in [("o1", 10), ("o2", 20), ("o3", 30)] { repo.create(&order(id, total)).await?; }
+/// let big = EntityScan::<Order>::new().filter(Path::attr("total").gt(15));
+/// let mut ids: Vec<String> = repo.scan_all(big, 1).await?.into_iter().map(|o| o.id).collect();
+/// ids.sort();
+/// assert_eq!(ids, ["o2", "o3"]);
+/// # Ok(()) }
+/// ```
 pub struct EntityScan<E> {
     pub(super) index: Option<String>,
     pub(super) filter: Option<Condition>,
@@ -592,6 +772,27 @@ impl<E: Entity> EntityScan<E> {
         self
     }
     /// This scan split into `total` segments of a parallel scan, to read concurrently.
+    ///
+    /// ```
+    /// # use monotable_core::{prelude::*, EntityKeys, EntityQuery, EntityScan, Error, Item, Path, TableSchema, Update};
+    /// # #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)] struct Order { user: String, id: String, total: u64 }
+    /// # #[derive(serde::Serialize)] struct OrderKey { user: String, id: String }
+    /// # impl KeySchema for Order { fn key_templates() -> EntityKeys {
+    /// #     EntityKeys::new("USER#{user}").with_sort("ORDER#{id}").with_index("gsi1", "ORDER#{id}", Some("ORDER")) } }
+    /// # impl Entity for Order { const ENTITY_TYPE: &'static str = "Order"; type Key = OrderKey; }
+    /// # fn order(id: &str, total: u64) -> Order { Order { user: "u1".into(), id: id.into(), total } }
+    /// # fn key(id: &str) -> OrderKey { OrderKey { user: "u1".into(), id: id.into() } }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> monotable_core::Result<()> {
+    /// # let repo = monotable_memory::MemoryRepository::new(monotable_memory::MemoryStorage::new(), TableSchema::single_table("shop").with_gsi("gsi1"))?;
+    /// # repo.create_table().await?;
+    /// # for (id, total) in [("o1", 10), ("o2", 20), ("o3", 30)] { repo.create(&order(id, total)).await?; }
+    /// let mut found = 0;
+    /// for segment in EntityScan::<Order>::new().segments(3) {
+    ///     found += repo.scan_all(segment, 1).await?.len(); // or each on its own task
+    /// }
+    /// assert_eq!(found, 3);
+    /// # Ok(()) }
+    /// ```
     pub fn segments(self, total: u32) -> Vec<Self> {
         (0..total)
             .map(|segment| {

@@ -11,6 +11,33 @@ use crate::schema::TableSchema;
 
 /// Something that collects transaction actions: entity-level helpers over [`push`].
 ///
+/// The examples use the `Order` entity and the helpers of the examples of
+/// [`RepositoryExt`](crate::RepositoryExt).
+///
+/// ```
+/// # use monotable_core::{prelude::*, EntityKeys, EntityQuery, EntityScan, Error, Item, Path, TableSchema, Update};
+/// # #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)] struct Order { user: String, id: String, total: u64 }
+/// # #[derive(serde::Serialize)] struct OrderKey { user: String, id: String }
+/// # impl KeySchema for Order { fn key_templates() -> EntityKeys {
+/// #     EntityKeys::new("USER#{user}").with_sort("ORDER#{id}").with_index("gsi1", "ORDER#{id}", Some("ORDER")) } }
+/// # impl Entity for Order { const ENTITY_TYPE: &'static str = "Order"; type Key = OrderKey; }
+/// # fn order(id: &str, total: u64) -> Order { Order { user: "u1".into(), id: id.into(), total } }
+/// # fn key(id: &str) -> OrderKey { OrderKey { user: "u1".into(), id: id.into() } }
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> monotable_core::Result<()> {
+/// # let repo = monotable_memory::MemoryRepository::new(monotable_memory::MemoryStorage::new(), TableSchema::single_table("shop").with_gsi("gsi1"))?;
+/// # repo.create_table().await?;
+/// # for (id, total) in [("o1", 10), ("o2", 20), ("o3", 30)] { repo.create(&order(id, total)).await?; }
+/// repo.transaction(|tx| {
+///     tx.create(&order("o4", 40))?
+///         .update::<Order>(&key("o1"), Update::new().add("total", 1), None)?
+///         .delete::<Order>(&key("o2"), None)?;
+///     Ok(())
+/// }).await?;
+/// let ids: Vec<String> = repo.scan_all(EntityScan::<Order>::new(), 1).await?.into_iter().map(|o| o.id).collect();
+/// assert_eq!(ids, ["o1", "o3", "o4"]);
+/// # Ok(()) }
+/// ```
+///
 /// [`push`]: TransactionContext::push
 pub trait TransactionContext {
     /// The table the actions are for.
@@ -48,6 +75,28 @@ pub trait TransactionContext {
     /// Writes an entity as [`RepositoryExt::put`](crate::RepositoryExt::put) does (an update
     /// that keeps the creation time, checks the version and the entity type), if `condition`
     /// also holds.
+    ///
+    /// ```
+    /// # use monotable_core::{prelude::*, EntityKeys, EntityQuery, EntityScan, Error, Item, Path, TableSchema, Update};
+    /// # #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)] struct Order { user: String, id: String, total: u64 }
+    /// # #[derive(serde::Serialize)] struct OrderKey { user: String, id: String }
+    /// # impl KeySchema for Order { fn key_templates() -> EntityKeys {
+    /// #     EntityKeys::new("USER#{user}").with_sort("ORDER#{id}").with_index("gsi1", "ORDER#{id}", Some("ORDER")) } }
+    /// # impl Entity for Order { const ENTITY_TYPE: &'static str = "Order"; type Key = OrderKey; }
+    /// # fn order(id: &str, total: u64) -> Order { Order { user: "u1".into(), id: id.into(), total } }
+    /// # fn key(id: &str) -> OrderKey { OrderKey { user: "u1".into(), id: id.into() } }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> monotable_core::Result<()> {
+    /// # let repo = monotable_memory::MemoryRepository::new(monotable_memory::MemoryStorage::new(), TableSchema::single_table("shop").with_gsi("gsi1"))?;
+    /// # repo.create_table().await?;
+    /// # for (id, total) in [("o1", 10), ("o2", 20), ("o3", 30)] { repo.create(&order(id, total)).await?; }
+    /// let unpaid = Path::attr("total").gt(0);
+    /// repo.transaction(|tx| {
+    ///     tx.put(&order("o1", 0), Some(unpaid))?; // replaces o1, if o1's total is above 0
+    ///     Ok(())
+    /// }).await?;
+    /// assert_eq!(repo.get::<Order>(&key("o1")).await?, Some(order("o1", 0)));
+    /// # Ok(()) }
+    /// ```
     fn put<E: Entity>(&mut self, entity: &E, condition: Option<Condition>) -> Result<&mut Self>
     where
         Self: Sized,
@@ -68,6 +117,30 @@ pub trait TransactionContext {
     /// Updates an entity as [`RepositoryExt::update`](crate::RepositoryExt::update) does, if
     /// `condition` holds. An entity with a validation hook is refused: the hook needs the
     /// whole entity, which a transaction cannot read; use `put`.
+    ///
+    /// ```
+    /// # use monotable_core::{prelude::*, EntityKeys, EntityQuery, EntityScan, Error, Item, Path, TableSchema, Update};
+    /// # use monotable_core::Transaction;
+    /// # #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)] struct Order { user: String, id: String, total: u64 }
+    /// # #[derive(serde::Serialize)] struct OrderKey { user: String, id: String }
+    /// # impl KeySchema for Order { fn key_templates() -> EntityKeys {
+    /// #     EntityKeys::new("USER#{user}").with_sort("ORDER#{id}").with_index("gsi1", "ORDER#{id}", Some("ORDER")) } }
+    /// # impl Entity for Order { const ENTITY_TYPE: &'static str = "Order"; type Key = OrderKey; }
+    /// # fn order(id: &str, total: u64) -> Order { Order { user: "u1".into(), id: id.into(), total } }
+    /// # fn key(id: &str) -> OrderKey { OrderKey { user: "u1".into(), id: id.into() } }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> monotable_core::Result<()> {
+    /// # let repo = monotable_memory::MemoryRepository::new(monotable_memory::MemoryStorage::new(), TableSchema::single_table("shop").with_gsi("gsi1"))?;
+    /// # repo.create_table().await?;
+    /// # for (id, total) in [("o1", 10), ("o2", 20), ("o3", 30)] { repo.create(&order(id, total)).await?; }
+    /// // Move 5 from o1 to o2, only if o1 has at least 5.
+    /// let enough = Path::attr("total").ge(5);
+    /// let mut tx = Transaction::new(repo.schema());
+    /// tx.update::<Order>(&key("o1"), Update::new().add("total", -5), Some(enough))?
+    ///     .update::<Order>(&key("o2"), Update::new().add("total", 5), None)?;
+    /// repo.commit(tx).await?;
+    /// assert_eq!(repo.get::<Order>(&key("o2")).await?.map(|o| o.total), Some(25));
+    /// # Ok(()) }
+    /// ```
     fn update<E: Entity>(
         &mut self,
         key: &E::Key,
@@ -95,6 +168,29 @@ pub trait TransactionContext {
     }
 
     /// Updates an entity that must exist.
+    ///
+    /// ```
+    /// # use monotable_core::{prelude::*, EntityKeys, EntityQuery, EntityScan, Error, Item, Path, TableSchema, Update};
+    /// # #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)] struct Order { user: String, id: String, total: u64 }
+    /// # #[derive(serde::Serialize)] struct OrderKey { user: String, id: String }
+    /// # impl KeySchema for Order { fn key_templates() -> EntityKeys {
+    /// #     EntityKeys::new("USER#{user}").with_sort("ORDER#{id}").with_index("gsi1", "ORDER#{id}", Some("ORDER")) } }
+    /// # impl Entity for Order { const ENTITY_TYPE: &'static str = "Order"; type Key = OrderKey; }
+    /// # fn order(id: &str, total: u64) -> Order { Order { user: "u1".into(), id: id.into(), total } }
+    /// # fn key(id: &str) -> OrderKey { OrderKey { user: "u1".into(), id: id.into() } }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> monotable_core::Result<()> {
+    /// # let repo = monotable_memory::MemoryRepository::new(monotable_memory::MemoryStorage::new(), TableSchema::single_table("shop").with_gsi("gsi1"))?;
+    /// # repo.create_table().await?;
+    /// # for (id, total) in [("o1", 10), ("o2", 20), ("o3", 30)] { repo.create(&order(id, total)).await?; }
+    /// let failed = repo.transaction(|tx| {
+    ///     tx.create(&order("o4", 40))?
+    ///         .patch::<Order>(&key("o9"), Update::new().set("total", 1))?; // no o9
+    ///     Ok(())
+    /// }).await;
+    /// assert!(matches!(failed, Err(Error::TransactionCanceled { .. })));
+    /// assert_eq!(repo.get::<Order>(&key("o4")).await?, None); // all or nothing
+    /// # Ok(()) }
+    /// ```
     fn patch<E: Entity>(&mut self, key: &E::Key, update: Update) -> Result<&mut Self>
     where
         Self: Sized,
@@ -132,6 +228,26 @@ pub trait TransactionContext {
     }
 
     /// Deletes a versioned entity whose stored version is `version`, if `condition` holds.
+    ///
+    /// ```
+    /// # use monotable_core::{prelude::*, EntityKeys, EntityOptions, Error, TableSchema, Update};
+    /// # #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)] struct Doc { id: String, body: String, version: u64 }
+    /// # #[derive(serde::Serialize)] struct DocKey { id: String }
+    /// # impl KeySchema for Doc { fn key_templates() -> EntityKeys { EntityKeys::new("DOC#{id}").with_sort("DOC") } }
+    /// # impl Entity for Doc { const ENTITY_TYPE: &'static str = "Doc"; type Key = DocKey;
+    /// #     fn options() -> EntityOptions { EntityOptions { version_attribute: Some("version"), ..Default::default() } } }
+    /// # fn doc(body: &str) -> Doc { Doc { id: "d1".into(), body: body.into(), version: 0 } }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> monotable_core::Result<()> {
+    /// # let repo = monotable_memory::MemoryRepository::new(monotable_memory::MemoryStorage::new(), TableSchema::single_table("docs"))?;
+    /// # repo.create_table().await?;
+    /// # let key = DocKey { id: "d1".into() };
+    /// repo.create(&doc("draft")).await?; // version 1
+    /// let stale = repo.transaction(|tx| { tx.delete_versioned::<Doc>(&key, 2, None)?; Ok(()) }).await;
+    /// assert!(matches!(stale, Err(Error::TransactionCanceled { .. })));
+    /// repo.transaction(|tx| { tx.delete_versioned::<Doc>(&key, 1, None)?; Ok(()) }).await?;
+    /// assert_eq!(repo.get::<Doc>(&key).await?, None);
+    /// # Ok(()) }
+    /// ```
     fn delete_versioned<E: Entity>(
         &mut self,
         key: &E::Key,
@@ -197,6 +313,29 @@ pub trait TransactionContext {
     }
 
     /// Requires `condition` to hold on an entity, without writing it.
+    ///
+    /// ```
+    /// # use monotable_core::{prelude::*, EntityKeys, EntityQuery, EntityScan, Error, Item, Path, TableSchema, Update};
+    /// # #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)] struct Order { user: String, id: String, total: u64 }
+    /// # #[derive(serde::Serialize)] struct OrderKey { user: String, id: String }
+    /// # impl KeySchema for Order { fn key_templates() -> EntityKeys {
+    /// #     EntityKeys::new("USER#{user}").with_sort("ORDER#{id}").with_index("gsi1", "ORDER#{id}", Some("ORDER")) } }
+    /// # impl Entity for Order { const ENTITY_TYPE: &'static str = "Order"; type Key = OrderKey; }
+    /// # fn order(id: &str, total: u64) -> Order { Order { user: "u1".into(), id: id.into(), total } }
+    /// # fn key(id: &str) -> OrderKey { OrderKey { user: "u1".into(), id: id.into() } }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> monotable_core::Result<()> {
+    /// # let repo = monotable_memory::MemoryRepository::new(monotable_memory::MemoryStorage::new(), TableSchema::single_table("shop").with_gsi("gsi1"))?;
+    /// # repo.create_table().await?;
+    /// # for (id, total) in [("o1", 10), ("o2", 20), ("o3", 30)] { repo.create(&order(id, total)).await?; }
+    /// // Create o4 only while o1 is still unpaid (total above 0).
+    /// repo.transaction(|tx| {
+    ///     tx.check::<Order>(&key("o1"), Path::attr("total").gt(0))?
+    ///         .create(&order("o4", 40))?;
+    ///     Ok(())
+    /// }).await?;
+    /// assert!(repo.get::<Order>(&key("o4")).await?.is_some());
+    /// # Ok(()) }
+    /// ```
     fn check<E: Entity>(&mut self, key: &E::Key, condition: Condition) -> Result<&mut Self>
     where
         Self: Sized,
@@ -233,6 +372,28 @@ fn refuse_validating<E: Entity>() -> Result<()> {
 
 /// A write transaction being built: up to 100 actions, at most one per item, committed with
 /// [`crate::RepositoryExt::commit`] or built inside [`crate::RepositoryExt::transaction`].
+///
+/// ```
+/// # use monotable_core::{prelude::*, EntityKeys, EntityQuery, EntityScan, Error, Item, Path, TableSchema, Update};
+/// # use monotable_core::Transaction;
+/// # #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)] struct Order { user: String, id: String, total: u64 }
+/// # #[derive(serde::Serialize)] struct OrderKey { user: String, id: String }
+/// # impl KeySchema for Order { fn key_templates() -> EntityKeys {
+/// #     EntityKeys::new("USER#{user}").with_sort("ORDER#{id}").with_index("gsi1", "ORDER#{id}", Some("ORDER")) } }
+/// # impl Entity for Order { const ENTITY_TYPE: &'static str = "Order"; type Key = OrderKey; }
+/// # fn order(id: &str, total: u64) -> Order { Order { user: "u1".into(), id: id.into(), total } }
+/// # fn key(id: &str) -> OrderKey { OrderKey { user: "u1".into(), id: id.into() } }
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> monotable_core::Result<()> {
+/// # let repo = monotable_memory::MemoryRepository::new(monotable_memory::MemoryStorage::new(), TableSchema::single_table("shop").with_gsi("gsi1"))?;
+/// # repo.create_table().await?;
+/// let mut tx = Transaction::new(repo.schema());
+/// assert!(tx.is_empty());
+/// tx.create(&order("o1", 10))?.create(&order("o2", 20))?;
+/// assert_eq!(tx.len(), 2);
+/// repo.commit(tx).await?;
+/// assert_eq!(repo.scan_all(EntityScan::<Order>::new(), 1).await?.len(), 2);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Transaction {
     schema: TableSchema,
@@ -251,6 +412,28 @@ impl Transaction {
     }
 
     /// Sets the idempotency token (at most 36 characters).
+    ///
+    /// ```
+    /// # use monotable_core::{prelude::*, EntityKeys, EntityQuery, EntityScan, Error, Item, Path, TableSchema, Update};
+    /// # use monotable_core::Transaction;
+    /// # #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)] struct Order { user: String, id: String, total: u64 }
+    /// # #[derive(serde::Serialize)] struct OrderKey { user: String, id: String }
+    /// # impl KeySchema for Order { fn key_templates() -> EntityKeys {
+    /// #     EntityKeys::new("USER#{user}").with_sort("ORDER#{id}").with_index("gsi1", "ORDER#{id}", Some("ORDER")) } }
+    /// # impl Entity for Order { const ENTITY_TYPE: &'static str = "Order"; type Key = OrderKey; }
+    /// # fn order(id: &str, total: u64) -> Order { Order { user: "u1".into(), id: id.into(), total } }
+    /// # fn key(id: &str) -> OrderKey { OrderKey { user: "u1".into(), id: id.into() } }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> monotable_core::Result<()> {
+    /// # let repo = monotable_memory::MemoryRepository::new(monotable_memory::MemoryStorage::new(), TableSchema::single_table("shop").with_gsi("gsi1"))?;
+    /// # repo.create_table().await?;
+    /// let mut tx = Transaction::new(repo.schema()).with_token("order-o1");
+    /// tx.create(&order("o1", 10))?;
+    /// repo.commit(tx.clone()).await?;
+    /// // Sent again (a retry after a timeout, say): applied once, not refused as a duplicate create.
+    /// repo.commit(tx).await?;
+    /// assert_eq!(repo.scan_all(EntityScan::<Order>::new(), 1).await?.len(), 1);
+    /// # Ok(()) }
+    /// ```
     pub fn with_token(mut self, token: impl Into<String>) -> Self {
         self.request.client_request_token = Some(token.into());
         self
