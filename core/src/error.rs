@@ -9,6 +9,28 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Everything that can go wrong, as variants a caller can act on.
+///
+/// ```
+/// # use monotable_core::{prelude::*, EntityKeys, EntityQuery, EntityScan, Error, Item, Path, TableSchema, Update};
+/// # #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)] struct Order { user: String, id: String, total: u64 }
+/// # #[derive(serde::Serialize)] struct OrderKey { user: String, id: String }
+/// # impl KeySchema for Order { fn key_templates() -> EntityKeys {
+/// #     EntityKeys::new("USER#{user}").with_sort("ORDER#{id}").with_index("gsi1", "ORDER#{id}", Some("ORDER")) } }
+/// # impl Entity for Order { const ENTITY_TYPE: &'static str = "Order"; type Key = OrderKey; }
+/// # fn order(id: &str, total: u64) -> Order { Order { user: "u1".into(), id: id.into(), total } }
+/// # fn key(id: &str) -> OrderKey { OrderKey { user: "u1".into(), id: id.into() } }
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> monotable_core::Result<()> {
+/// # let repo = monotable_memory::MemoryRepository::new(monotable_memory::MemoryStorage::new(), TableSchema::single_table("shop").with_gsi("gsi1"))?;
+/// # repo.create_table().await?;
+/// # repo.create(&order("o1", 10)).await?;
+/// match repo.create(&order("o1", 20)).await {
+///     Err(Error::AlreadyExists { entity, .. }) => assert_eq!(entity, "Order"),
+///     other => panic!("expected AlreadyExists, got {other:?}"),
+/// }
+/// let absent = repo.patch::<Order>(&key("o9"), Update::new().set("total", 1)).await;
+/// assert!(matches!(absent, Err(Error::NotFound { .. })));
+/// # Ok(()) }
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -230,6 +252,15 @@ fn reason_codes(reasons: &[CancellationReason]) -> String {
 
 impl Error {
     /// True where retrying the same request later may succeed.
+    ///
+    /// ```
+    /// use monotable_core::{CancellationCode, CancellationReason, Error};
+    /// let throttled = Error::Throttled { message: "slow down".into(), source: None };
+    /// assert!(throttled.is_retryable());
+    /// let conflict = CancellationReason { code: CancellationCode::TransactionConflict, ..CancellationReason::none() };
+    /// assert!(Error::TransactionCanceled { reasons: vec![conflict] }.is_retryable());
+    /// assert!(!Error::invalid("One or more parameter values were invalid").is_retryable());
+    /// ```
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Throttled { .. } => true,
@@ -250,6 +281,18 @@ impl Error {
     /// connection after it was sent, a server error): retry only writes that are idempotent
     /// (a put of the same item, a transaction with the same token), or read first. False
     /// means it certainly was not applied.
+    ///
+    /// ```
+    /// use monotable_core::Error;
+    /// let timeout = Error::Backend {
+    ///     backend: "dynamodb",
+    ///     retryable: true,
+    ///     maybe_applied: true, // sent, then the connection was lost
+    ///     source: "timed out".into(),
+    /// };
+    /// assert!(timeout.is_retryable() && timeout.may_have_been_applied());
+    /// assert!(!Error::backend("sqlite", true, "database is locked").may_have_been_applied());
+    /// ```
     pub fn may_have_been_applied(&self) -> bool {
         match self {
             Error::Backend { maybe_applied, .. } => *maybe_applied,
@@ -262,6 +305,13 @@ impl Error {
     }
 
     /// Shorthand for [`Error::InvalidRequest`].
+    ///
+    /// ```
+    /// use monotable_core::Error;
+    /// let e = Error::invalid("Limit must be at least 1");
+    /// assert!(matches!(&e, Error::InvalidRequest { message } if message.starts_with("Limit")));
+    /// assert_eq!(e.to_string(), "Limit must be at least 1");
+    /// ```
     pub fn invalid(message: impl Into<String>) -> Self {
         Error::InvalidRequest {
             message: message.into(),
@@ -294,6 +344,29 @@ impl Error {
 }
 
 /// Why one action of a cancelled transaction failed (DynamoDB's `CancellationReason`).
+///
+/// ```
+/// # use monotable_core::{prelude::*, EntityKeys, EntityQuery, EntityScan, Error, Item, Path, TableSchema, Update};
+/// # #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)] struct Order { user: String, id: String, total: u64 }
+/// # #[derive(serde::Serialize)] struct OrderKey { user: String, id: String }
+/// # impl KeySchema for Order { fn key_templates() -> EntityKeys {
+/// #     EntityKeys::new("USER#{user}").with_sort("ORDER#{id}").with_index("gsi1", "ORDER#{id}", Some("ORDER")) } }
+/// # impl Entity for Order { const ENTITY_TYPE: &'static str = "Order"; type Key = OrderKey; }
+/// # fn order(id: &str, total: u64) -> Order { Order { user: "u1".into(), id: id.into(), total } }
+/// # fn key(id: &str) -> OrderKey { OrderKey { user: "u1".into(), id: id.into() } }
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> monotable_core::Result<()> {
+/// # let repo = monotable_memory::MemoryRepository::new(monotable_memory::MemoryStorage::new(), TableSchema::single_table("shop").with_gsi("gsi1"))?;
+/// # repo.create_table().await?;
+/// repo.create(&order("o1", 10)).await?;
+/// let failed = repo.transaction(|tx| {
+///     tx.create(&order("o2", 20))?.create(&order("o1", 30))?; // o1 is taken
+///     Ok(())
+/// }).await;
+/// let Err(Error::TransactionCanceled { reasons }) = failed else { panic!("{failed:?}") };
+/// let codes: Vec<&str> = reasons.iter().map(|r| r.code.as_str()).collect();
+/// assert_eq!(codes, ["None", "ConditionalCheckFailed"]); // one per action, in order
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct CancellationReason {
     /// The code.
@@ -316,6 +389,14 @@ impl CancellationReason {
 }
 
 /// The code of a [`CancellationReason`].
+///
+/// ```
+/// use monotable_core::CancellationCode;
+/// let code = CancellationCode::from_name("TransactionConflict");
+/// assert_eq!(code, CancellationCode::TransactionConflict);
+/// assert_eq!(code.as_str(), "TransactionConflict");
+/// assert_eq!(CancellationCode::from_name("ItemCollectionSizeLimitExceeded").as_str(), "ItemCollectionSizeLimitExceeded");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CancellationCode {

@@ -8,6 +8,22 @@ use crate::item::Item;
 use crate::schema::TableSchema;
 
 /// What a write returns of the item (DynamoDB's `ReturnValues`).
+///
+/// ```
+/// # use monotable_core::*;
+/// # use monotable_core::prelude::*;
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> monotable_core::Result<()> {
+/// # let repo = monotable_memory::MemoryRepository::new(monotable_memory::MemoryStorage::new(), TableSchema::single_table("app"))?;
+/// # repo.create_table().await?;
+/// # let ada = Item::from([("pk", "USER#u1"), ("sk", "PROFILE"), ("name", "Ada")]);
+/// # repo.put_item(PutItem { item: ada.clone(), ..Default::default() }).await?;
+/// # let key = Item::from([("pk", "USER#u1"), ("sk", "PROFILE")]);
+/// let update = Update::new().set("name", "Grace").set("age", 85);
+/// let request = UpdateItem { key, update, return_values: ReturnValues::UpdatedOld, ..Default::default() };
+/// let old = repo.update_item(request).await?;
+/// assert_eq!(old, Some(Item::from([("name", "Ada")]))); // age had no old value
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum ReturnValues {
     /// Nothing.
@@ -24,6 +40,20 @@ pub enum ReturnValues {
 }
 
 /// Reads one item by its primary key.
+///
+/// ```
+/// # use monotable_core::*;
+/// # use monotable_core::prelude::*;
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> monotable_core::Result<()> {
+/// # let repo = monotable_memory::MemoryRepository::new(monotable_memory::MemoryStorage::new(), TableSchema::single_table("app"))?;
+/// # repo.create_table().await?;
+/// # let ada = Item::from([("pk", "USER#u1"), ("sk", "PROFILE"), ("name", "Ada")]);
+/// # repo.put_item(PutItem { item: ada.clone(), ..Default::default() }).await?;
+/// # let key = Item::from([("pk", "USER#u1"), ("sk", "PROFILE")]);
+/// let request = GetItem { key, projection: Some(vec![Path::attr("name")]), consistent_read: true };
+/// assert_eq!(repo.get_item(request).await?, Some(Item::from([("name", "Ada")])));
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct GetItem {
     /// The primary key: exactly the table's key attributes.
@@ -35,6 +65,25 @@ pub struct GetItem {
 }
 
 /// Writes a whole item, replacing any item with the same key.
+///
+/// ```
+/// # use monotable_core::*;
+/// # use monotable_core::prelude::*;
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> monotable_core::Result<()> {
+/// # let repo = monotable_memory::MemoryRepository::new(monotable_memory::MemoryStorage::new(), TableSchema::single_table("app"))?;
+/// # repo.create_table().await?;
+/// let item = Item::from([("pk", "USER#u1"), ("sk", "PROFILE"), ("name", "Ada")]);
+/// let create = PutItem {
+///     item: item.clone(),
+///     condition: Some(Path::attr("pk").not_exists()),
+///     return_old_on_condition_failure: true,
+///     ..Default::default()
+/// };
+/// repo.put_item(create.clone()).await?;
+/// let again = repo.put_item(create).await;
+/// assert!(matches!(again, Err(Error::ConditionFailed { item: Some(old) }) if *old == item));
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct PutItem {
     /// The item, key attributes included.
@@ -48,6 +97,25 @@ pub struct PutItem {
 }
 
 /// Updates (or creates) one item.
+///
+/// ```
+/// # use monotable_core::*;
+/// # use monotable_core::prelude::*;
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> monotable_core::Result<()> {
+/// # let repo = monotable_memory::MemoryRepository::new(monotable_memory::MemoryStorage::new(), TableSchema::single_table("app"))?;
+/// # repo.create_table().await?;
+/// let key = Item::from([("pk", "COUNTER#visits"), ("sk", "COUNTER")]);
+/// let hit = UpdateItem {
+///     key: key.clone(),
+///     update: Update::new().add("n", 1),
+///     return_values: ReturnValues::AllNew,
+///     ..Default::default()
+/// };
+/// repo.update_item(hit.clone()).await?; // creates the item
+/// let now = repo.update_item(hit).await?.unwrap();
+/// assert_eq!(now.get("n"), Some(&Value::from(2)));
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct UpdateItem {
     /// The primary key.
@@ -63,6 +131,21 @@ pub struct UpdateItem {
 }
 
 /// Deletes one item; deleting an absent item succeeds.
+///
+/// ```
+/// # use monotable_core::*;
+/// # use monotable_core::prelude::*;
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> monotable_core::Result<()> {
+/// # let repo = monotable_memory::MemoryRepository::new(monotable_memory::MemoryStorage::new(), TableSchema::single_table("app"))?;
+/// # repo.create_table().await?;
+/// # let ada = Item::from([("pk", "USER#u1"), ("sk", "PROFILE"), ("name", "Ada")]);
+/// # repo.put_item(PutItem { item: ada.clone(), ..Default::default() }).await?;
+/// # let key = Item::from([("pk", "USER#u1"), ("sk", "PROFILE")]);
+/// let delete = DeleteItem { key, return_values: ReturnValues::AllOld, ..Default::default() };
+/// assert_eq!(repo.delete_item(delete.clone()).await?, Some(ada));
+/// assert_eq!(repo.delete_item(delete).await?, None); // deleting an absent item succeeds
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct DeleteItem {
     /// The primary key.
@@ -76,6 +159,24 @@ pub struct DeleteItem {
 }
 
 /// Reads the items of one partition of the table or of an index, in sort-key order.
+///
+/// ```
+/// # use monotable_core::*;
+/// # use monotable_core::prelude::*;
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> monotable_core::Result<()> {
+/// # let repo = monotable_memory::MemoryRepository::new(monotable_memory::MemoryStorage::new(), TableSchema::single_table("app"))?;
+/// # repo.create_table().await?;
+/// # for sk in ["ORDER#1", "ORDER#2", "ORDER#3", "PROFILE"] {
+/// #     repo.put_item(PutItem { item: Item::from([("pk", "USER#u1"), ("sk", sk)]), ..Default::default() }).await?;
+/// # }
+/// let orders = KeyCondition::partition("USER#u1")
+///     .with_sort(SortKeyCondition::BeginsWith("ORDER#".into()));
+/// let page: Page = repo.query(Query { limit: Some(2), ..Query::new(orders) }).await?;
+/// assert_eq!(page.count, 2);
+/// let next = page.last_evaluated_key.expect("a next page");
+/// assert_eq!(next.get("sk"), Some(&Value::from("ORDER#2")));
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Query {
     /// The index to read; the table if `None`.
@@ -125,6 +226,24 @@ pub struct Segment {
 }
 
 /// Reads every item of the table or of an index.
+///
+/// ```
+/// # use monotable_core::*;
+/// # use monotable_core::prelude::*;
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> monotable_core::Result<()> {
+/// # let repo = monotable_memory::MemoryRepository::new(monotable_memory::MemoryStorage::new(), TableSchema::single_table("app"))?;
+/// # repo.create_table().await?;
+/// # for i in 0..10 {
+/// #     repo.put_item(PutItem { item: Item::from([("pk", format!("ITEM#{i}")), ("sk", "ITEM".into())]), ..Default::default() }).await?;
+/// # }
+/// let mut seen = 0;
+/// for segment in 0..3 {
+///     let part = Scan { segment: Some(Segment { segment, total: 3 }), ..Default::default() };
+///     seen += repo.scan(part).await?.count;
+/// }
+/// assert_eq!(seen, 10); // the segments split the table between them
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct Scan {
     /// The index to read; the table if `None`.
@@ -159,6 +278,21 @@ pub struct Page {
 }
 
 /// One write of a batch.
+///
+/// ```
+/// # use monotable_core::*;
+/// # use monotable_core::prelude::*;
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> monotable_core::Result<()> {
+/// # let repo = monotable_memory::MemoryRepository::new(monotable_memory::MemoryStorage::new(), TableSchema::single_table("app"))?;
+/// # repo.create_table().await?;
+/// let a = Item::from([("pk", "A"), ("sk", "A")]);
+/// let b = Item::from([("pk", "B"), ("sk", "B")]);
+/// let out = repo.batch_write_item(vec![WriteRequest::Put(a.clone()), WriteRequest::Put(b)]).await?;
+/// assert!(out.unprocessed.is_empty()); // else: send them again
+/// repo.batch_write_item(vec![WriteRequest::Delete(a)]).await?;
+/// assert_eq!(repo.scan(Scan::default()).await?.count, 1);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum WriteRequest {
     /// Put this item.
@@ -175,6 +309,22 @@ pub struct BatchWriteOutput {
 }
 
 /// What a batch get returned.
+///
+/// ```
+/// # use monotable_core::*;
+/// # use monotable_core::prelude::*;
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> monotable_core::Result<()> {
+/// # let repo = monotable_memory::MemoryRepository::new(monotable_memory::MemoryStorage::new(), TableSchema::single_table("app"))?;
+/// # repo.create_table().await?;
+/// # let ada = Item::from([("pk", "USER#u1"), ("sk", "PROFILE"), ("name", "Ada")]);
+/// # repo.put_item(PutItem { item: ada.clone(), ..Default::default() }).await?;
+/// # let key = Item::from([("pk", "USER#u1"), ("sk", "PROFILE")]);
+/// let absent = Item::from([("pk", "USER#u2"), ("sk", "PROFILE")]);
+/// let out = repo.batch_get_item(vec![key, absent], None).await?;
+/// assert_eq!(out.items, [ada]);
+/// assert!(out.unprocessed_keys.is_empty());
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct BatchGetOutput {
     /// The items found, in no particular order.
@@ -184,6 +334,17 @@ pub struct BatchGetOutput {
 }
 
 /// One action of a write transaction.
+///
+/// ```
+/// use monotable_core::{Item, Path, TransactWriteItem};
+/// let check = TransactWriteItem::ConditionCheck {
+///     key: Item::from([("pk", "USER#u1"), ("sk", "PROFILE")]),
+///     condition: Path::attr("active").eq(true),
+///     return_old_on_condition_failure: true,
+/// };
+/// assert_eq!(check.condition(), Some(&Path::attr("active").eq(true)));
+/// assert!(check.return_old_on_condition_failure());
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum TransactWriteItem {
     /// Put an item.
@@ -261,6 +422,29 @@ impl TransactWriteItem {
 }
 
 /// An atomic write of up to 100 actions, at most one per item.
+///
+/// ```
+/// # use monotable_core::*;
+/// # use monotable_core::prelude::*;
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> monotable_core::Result<()> {
+/// # let repo = monotable_memory::MemoryRepository::new(monotable_memory::MemoryStorage::new(), TableSchema::single_table("app"))?;
+/// # repo.create_table().await?;
+/// # let ada = Item::from([("pk", "USER#u1"), ("sk", "PROFILE"), ("name", "Ada")]);
+/// # repo.put_item(PutItem { item: ada.clone(), ..Default::default() }).await?;
+/// # let key = Item::from([("pk", "USER#u1"), ("sk", "PROFILE")]);
+/// let move_credit = TransactWrite {
+///     items: vec![
+///         TransactWriteItem::Update { key: key.clone(), update: Update::new().add("credit", -5),
+///             condition: Some(Path::attr("credit").ge(5)), return_old_on_condition_failure: false },
+///         TransactWriteItem::Put { item: Item::from([("pk", "GIFT#1"), ("sk", "GIFT")]),
+///             condition: None, return_old_on_condition_failure: false },
+///     ],
+///     client_request_token: Some("gift-1".into()),
+/// };
+/// let refused = repo.transact_write_items(move_credit).await; // Ada has no credit
+/// assert!(matches!(refused, Err(Error::TransactionCanceled { .. })));
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TransactWrite {
     /// The actions, in order.
@@ -290,6 +474,22 @@ pub const MAX_BATCH_GET: usize = 100;
 /// reject (with its message), `ItemTooLarge`, `TableNotFound` before `create_table`,
 /// `TransactionCanceled` with one reason per action, `Throttled` or `Backend` for the
 /// backend's own failures. A failed write writes nothing.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> monotable_core::Result<()> {
+/// use std::sync::Arc;
+/// use monotable_core::{GetItem, Item, PutItem, Repository, TableSchema};
+/// use monotable_memory::{MemoryRepository, MemoryStorage};
+///
+/// let repo: Arc<dyn Repository> =
+///     Arc::new(MemoryRepository::new(MemoryStorage::new(), TableSchema::single_table("app"))?);
+/// repo.create_table().await?;
+/// let ada = Item::from([("pk", "USER#u1"), ("sk", "PROFILE"), ("name", "Ada")]);
+/// repo.put_item(PutItem { item: ada.clone(), ..Default::default() }).await?;
+/// let key = Item::from([("pk", "USER#u1"), ("sk", "PROFILE")]);
+/// assert_eq!(repo.get_item(GetItem { key, ..Default::default() }).await?, Some(ada));
+/// # Ok(()) }
+/// ```
 #[async_trait]
 pub trait Repository: Send + Sync + std::fmt::Debug {
     /// The table this repository reads and writes.
