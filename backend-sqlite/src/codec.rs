@@ -1,10 +1,12 @@
 //! The stored text of an item: DynamoDB's JSON form (`{"name": {"S": "x"}, ...}`), as
 //! `Item::to_json` writes it.
 //!
-//! Reading goes straight from the text to the item, without building a JSON tree first; any
-//! text the direct reader does not take (binary values, whose base64 it leaves to core, or
-//! anything malformed) is read again by `Item::from_json`, so the result and every error are
-//! exactly core's.
+//! Reading goes straight from the text to the item, without building a JSON tree first, in
+//! up to three steps, each taking only what it is sure of and leaving the rest to the next:
+//! a scanner of the exact text [`encode`] writes (no whitespace, names in ascending order,
+//! strings without escapes, at most [`FAST_DEPTH`] levels), a serde reader of any JSON, and
+//! core's `Item::from_json` for anything neither takes (binary values, whose base64 is
+//! core's, and anything malformed), so the result and every error are exactly core's.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -16,6 +18,9 @@ use serde::Serialize;
 
 /// Decodes a stored item.
 pub(crate) fn decode(text: &str) -> Result<Item, Error> {
+    if let Some(map) = Scan::item(text) {
+        return Ok(Item::from(map));
+    }
     match serde_json::from_str::<StoredMap>(text) {
         Ok(StoredMap(map)) => Ok(Item::from(map)),
         Err(_) => decode_through_tree(text),
@@ -83,6 +88,145 @@ impl Serialize for ListRef<'_> {
         }
         seq.end()
     }
+}
+
+/// Deepest nesting of maps and lists the scanner reads (DynamoDB allows 32; serde_json's
+/// reader stops at 128): anything deeper is left to the next reader.
+const FAST_DEPTH: usize = 32;
+
+/// The scanner of the text [`encode`] writes: `None` for anything else (whitespace, escapes,
+/// names out of order or repeated, binary values, sets with duplicates, an invalid number…),
+/// which the next reader then reads, or refuses with core's error.
+struct Scan<'a> {
+    text: &'a str,
+    at: usize,
+}
+
+impl<'a> Scan<'a> {
+    fn item(text: &'a str) -> Option<BTreeMap<String, Value>> {
+        let mut scan = Scan { text, at: 0 };
+        let map = scan.map(0)?;
+        (scan.at == text.len()).then_some(map)
+    }
+
+    fn next(&mut self) -> Option<u8> {
+        let b = *self.text.as_bytes().get(self.at)?;
+        self.at += 1;
+        Some(b)
+    }
+
+    fn eat(&mut self, want: u8) -> Option<()> {
+        (self.next()? == want).then_some(())
+    }
+
+    fn eat_str(&mut self, want: &str) -> bool {
+        let found = self.text.as_bytes()[self.at..].starts_with(want.as_bytes());
+        if found {
+            self.at += want.len();
+        }
+        found
+    }
+
+    /// A string without escapes or control characters.
+    fn string(&mut self) -> Option<&'a str> {
+        self.eat(b'"')?;
+        let start = self.at;
+        let bytes = self.text.as_bytes();
+        loop {
+            match *bytes.get(self.at)? {
+                b'"' => break,
+                b'\\' | 0..=0x1f => return None,
+                _ => self.at += 1,
+            }
+        }
+        let s = self.text.get(start..self.at)?;
+        self.at += 1;
+        Some(s)
+    }
+
+    /// `{"name":value,...}` with names in strictly ascending order.
+    fn map(&mut self, depth: usize) -> Option<BTreeMap<String, Value>> {
+        if depth >= FAST_DEPTH {
+            return None;
+        }
+        self.eat(b'{')?;
+        // One allocation for up to 16 names (a larger one grows once; 16 stay in the
+        // allocator's small sizes).
+        let mut entries: Vec<(String, Value)> = Vec::with_capacity(if depth == 0 { 16 } else { 4 });
+        if self.eat_str("}") {
+            return Some(BTreeMap::new());
+        }
+        let mut last: Option<&str> = None;
+        loop {
+            let name = self.string()?;
+            if last.is_some_and(|l| l >= name) {
+                return None;
+            }
+            last = Some(name);
+            self.eat(b':')?;
+            let value = self.value(depth)?;
+            entries.push((name.to_owned(), value));
+            match self.next()? {
+                b',' => {}
+                b'}' => break,
+                _ => return None,
+            }
+        }
+        // Sorted already: built in bulk, without a search per name.
+        Some(entries.into_iter().collect())
+    }
+
+    /// `[x,...]` of what `element` reads.
+    fn list<T>(&mut self, mut element: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
+        self.eat(b'[')?;
+        let mut out = Vec::new();
+        if self.eat_str("]") {
+            return Some(out);
+        }
+        loop {
+            out.push(element(self)?);
+            match self.next()? {
+                b',' => {}
+                b']' => return Some(out),
+                _ => return None,
+            }
+        }
+    }
+
+    /// `{"T":x}` for the types the scanner reads.
+    fn value(&mut self, depth: usize) -> Option<Value> {
+        self.eat(b'{')?;
+        let tag = self.string()?;
+        self.eat(b':')?;
+        let v = match tag {
+            "S" => Value::S(self.string()?.to_owned()),
+            "N" => Value::N(Number::parse(self.string()?).ok()?),
+            "BOOL" if self.eat_str("true") => Value::Bool(true),
+            "BOOL" if self.eat_str("false") => Value::Bool(false),
+            "NULL" if self.eat_str("true") => Value::Null,
+            "M" => Value::M(self.map(depth + 1)?),
+            "L" => {
+                if depth + 1 >= FAST_DEPTH {
+                    return None;
+                }
+                Value::L(self.list(|s| s.value(depth + 1))?)
+            }
+            "SS" => Value::Ss(fast_set(self.list(|s| s.string().map(str::to_owned))?)?),
+            "NS" => Value::Ns(fast_set(
+                self.list(|s| s.string().and_then(|t| Number::parse(t).ok()))?,
+            )?),
+            _ => return None,
+        };
+        self.eat(b'}')?;
+        Some(v)
+    }
+}
+
+/// A set, if it is one (not empty, no duplicates).
+fn fast_set<T: Ord>(values: Vec<T>) -> Option<BTreeSet<T>> {
+    let count = values.len();
+    let set: BTreeSet<T> = values.into_iter().collect();
+    (count > 0 && set.len() == count).then_some(set)
 }
 
 struct StoredMap(BTreeMap<String, Value>);
@@ -251,6 +395,140 @@ mod tests {
         let text = encode(&no_binary);
         assert!(serde_json::from_str::<StoredMap>(&text).is_ok());
         assert_eq!(decode(&text).expect("decode"), no_binary);
+    }
+
+    /// The scanner reads what `encode` writes, as core reads it, and leaves binary values to
+    /// the next reader.
+    #[test]
+    fn scanner_reads_what_encode_writes() {
+        let nested = Value::M(BTreeMap::from([
+            (
+                "a".to_string(),
+                Value::L(vec![Value::Null, Value::from(false)]),
+            ),
+            ("b".to_string(), Value::M(BTreeMap::new())),
+            ("c".to_string(), Value::L(vec![])),
+        ]));
+        let item = Item::new()
+            .with("s", "ünïcødé € 𝄞 / ' \u{7f}")
+            .with("empty", "")
+            .with("n", Value::number("-12.50e3").expect("number"))
+            .with("zero", Value::number("0").expect("number"))
+            .with("t", true)
+            .with("f", false)
+            .with("z", Value::Null)
+            .with("m", nested.clone())
+            .with(
+                "l",
+                Value::L(vec![nested, Value::from("x"), Value::from(3)]),
+            )
+            .with("ss", Value::Ss(["b", "a", ""].map(String::from).into()))
+            .with(
+                "ns",
+                Value::Ns(
+                    ["1", "10", "2.5", "-3"]
+                        .iter()
+                        .map(|n| Number::parse(n).expect("n"))
+                        .collect(),
+                ),
+            );
+        let text = encode(&item);
+        assert_eq!(Scan::item(&text), Some(item.clone().into_inner()));
+        assert_eq!(decode_through_tree(&text).expect("core"), item);
+        assert_eq!(Scan::item("{}"), Some(BTreeMap::new()));
+        let binary = Item::new().with("b", Value::B(vec![1, 2]));
+        assert_eq!(Scan::item(&encode(&binary)), None);
+        assert_eq!(decode(&encode(&binary)).expect("decode"), binary);
+    }
+
+    /// Text the scanner does not write is left to the next reader, which reads it as core
+    /// does (or refuses it with core's error).
+    #[test]
+    fn scanner_leaves_other_text_to_the_next_reader() {
+        let deep = (0..40).fold("{\"S\":\"x\"}".to_string(), |inner, _| {
+            format!("{{\"M\":{{\"a\":{inner}}}}}")
+        });
+        let deep = format!("{{\"a\":{deep}}}");
+        for text in [
+            " {}",
+            "{} ",
+            "{\"a\": {\"S\":\"x\"}}",
+            "{\"a\":{\"S\":\"x\\\"y\"}}",
+            "{\"a\":{\"S\":\"\\u0041\"}}",
+            "{\"b\":{\"S\":\"x\"},\"a\":{\"S\":\"y\"}}",
+            "{\"a\":{\"S\":\"x\"},\"a\":{\"S\":\"y\"}}",
+            "{\"a\":{\"N\":\"1e999\"}}",
+            "{\"a\":{\"N\":\"x\"}}",
+            "{\"a\":{\"N\":1}}",
+            "{\"a\":{\"NULL\":false}}",
+            "{\"a\":{\"BOOL\":1}}",
+            "{\"a\":{\"SS\":[]}}",
+            "{\"a\":{\"SS\":[\"x\",\"x\"]}}",
+            "{\"a\":{\"NS\":[\"1\",\"1.0\"]}}",
+            "{\"a\":{\"S\":\"x\",\"N\":\"1\"}}",
+            "{\"a\":{}}",
+            "{\"a\":{\"X\":\"1\"}}",
+            "{\"a\":{\"B\":\"AQI=\"}}",
+            "{\"a\":{\"S\":\"x\"}}x",
+            "{\"a\":{\"S\":\"x\"}",
+            "[1]",
+            "",
+            deep.as_str(),
+        ] {
+            assert_eq!(Scan::item(text), None, "{text}");
+            assert_eq!(
+                decode(text).map_err(|e| e.to_string()),
+                decode_through_tree(text).map_err(|e| e.to_string()),
+                "{text}"
+            );
+        }
+    }
+
+    /// Whatever the scanner accepts of damaged text, core reads the same way: every text
+    /// one byte away from an encoded item (replaced, removed or doubled).
+    #[test]
+    fn scanner_agrees_with_core_on_damaged_text() {
+        let item = Item::new()
+            .with("a", "xy")
+            .with("b", Value::number("12.5").expect("n"))
+            .with("c", Value::L(vec![Value::from(true), Value::Null]))
+            .with(
+                "d",
+                Value::M(BTreeMap::from([("e".to_string(), Value::from("f"))])),
+            )
+            .with("g", Value::Ss(["h", "i"].map(String::from).into()))
+            .with("j", Value::Ns([Number::parse("1").expect("n")].into()));
+        let text = encode(&item).into_bytes();
+        let mut accepted = 0;
+        let alphabet = b"{}[]:,\"\\ 0123456789.eE+-abcdefghijSNLMBOtrufalsx\x01";
+        for at in 0..text.len() {
+            let mut variants = vec![];
+            for &b in alphabet {
+                let mut t = text.clone();
+                t[at] = b;
+                variants.push(t);
+            }
+            let mut t = text.clone();
+            t.remove(at);
+            variants.push(t);
+            let mut t = text.clone();
+            t.insert(at, text[at]);
+            variants.push(t);
+            for t in variants {
+                let Ok(t) = String::from_utf8(t) else {
+                    continue;
+                };
+                if let Some(map) = Scan::item(&t) {
+                    accepted += 1;
+                    assert_eq!(
+                        decode_through_tree(&t).map_err(|e| e.to_string()),
+                        Ok(Item::from(map)),
+                        "{t}"
+                    );
+                }
+            }
+        }
+        assert!(accepted > 10, "the scanner took {accepted} variants");
     }
 
     /// Malformed text gets core's error.
