@@ -71,3 +71,30 @@ pub trait Storage: Send + Sync + 'static {
         R: Send + 'static,
         F: FnOnce(&dyn StorageRead) -> Result<(R, Vec<Mutation>)> + Send + 'static;
 }
+
+/// A shared store is a store: several [`Engine`](super::Engine)s may hold one, each with its
+/// own schema (a table reopened with a newly declared index, as UpdateTable adds one, is
+/// the same store under a wider schema; [`Storage::create`] then fills the new index).
+impl<S: Storage> Storage for std::sync::Arc<S> {
+    const BACKEND: &'static str = S::BACKEND;
+
+    fn create(&self, schema: &TableSchema) -> impl Future<Output = Result<()>> + Send {
+        S::create(self, schema)
+    }
+
+    fn read<R, F>(&self, schema: &TableSchema, f: F) -> impl Future<Output = Result<R>> + Send
+    where
+        R: Send + 'static,
+        F: FnOnce(&dyn StorageRead) -> Result<R> + Send + 'static,
+    {
+        S::read(self, schema, f)
+    }
+
+    fn write<R, F>(&self, schema: &TableSchema, f: F) -> impl Future<Output = Result<R>> + Send
+    where
+        R: Send + 'static,
+        F: FnOnce(&dyn StorageRead) -> Result<(R, Vec<Mutation>)> + Send + 'static,
+    {
+        S::write(self, schema, f)
+    }
+}
