@@ -451,3 +451,62 @@ pub fn validate_table_name(name: &str) -> Result<()> {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(schema: &TableSchema) -> Vec<&str> {
+        schema
+            .indexes_in_local_order()
+            .map(|i| i.name.as_str())
+            .collect()
+    }
+
+    fn with_globals(names: &[&str]) -> TableSchema {
+        names.iter().fold(TableSchema::single_table("t_t"), |s, n| {
+            s.with_index(IndexSchema::global(*n, KeyAttribute::s("g")))
+        })
+    }
+
+    #[test]
+    fn indexes_follow_a_java_hash_map() {
+        // Created byOT, byOTh, byStatus, byBin, keysOnly, DynamoDB Local describes them as
+        // byOTh, byOT, keysOnly, byBin, byStatus (p13/ct-describe-main): String.hashCode,
+        // spread and masked to 16 buckets, puts them in buckets 2, 1, 14, 13, 7.
+        let schema = with_globals(&["byOT", "byOTh", "byStatus", "byBin", "keysOnly"]);
+        assert_eq!(
+            names(&schema),
+            ["byOTh", "byOT", "keysOnly", "byBin", "byStatus"]
+        );
+        assert_eq!(java_hash_map_bucket("byOT", 16), 2);
+        assert_eq!(java_hash_map_bucket("byOTh", 16), 1);
+    }
+
+    #[test]
+    fn a_thirteenth_index_doubles_the_buckets() {
+        // Twelve entries fit 16 buckets (load factor 0.75); the thirteenth makes 32, which
+        // moves i9 from bucket 0 to bucket 16.
+        let twelve: Vec<String> = (0..12).map(|i| format!("i{i}")).collect();
+        let refs: Vec<&str> = twelve.iter().map(String::as_str).collect();
+        assert_eq!(java_hash_map_capacity(12), 16);
+        assert_eq!(
+            names(&with_globals(&refs)),
+            ["i9", "i0", "i1", "i11", "i2", "i10", "i3", "i4", "i5", "i6", "i7", "i8"]
+        );
+        let mut thirteen = refs.clone();
+        thirteen.push("i12");
+        assert_eq!(java_hash_map_capacity(13), 32);
+        assert_eq!(
+            names(&with_globals(&thirteen)),
+            ["i0", "i1", "i11", "i2", "i10", "i3", "i4", "i12", "i5", "i6", "i7", "i8", "i9"]
+        );
+    }
+
+    #[test]
+    fn local_indexes_come_first() {
+        let schema =
+            with_globals(&["byOT"]).with_index(IndexSchema::local("lsi", KeyAttribute::s("l")));
+        assert_eq!(names(&schema), ["lsi", "byOT"]);
+    }
+}

@@ -323,6 +323,23 @@ impl Placeholders {
         partition_keys: &[&str],
         sort_keys: &[&str],
     ) -> Result<KeyCondition> {
+        self.key_condition_checked(text, partition_keys, sort_keys, &mut |_, _| Ok(()))
+    }
+
+    /// Parses a key condition as [`key_condition`](Self::key_condition) does, and on a
+    /// multi-attribute index checks each attribute's condition with `check` (its name and
+    /// condition: the value's type against the key's, an empty value) where DynamoDB Local
+    /// checks it (rule MK25): the partition attributes' equalities (MK14), then their
+    /// values, then the sort attributes' run (MK15, MK26), then their values, then an
+    /// attribute that is no key of the index. On a table or a single-attribute index the
+    /// structure comes first and the values are left to the caller, as there.
+    pub fn key_condition_checked(
+        &mut self,
+        text: &str,
+        partition_keys: &[&str],
+        sort_keys: &[&str],
+        check: &mut dyn FnMut(&str, &SortKeyCondition) -> Result<()>,
+    ) -> Result<KeyCondition> {
         let clause = "KeyConditionExpression";
         let mut p = self.parser(text, clause)?;
         let c = p.or()?;
@@ -335,19 +352,23 @@ impl Placeholders {
         if !multi && leaves.len() > 2 {
             return Err(one_per_key());
         }
+        let missed = || Error::invalid("Query condition missed key schema element");
         let mut partition: Vec<Option<SortKeyCondition>> = vec![None; partition_keys.len()];
         let mut sort: Vec<Option<SortKeyCondition>> = vec![None; sort_keys.len()];
+        // On a multi-attribute index, an attribute that is no key of it is reported only
+        // after the keys' own checks (MK25).
+        let mut stranger = false;
         for leaf in leaves {
             let (name, cond) = key_leaf(leaf)?;
             let slot = if let Some(i) = partition_keys.iter().position(|k| *k == name) {
                 &mut partition[i]
             } else if let Some(i) = sort_keys.iter().position(|k| *k == name) {
                 &mut sort[i]
-            } else if multi && sort_keys.is_empty() {
-                // DynamoDB Local, on a multi-attribute index without sort attributes.
-                return Err(Error::invalid("Query key condition not supported"));
+            } else if multi {
+                stranger = true;
+                continue;
             } else {
-                return Err(Error::invalid("Query condition missed key schema element"));
+                return Err(missed());
             };
             if slot.is_some() {
                 return Err(one_per_key());
@@ -373,6 +394,17 @@ impl Placeholders {
                 "Query condition missed key schema element"
             }));
         }
+        if multi {
+            if stranger && sort_keys.is_empty() {
+                // DynamoDB Local, on a multi-attribute index without sort attributes.
+                return Err(Error::invalid("Query key condition not supported"));
+            }
+            for (name, c) in partition_keys.iter().zip(&partition) {
+                if let Some(c) = c {
+                    check(name, c)?;
+                }
+            }
+        }
         let partition = partition
             .into_iter()
             .map(|c| match c {
@@ -380,23 +412,22 @@ impl Placeholders {
                 _ => unreachable!("checked above"),
             })
             .collect();
-        // A condition on a sort attribute needs equalities on every sort attribute before it.
+        if let Some(e) = sort_run_error(sort_keys, &sort) {
+            return Err(e);
+        }
+        if multi {
+            for (name, c) in sort_keys.iter().zip(&sort) {
+                if let Some(c) = c {
+                    check(name, c)?;
+                }
+            }
+            if stranger {
+                return Err(missed());
+            }
+        }
         let last = sort.iter().rposition(Option::is_some);
         let mut sort_prefix = Vec::new();
         if let Some(last) = last {
-            let lacking: Vec<&str> = sort_keys[..last]
-                .iter()
-                .zip(&sort)
-                .filter(|(_, c)| !matches!(c, Some(SortKeyCondition::Eq(_))))
-                .map(|(k, _)| *k)
-                .collect();
-            if !lacking.is_empty() {
-                return Err(Error::invalid(format!(
-                    "RANGE key attributes {} must have equality conditions specified in the query because a condition is present on key attribute {}",
-                    lacking.join(", "),
-                    sort_keys[last]
-                )));
-            }
             for c in sort.iter_mut().take(last) {
                 if let Some(SortKeyCondition::Eq(v)) = c.take() {
                     sort_prefix.push(v);
@@ -410,6 +441,38 @@ impl Placeholders {
             sort,
         })
     }
+}
+
+/// The conditions on the sort attributes must be a run from the first: equalities, then
+/// any condition on the last (MK15). DynamoDB Local reports a gap first — at the first
+/// conditioned attribute with an unconditioned one before it, naming those — and then a
+/// condition other than equality before the last conditioned attribute, naming every such
+/// one (MK26).
+fn sort_run_error(sort_keys: &[&str], sort: &[Option<SortKeyCondition>]) -> Option<Error> {
+    let message = |lacking: Vec<&str>, at: &str| {
+        Error::invalid(format!(
+            "RANGE key attributes {} must have equality conditions specified in the query because a condition is present on key attribute {at}",
+            lacking.join(", ")
+        ))
+    };
+    for (j, c) in sort.iter().enumerate() {
+        if c.is_none() {
+            continue;
+        }
+        let gaps: Vec<&str> = (0..j)
+            .filter(|i| sort[*i].is_none())
+            .map(|i| sort_keys[i])
+            .collect();
+        if !gaps.is_empty() {
+            return Some(message(gaps, sort_keys[j]));
+        }
+    }
+    let last = sort.iter().rposition(Option::is_some)?;
+    let ranges: Vec<&str> = (0..last)
+        .filter(|i| !matches!(sort[*i], Some(SortKeyCondition::Eq(_))))
+        .map(|i| sort_keys[i])
+        .collect();
+    (!ranges.is_empty()).then(|| message(ranges, sort_keys[last]))
 }
 
 fn flatten_and(c: Condition, out: &mut Vec<Condition>) -> Result<()> {
@@ -908,5 +971,106 @@ mod tests {
             .key_condition("pk = :p OR sk = :s", &["pk"], &["sk"])
             .is_err());
         assert!(k.key_condition("sk = :s", &["pk"], &["sk"]).is_err());
+    }
+
+    /// The message of a key condition on the `wide` index of the MK vectors (HASH a, b;
+    /// RANGE r1..r4), every value `:v`.
+    fn wide(text: &str) -> String {
+        let mut k = ph(&[], &[(":v", Value::from("v"))]);
+        match k.key_condition(text, &["a", "b"], &["r1", "r2", "r3", "r4"]) {
+            Ok(_) => "ok".into(),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_gap_in_the_range_run_is_reported_before_a_range_condition() {
+        let h = "a = :v AND b = :v AND ";
+        let msg = |lacking: &str, at: &str| {
+            format!("RANGE key attributes {lacking} must have equality conditions specified in the query because a condition is present on key attribute {at}")
+        };
+        // MK26, recorded as p13m/w1..w6 and h-wide-*: a gap first, at the first conditioned
+        // attribute after one, naming the unconditioned ones before it...
+        let c = |s: &str| wide(&format!("{h}{s}"));
+        assert!(c("r1 > :v AND r3 > :v AND r4 = :v").ends_with(&msg("r2", "r3")));
+        assert!(c("r2 = :v AND r4 = :v").ends_with(&msg("r1", "r2")));
+        assert!(c("r1 > :v AND r3 = :v AND r4 = :v").ends_with(&msg("r2", "r3")));
+        // ... then every condition other than equality before the last conditioned one.
+        assert!(c("r1 > :v AND r2 > :v AND r3 = :v").ends_with(&msg("r1, r2", "r3")));
+        assert!(c("r1 = :v AND r2 > :v AND r3 > :v AND r4 > :v").ends_with(&msg("r2, r3", "r4")));
+        assert_eq!(c("r1 = :v AND r2 = :v AND r3 > :v"), "ok");
+    }
+
+    #[test]
+    fn an_attribute_outside_a_multi_attribute_key_is_reported_last() {
+        // MK25: the HASH equalities first, then the RANGE run, then the stranger.
+        assert!(wide("a = :v AND x = :v").contains("HASH key attributes b must"));
+        assert!(wide("a = :v AND b = :v AND x = :v AND r2 = :v")
+            .contains("RANGE key attributes r1 must"));
+        assert!(wide("a = :v AND b = :v AND r1 = :v AND x = :v")
+            .contains("Query condition missed key schema element"));
+        // On a hash-only index, after the HASH equalities.
+        let mut k = ph(&[], &[(":v", Value::from("v"))]);
+        let e = k
+            .key_condition("a = :v AND x = :v", &["a", "b"], &[])
+            .unwrap_err();
+        assert!(e.to_string().contains("HASH key attributes b must"), "{e}");
+        let e = k
+            .key_condition("a = :v AND b = :v AND x = :v", &["a", "b"], &[])
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("Query key condition not supported"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn values_are_checked_between_the_hash_and_the_range_checks() {
+        // MK25: a HASH value is checked before the RANGE run, a RANGE value after it and
+        // before an attribute outside the key.
+        let mut k = ph(&[], &[(":v", Value::from("v"))]);
+        let mut seen = Vec::new();
+        let mut check = |name: &str, _: &SortKeyCondition| {
+            seen.push(name.to_string());
+            Err(Error::invalid(format!("bad {name}")))
+        };
+        let e = k
+            .key_condition_checked(
+                "a = :v AND b = :v AND r2 = :v",
+                &["a", "b"],
+                &["r1", "r2"],
+                &mut check,
+            )
+            .unwrap_err();
+        assert_eq!(e.to_string(), "bad a");
+        let mut ok_hash = |name: &str, _: &SortKeyCondition| {
+            if name.starts_with('r') {
+                Err(Error::invalid(format!("bad {name}")))
+            } else {
+                Ok(())
+            }
+        };
+        let e = k
+            .key_condition_checked(
+                "a = :v AND b = :v AND r2 = :v",
+                &["a", "b"],
+                &["r1", "r2"],
+                &mut ok_hash,
+            )
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("RANGE key attributes r1 must"),
+            "{e}"
+        );
+        let e = k
+            .key_condition_checked(
+                "a = :v AND b = :v AND r1 = :v AND x = :v",
+                &["a", "b"],
+                &["r1", "r2"],
+                &mut ok_hash,
+            )
+            .unwrap_err();
+        assert_eq!(e.to_string(), "bad r1");
+        assert_eq!(seen, ["a"]);
     }
 }

@@ -9,6 +9,7 @@ use crate::expr::check;
 use crate::expr::SortKeyCondition;
 use crate::item::{Item, Value};
 use crate::raw::keycodec;
+use crate::raw::validate::{check_key_condition_operand, check_key_condition_value, short};
 use crate::schema::{IndexKind, IndexSchema, KeyAttribute, Projection, QueryKeys, TableSchema};
 
 /// The encoded table key of an item (or key): DynamoDB Local's hash of the partition key,
@@ -237,44 +238,43 @@ pub(super) fn check_start_key(
     if esk.len() != keys.len() || keys.iter().any(|k| !esk.contains_key(&k.name)) {
         return Err(Error::invalid("The provided starting key is invalid"));
     }
-    for k in &keys {
+    // Every key's type first, then empty values: the table's keys, then the index's (rule
+    // MK28). DynamoDB Local's texts.
+    if keys.iter().any(|k| !k.key_type.matches(&esk[&k.name])) {
+        return Err(Error::invalid("Type mismatch for attribute to update"));
+    }
+    let table_keys = schema.keys();
+    let index_keys = keys
+        .iter()
+        .copied()
+        .filter(|k| !schema.is_key_attribute(&k.name));
+    for (i, k) in table_keys.chain(index_keys).enumerate() {
         let v = &esk[&k.name];
-        if !k.key_type.matches(v) {
-            // DynamoDB Local's text (without "The provided starting key is invalid").
-            return Err(Error::invalid("Type mismatch for attribute to update"));
-        }
-        if matches!(v, Value::S(s) if s.is_empty()) || matches!(v, Value::B(b) if b.is_empty()) {
-            return Err(Error::invalid(format!(
-                "The provided starting key is invalid: One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: {}",
+        let empty = match v {
+            Value::S(s) if s.is_empty() => "empty string value",
+            Value::B(b) if b.is_empty() => "empty binary value",
+            _ => continue,
+        };
+        return Err(Error::invalid(match index {
+            Some(ix) if !schema.is_key_attribute(&k.name) => format!(
+                "The provided starting key is invalid: One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an {empty}. IndexName: {}, IndexKey: {}",
+                ix.name, k.name
+            ),
+            // The table's partition key.
+            _ if i == 0 => format!(
+                "The query can return at most one row and cannot be restarted. The provided starting key is invalid: One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an {empty}. Key: {}",
                 k.name
-            )));
-        }
+            ),
+            _ => format!(
+                "The provided starting key is invalid: One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an {empty}. Key: {}",
+                k.name
+            ),
+        }));
     }
     Ok(match index {
         Some(i) => index_key(schema, i, esk).unwrap_or_default(),
         None => table_key(schema, esk),
     })
-}
-
-pub(super) fn check_key_value(attr: &KeyAttribute, v: &Value, index: Option<&str>) -> Result<()> {
-    if !attr.key_type.matches(v) {
-        return Err(Error::invalid(
-            "One or more parameter values were invalid: Condition parameter type does not match schema type",
-        ));
-    }
-    if matches!(v, Value::S(s) if s.is_empty()) || matches!(v, Value::B(b) if b.is_empty()) {
-        return Err(Error::invalid(match index {
-            Some(index) => format!(
-                "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty string value. IndexName: {index}, IndexKey: {}",
-                attr.name
-            ),
-            None => format!(
-                "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: {}",
-                attr.name
-            ),
-        }));
-    }
-    Ok(())
 }
 
 /// A key condition operand of a type keys cannot have is rejected before anything else.
@@ -316,14 +316,14 @@ pub(super) fn query_range(
     crate::raw::validate::check_key_condition_shape(keys, kc)?;
     let mut p = Vec::new();
     for (attr, v) in keys.partition.iter().zip(&kc.partition) {
-        check_key_value(attr, v, index)?;
+        check_key_condition_value(attr, v, index)?;
         if space == Space::Table {
             p.extend_from_slice(&keycodec::local_hash(v));
         }
         keycodec::encode_into(&mut p, v);
     }
     for (attr, v) in keys.sort.iter().zip(&kc.sort_prefix) {
-        check_key_value(attr, v, index)?;
+        check_key_condition_value(attr, v, index)?;
         keycodec::encode_into(&mut p, v);
     }
     let end = |bytes: &[u8]| keycodec::prefix_successor(bytes);
@@ -331,8 +331,8 @@ pub(super) fn query_range(
         return Ok((p.clone(), end(&p)));
     };
     let sort_attr = &keys.sort[kc.sort_prefix.len()];
+    check_key_condition_operand(sort_attr, sort, index)?;
     let with = |v: &Value| -> Result<Vec<u8>> {
-        check_key_value(sort_attr, v, index)?;
         if v.as_s().map(str::len).unwrap_or(0) > crate::schema::MAX_SORT_KEY_SIZE {
             return Err(Error::invalid("One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes"));
         }
@@ -351,13 +351,6 @@ pub(super) fn query_range(
         SortKeyCondition::Gt(v) => (end(&with(v)?).unwrap_or_default(), end(&p)),
         SortKeyCondition::Ge(v) => (with(v)?, end(&p)),
         SortKeyCondition::Between(a, b) => {
-            // DynamoDB Local compares the bounds' types before the key's type.
-            if a.value_type() != b.value_type() {
-                return Err(Error::invalid(format!(
-                    "Invalid KeyConditionExpression: The BETWEEN operator requires same data type for lower and upper bounds; lower bound operand: AttributeValue: {}, upper bound operand: AttributeValue: {}",
-                    short(a), short(b)
-                )));
-            }
             let (lo, hi) = (with(a)?, with(b)?);
             if check::compare_values(a, b) == Some(std::cmp::Ordering::Greater) {
                 return Err(Error::invalid(format!(
@@ -368,31 +361,12 @@ pub(super) fn query_range(
             (lo, end(&hi))
         }
         SortKeyCondition::BeginsWith(v) => {
-            // The value's type against the key's first, then begins_with on a number.
-            check_key_value(sort_attr, v, index)?;
-            if sort_attr.key_type == crate::schema::KeyType::N {
-                return Err(Error::invalid("Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N"));
-            }
             let mut k = p.clone();
             k.extend(keycodec::encode_prefix(v));
             let e = end(&k);
             (k, e)
         }
     })
-}
-
-pub(super) fn short(v: &Value) -> String {
-    match v {
-        Value::S(s) => format!("{{S:{s}}}"),
-        Value::N(n) => format!("{{N:{n}}}"),
-        // DynamoDB Local prints a binary operand as its Java buffer.
-        Value::B(b) => format!(
-            "{{B:java.nio.HeapByteBuffer[pos=0 lim={} cap={}]}}",
-            b.len(),
-            b.len()
-        ),
-        other => format!("{other:?}"),
-    }
 }
 
 pub(super) fn sort_matches(cond: &SortKeyCondition, v: &Value) -> bool {

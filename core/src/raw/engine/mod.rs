@@ -227,7 +227,12 @@ impl<S: Storage> Repository for Engine<S> {
         resolve_index(&schema, &request.index, request.consistent_read)?;
         if let Some(f) = &request.filter {
             for p in f.paths() {
-                if keys.partition.iter().chain(keys.sort).any(|k| k.name == p.root()) {
+                if keys
+                    .partition
+                    .iter()
+                    .chain(keys.sort)
+                    .any(|k| k.name == p.root())
+                {
                     return Err(Error::invalid(format!(
                         "Filter Expression can only contain non-primary key attributes: Primary key attribute: {}",
                         p.root()

@@ -116,6 +116,9 @@ impl<S: Storage> Engine<S> {
                     if put_error.is_none() {
                         validate::check_item_except_index_keys(&self.schema, item, WriteKind::Put)?;
                         check_index_key_types(&self.schema, item)?;
+                        // An empty index key or one over a size limit rejects the request;
+                        // one of the wrong type is a cancellation reason, below (MK30).
+                        validate::check_index_key_values(&self.schema, item)?;
                     }
                     Prepared::Put(item.clone())
                 }
@@ -211,7 +214,11 @@ impl<S: Storage> Engine<S> {
                                 });
                             }
                             check_scalar_keys(&schema, update_paths(update))?;
-                            Some(eval::apply_update(old.as_ref(), key, update)?.item)
+                            let updated = eval::apply_update(old.as_ref(), key, update)?.item;
+                            // An index key left empty rejects the whole request, as
+                            // UpdateItem's does (MK11): not a cancellation reason.
+                            validate::check_index_keys_not_emptied(&schema, &updated)?;
+                            Some(updated)
                         }
                     };
                     if duplicate {
