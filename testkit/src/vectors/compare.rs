@@ -193,13 +193,46 @@ fn judge(check: impl Fn(Numbers) -> Option<String>) -> Result<Option<String>, St
     }
 }
 
+/// The items in page order that a vector's note records, where its pages record none:
+/// `items in page order (pk/prio/status): i04/-1/open, i07/2.5/pending` gives the attribute
+/// names and, per item, each one's value as text (`None` for an absent attribute).
+pub(super) fn noted_items(note: &str) -> Option<(Vec<String>, Vec<Vec<String>>)> {
+    let rest = &note[note.find("items in page order (")? + "items in page order (".len()..];
+    let (attrs, rest) = rest.split_once("): ")?;
+    let attrs: Vec<String> = attrs.split('/').map(str::to_string).collect();
+    let rows: Vec<Vec<String>> = rest
+        .split(", ")
+        .map(|item| item.split('/').map(str::to_string).collect())
+        .collect();
+    rows.iter()
+        .all(|r| r.len() == attrs.len())
+        .then_some((attrs, rows))
+}
+
+/// An attribute value's text as a note records it: a scalar's text, `None` when absent.
+fn noted_text(item: &Json, attr: &str) -> String {
+    match item
+        .get(attr)
+        .and_then(Json::as_object)
+        .and_then(|m| m.values().next())
+    {
+        None => "None".to_string(),
+        Some(Json::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
 /// Compares every page of a paginated request: each page whole (its members, its counts,
-/// its last key) and its items' sort keys, which the vector records per page.
-pub(super) fn pages(expect: &Json, pages: &[Json]) -> Outcome {
+/// its last key) and its items' sort keys, which the vector records per page — or, where
+/// its pages record no items, the items in page order its note records, split by each
+/// page's count.
+pub(super) fn pages(expect: &Json, note: Option<&str>, pages: &[Json]) -> Outcome {
     let want = expect["pages"].as_array().cloned().unwrap_or_default();
     if want.len() != pages.len() {
         return Outcome::Failed(format!("{} pages, expected {}", pages.len(), want.len()));
     }
+    let noted = note.and_then(noted_items);
+    let mut noted_rows = noted.as_ref().map(|(_, rows)| rows.iter());
     let mut number_text = None;
     for (n, (w, p)) in want.iter().zip(pages).enumerate() {
         let mut expected = Map::new();
@@ -222,7 +255,24 @@ pub(super) fn pages(expect: &Json, pages: &[Json]) -> Outcome {
             .filter(|k| !["Count", "ScannedCount", "LEK"].contains(&k.as_str()))
             .collect();
         if recorded.is_empty() {
-            return Outcome::Failed(format!("page {} records no items to compare", n + 1));
+            let (Some((attrs, _)), Some(rows)) = (&noted, noted_rows.as_mut()) else {
+                return Outcome::Failed(format!("page {} records no items to compare", n + 1));
+            };
+            let got: Vec<Vec<String>> = items
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|i| attrs.iter().map(|a| noted_text(i, a)).collect())
+                .collect();
+            let count = w["Count"].as_u64().unwrap_or(0) as usize;
+            let expected_rows: Vec<Vec<String>> = rows.by_ref().take(count).cloned().collect();
+            if got != expected_rows {
+                return Outcome::Failed(format!(
+                    "page {}: items ({}) {got:?}, the note records {expected_rows:?}",
+                    n + 1,
+                    attrs.join("/")
+                ));
+            }
         }
         for attr in recorded {
             let values: Vec<Json> = items
@@ -246,6 +296,11 @@ pub(super) fn pages(expect: &Json, pages: &[Json]) -> Outcome {
             Ok(Some(d)) => number_text = Some(format!("page {}: {d}", n + 1)),
             Err(d) => return Outcome::Failed(format!("page {}: {d}", n + 1)),
         }
+    }
+    if let Some(left) = noted_rows.map(|rows| rows.count()).filter(|n| *n > 0) {
+        return Outcome::Failed(format!(
+            "the note records {left} items more than the pages hold"
+        ));
     }
     match number_text {
         None => Outcome::Passed,

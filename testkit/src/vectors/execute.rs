@@ -22,8 +22,8 @@ use monotable_core::{
 };
 use serde_json::{json, Map, Value as Json};
 
-use super::load::{key_type, rename, schema_of};
-use super::{Factory, Outcome};
+use super::load::{key_type, rename, schema_of, Refused};
+use super::{Backend, Outcome};
 
 /// A DynamoDB-protocol error: code and message (and extra members).
 #[derive(Debug, Clone)]
@@ -34,7 +34,7 @@ pub(super) struct WireError {
 }
 
 impl WireError {
-    fn validation(message: impl Into<String>) -> Self {
+    pub(super) fn validation(message: impl Into<String>) -> Self {
         WireError {
             code: "ValidationException".into(),
             message: message.into(),
@@ -43,7 +43,7 @@ impl WireError {
     }
 }
 
-fn wire_error(e: Error) -> WireError {
+pub(super) fn wire_error(e: Error) -> WireError {
     let mut extra = Map::new();
     let (code, message) = match e {
         Error::ConditionFailed { item } => {
@@ -98,7 +98,7 @@ fn wire_error(e: Error) -> WireError {
 
 type Wire<T> = std::result::Result<T, WireError>;
 
-struct Skip(String);
+pub(super) struct Skip(pub(super) String);
 
 pub(super) enum Fail {
     Wire(WireError),
@@ -123,9 +123,11 @@ impl From<Skip> for Fail {
 
 /// The tables of one vector: their names in the vector, and the repositories.
 pub(super) struct Tables {
-    repos: HashMap<String, Arc<dyn Repository>>,
-    /// Makes the repositories (also of tables the vector never created).
-    factory: Factory,
+    /// By this run's name; table administration adds and replaces them.
+    repos: std::sync::Mutex<HashMap<String, Arc<dyn Repository>>>,
+    /// Makes the repositories (also of tables the vector never created), and administers
+    /// tables.
+    pub(super) backend: Backend,
     /// Whether any repository was called: a request the backend answered.
     pub(super) reached: Arc<AtomicBool>,
     /// The vector's own name → fresh name.
@@ -198,10 +200,38 @@ impl Tables {
     /// The partition key attribute of the (first) table.
     pub(super) fn partition_key(&self) -> String {
         self.repos
+            .lock()
+            .expect("repositories")
             .values()
             .next()
             .map(|r| r.schema().partition_key.name.clone())
             .unwrap_or_default()
+    }
+
+    /// The repository of a table the vector created (or an administration request did).
+    pub(super) fn created(&self, name: &str) -> Option<Arc<dyn Repository>> {
+        self.repos.lock().expect("repositories").get(name).cloned()
+    }
+
+    /// Keeps the repository of a table created or widened by an administration request.
+    pub(super) fn keep(&self, name: &str, repo: Arc<dyn Repository>) {
+        self.repos
+            .lock()
+            .expect("repositories")
+            .insert(name.to_string(), repo);
+    }
+
+    /// Forgets a table deleted by an administration request.
+    pub(super) fn forget(&self, name: &str) {
+        self.repos.lock().expect("repositories").remove(name);
+    }
+
+    /// A repository that records that it was called.
+    pub(super) fn track(&self, repo: Arc<dyn Repository>) -> Arc<dyn Repository> {
+        Arc::new(Tracked {
+            inner: repo,
+            reached: self.reached.clone(),
+        })
     }
 
     /// The repository of the request's `TableName`.
@@ -215,13 +245,13 @@ impl Tables {
 
     /// The repository of a table: one the vector created, else a repository of a table that
     /// was never created (the backend answers `ResourceNotFoundException`).
-    async fn named(
+    pub(super) async fn named(
         &self,
         name: &str,
         key: Option<&Json>,
     ) -> std::result::Result<Arc<dyn Repository>, Fail> {
-        let repo = match self.repos.get(name) {
-            Some(r) => r.clone(),
+        let repo = match self.created(name) {
+            Some(r) => r,
             None => {
                 if monotable_core::schema::validate_table_name(name).is_err() {
                     return Err(Skip(
@@ -233,13 +263,10 @@ impl Tables {
                 // keeps one file or table per name.
                 let mut fresh = format!("{name}-{}", self.unique);
                 fresh.truncate(255);
-                (self.factory)(schema_fitting(&fresh, key)).await
+                (self.backend.factory)(schema_fitting(&fresh, key)).await
             }
         };
-        Ok(Arc::new(Tracked {
-            inner: repo,
-            reached: self.reached.clone(),
-        }))
+        Ok(self.track(repo))
     }
 
     /// The repository a request that names no table goes to (an empty batch or
@@ -581,7 +608,21 @@ async fn query(
     let sk: Vec<&str> = keys.sort.iter().map(|k| k.name.as_str()).collect();
     let mut ph = placeholders(body)?;
     let mut unknown_index = false;
-    let key_condition = match ph.key_condition(kce, &pk, &sk) {
+    // On a multi-attribute index the parser checks each key's values where DynamoDB does,
+    // between its checks of the key condition's shape (MK25), with the engine's checks.
+    let index_name = ix.map(|i| i.name.as_str());
+    let mut check = |name: &str, cond: &monotable_core::SortKeyCondition| match keys
+        .partition
+        .iter()
+        .chain(keys.sort)
+        .find(|k| k.name == name)
+    {
+        Some(attr) => {
+            monotable_core::raw::validate::check_key_condition_operand(attr, cond, index_name)
+        }
+        None => Ok(()),
+    };
+    let key_condition = match ph.key_condition_checked(kce, &pk, &sk, &mut check) {
         Ok(k) => k,
         Err(_) if index.is_some() && ix.is_none() => {
             ph = placeholders(body)?;
@@ -845,8 +886,11 @@ pub(super) async fn execute(
             let got = repo.transact_get_items(keys).await?;
             Ok(json!({ "Responses": got.into_iter().map(|i| match i { Some(i) => json!({"Item": i.to_json()}), None => json!({}) }).collect::<Vec<_>>() }))
         }
-        "DescribeTable" | "DeleteTable" | "CreateTable" | "ListTables" => {
-            Err(Skip(format!("{op} is table administration, not part of the Repository contract")).into())
+        "DescribeTable" | "DeleteTable" | "CreateTable" | "UpdateTable" => {
+            super::admin::execute(tables, op, body).await
+        }
+        "ListTables" => {
+            Err(Skip(format!("{op} lists every table of an endpoint: a Repository is one table")).into())
         }
         other => Err(Skip(format!("{other} is not a DynamoDB operation the contract has (UnknownOperationException on the wire)")).into()),
     }
@@ -856,7 +900,7 @@ pub(super) async fn execute(
 /// the outcome instead when the vector cannot be replayed or its setup fails.
 pub(super) async fn setup(
     vector: &Json,
-    factory: &Factory,
+    backend: &Backend,
     unique: &str,
 ) -> std::result::Result<Tables, Outcome> {
     let request = &vector["request"];
@@ -877,27 +921,47 @@ pub(super) async fn setup(
     }
     let mut names = HashMap::new();
     let mut repos = HashMap::new();
-    for t in vector["setup"]["tables"].as_array().into_iter().flatten() {
-        let Some(mut schema) = schema_of(t) else {
-            return Err(Outcome::Skipped(
-                "a table definition outside the schema model".into(),
-            ));
-        };
-        let original = schema.name.clone();
+    let fresh_name = |original: &str| {
         let mut fresh = format!("{original}-{unique}");
         fresh.truncate(255);
+        fresh
+    };
+    for t in vector["setup"]["tables"].as_array().into_iter().flatten() {
+        let mut schema = match schema_of(t) {
+            Ok(s) => s,
+            Err(Refused::Outside(why)) => {
+                return Err(Outcome::Skipped(format!(
+                    "a table definition outside the schema model: {why}"
+                )))
+            }
+            Err(Refused::Invalid(m)) => {
+                return Err(Outcome::Failed(format!("a setup table is refused: {m}")))
+            }
+        };
+        let original = schema.name.clone();
+        let fresh = fresh_name(&original);
         names.insert(original, fresh.clone());
         schema.name = fresh.clone();
-        let repo = factory(schema).await;
+        let repo = (backend.factory)(schema).await;
         if let Err(e) = repo.create_table().await {
             return Err(Outcome::Failed(format!("create_table: {e}")));
         }
         repos.insert(fresh, repo);
     }
+    // A table the vector creates or deletes by a request gets a name of this run's own too.
+    let administered = std::iter::once(request)
+        .chain(vector["setup"]["steps"].as_array().into_iter().flatten())
+        .filter(|r| matches!(r["op"].as_str(), Some("CreateTable" | "DeleteTable")))
+        .filter_map(|r| r["body"]["TableName"].as_str());
+    for name in administered {
+        if !names.contains_key(name) && monotable_core::schema::validate_table_name(name).is_ok() {
+            names.insert(name.to_string(), fresh_name(name));
+        }
+    }
     let original = names.iter().map(|(o, f)| (f.clone(), o.clone())).collect();
     let tables = Tables {
-        repos,
-        factory: factory.clone(),
+        repos: std::sync::Mutex::new(repos),
+        backend: backend.clone(),
         reached: Arc::new(AtomicBool::new(false)),
         names,
         original,
@@ -905,7 +969,7 @@ pub(super) async fn setup(
         tokens: Default::default(),
     };
     for (table, items) in vector["setup"]["items"].as_object().into_iter().flatten() {
-        let Some(repo) = tables.names.get(table).and_then(|n| tables.repos.get(n)) else {
+        let Some(repo) = tables.names.get(table).and_then(|n| tables.created(n)) else {
             return Err(Outcome::Failed(format!(
                 "setup items for {table}, a table the vector does not create"
             )));
@@ -936,6 +1000,10 @@ pub(super) async fn setup(
         let op = step["op"].as_str().unwrap_or_default();
         match execute(&tables, op, &body).await {
             Ok(_) => {}
+            // A step that deletes a table establishes that there is none: a table that
+            // already was not there is that state (the vectors delete before they create,
+            // so that they can be replayed).
+            Err(Fail::Wire(e)) if op == "DeleteTable" && e.code == "ResourceNotFoundException" => {}
             Err(Fail::Skip(why)) => {
                 return Err(Outcome::Skipped(format!("setup step {}: {why}", n + 1)))
             }

@@ -5,7 +5,7 @@
 use serde_json::Value as Json;
 
 use super::report::{judge, Expected, Verdict};
-use super::{run, Factory, VectorResult};
+use super::{run, Backend, VectorResult};
 
 /// One mutant of a vector.
 #[derive(Debug, Clone)]
@@ -140,6 +140,27 @@ pub fn mutants(vector: &Json, message_compared: bool) -> Vec<Mutant> {
         let mut m = vector.clone();
         let c = drop_first_element(&mut m["expect"]["pages"], "pages");
         push(c, m);
+        // Pages that record no items are compared with the items the note records.
+        if let Some((attrs, mut rows)) = vector["note"]
+            .as_str()
+            .and_then(super::compare::noted_items)
+            .filter(|(_, rows)| rows.len() > 1)
+        {
+            let noted = |rows: &[Vec<String>]| {
+                let list: Vec<String> = rows.iter().map(|r| r.join("/")).collect();
+                format!(
+                    "items in page order ({}): {}",
+                    attrs.join("/"),
+                    list.join(", ")
+                )
+            };
+            let note = vector["note"].as_str().unwrap_or_default();
+            let original = noted(&rows);
+            rows.swap(0, 1);
+            let mut m = vector.clone();
+            m["note"] = Json::String(note.replace(&original, &noted(&rows)));
+            push(Some("note: first two items swapped".into()), m);
+        }
     } else if expect.get("order_of_pk").is_some() {
         let mut m = vector.clone();
         if let Some(list) = m["expect"]["order_of_pk"].as_array_mut() {
@@ -167,15 +188,15 @@ pub struct MutationScore {
     pub not_compared: usize,
 }
 
-/// Runs every mutant of every compared vector on the backend `factory` makes, and judges
-/// it against `expected` as the original would be judged.
+/// Runs every mutant of every compared vector on `backend`, and judges it against
+/// `expected` as the original would be judged.
 pub async fn mutation_score(
-    backend: &str,
-    factory: Factory,
+    backend: &Backend,
     vectors: &[Json],
     expected: &[Expected],
 ) -> MutationScore {
     use futures::StreamExt;
+    let name = backend.name.as_str();
     let mut score = MutationScore::default();
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -187,7 +208,7 @@ pub async fn mutation_score(
         let id = v["id"].as_str().unwrap_or("?");
         let entry = expected
             .iter()
-            .find(|e| e.id == id && e.backends.iter().any(|b| b == backend));
+            .find(|e| e.id == id && e.backends.iter().any(|b| b == name));
         if entry.is_some_and(|e| e.outcome != "differs") {
             score.not_compared += 1;
             continue;
@@ -196,18 +217,15 @@ pub async fn mutation_score(
         all.extend(mutants(v, message_compared));
     }
     let results: Vec<(String, VectorResult)> = futures::stream::iter(all.iter().enumerate())
-        .map(|(i, m)| {
-            let factory = factory.clone();
-            async move {
-                let r = run(&m.vector, &factory, &format!("m{stamp}-{i}")).await;
-                (m.change.clone(), r)
-            }
+        .map(|(i, m)| async move {
+            let r = run(&m.vector, backend, &format!("m{stamp}-{i}")).await;
+            (m.change.clone(), r)
         })
         .buffered(8)
         .collect()
         .await;
     for (change, r) in results {
-        match judge(backend, &r, expected) {
+        match judge(name, &r, expected) {
             Verdict::Unexpected(_) => score.killed += 1,
             other => score
                 .survived

@@ -1,8 +1,9 @@
 //! Judging the results against the reviewed list of expected outcomes, counting and printing
 //! them, and failing the test on any outcome the list does not name.
 //!
-//! The list (`vectors/expected-outcomes.jsonl`, one JSON object a line) names every vector
-//! that does not pass on a backend, with the reason:
+//! The list of a vector file (`vectors/expected-outcomes.jsonl` for the data-plane vectors,
+//! `vectors/expected-outcomes-multikey.jsonl` for the multi-attribute index ones; one JSON
+//! object a line) names every vector that does not pass on a backend, with the reason:
 //! `{"id", "backends": [..], "outcome": "skip" | "differs" | "fails", "reason", "message"?,
 //! "number_text"?}`. A `differs` entry pins the difference: the backend's exact message
 //! (`message`) and whether a number's text differs (`number_text: true`). A vector passes
@@ -13,7 +14,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
-use super::{Outcome, VectorResult};
+use super::{Outcome, VectorFile, VectorResult};
 
 /// The reviewed list of expected outcomes for the bundled vectors.
 pub const EXPECTED_OUTCOMES: &str = include_str!("../../vectors/expected-outcomes.jsonl");
@@ -168,7 +169,8 @@ pub struct Summary {
     /// The unexpected outcomes (stale list entries included): the test fails on any.
     pub unexpected: Vec<String>,
     /// Vectors (not skipped) answered before any repository call: by monotable's
-    /// expression parser or item decoder.
+    /// expression parser or item decoder, or by a CreateTable or UpdateTable body read into
+    /// a schema and validated.
     pub before_backend: usize,
 }
 
@@ -219,9 +221,9 @@ pub fn summarise(backend: &str, results: &[VectorResult], expected: &[Expected])
 
 /// Prints a line per topic, every listed difference, failure and skip with its reason,
 /// every unexpected outcome, and the total.
-pub fn report(backend: &str, results: &[VectorResult]) -> Summary {
-    let s = summarise(backend, results, &expected_outcomes());
-    println!("vectors on {backend}:");
+pub fn report(backend: &str, file: &VectorFile, results: &[VectorResult]) -> Summary {
+    let s = summarise(backend, results, &file.expected_outcomes());
+    println!("vectors of {} on {backend}:", file.name);
     for (topic, t) in &s.topics {
         println!("  {topic}: {}", t.line());
     }
@@ -229,53 +231,97 @@ pub fn report(backend: &str, results: &[VectorResult]) -> Summary {
         println!("{l}");
     }
     println!(
-        "  answered by monotable's expression parser or item decoder before any repository call: {}",
+        "  answered before any repository call (monotable's expression parser or item decoder; a table's schema read from its CreateTable or UpdateTable body, validated): {}",
         s.before_backend
     );
-    println!("vectors: {}", s.total.line());
+    println!("vectors of {}: {}", file.name, s.total.line());
     s
 }
 
-/// The counts a table row states for `backend`: the row whose first cell starts with the
-/// backend's name, then passed, known differences, known failures, skipped.
-pub fn stated_counts(table: &str, backend: &str) -> Option<[usize; 4]> {
-    table.lines().find_map(|line| {
-        let cells: Vec<&str> = line
-            .trim()
-            .trim_matches('|')
-            .split('|')
-            .map(str::trim)
-            .collect();
-        if cells.len() != 5 || !cells[0].starts_with(backend) {
-            return None;
-        }
-        let mut n = [0; 4];
-        for (slot, cell) in n.iter_mut().zip(&cells[1..]) {
-            *slot = cell.parse().ok()?;
-        }
-        Some(n)
-    })
+/// The counts the README states for `backend` and the vector file `file`: in the table
+/// that follows the first line naming the file (`` `file` ``) after the heading "Fidelity,
+/// measured", the row whose first cell starts with the backend's name, then passed, known
+/// differences, known failures, skipped.
+pub fn stated_counts(readme: &str, file: &str, backend: &str) -> Option<[usize; 4]> {
+    let named = format!("`{file}`");
+    readme
+        .lines()
+        .skip_while(|l| !l.starts_with("## Fidelity, measured"))
+        .skip_while(|l| !l.contains(&named))
+        .find_map(|line| {
+            let cells: Vec<&str> = line
+                .trim()
+                .trim_matches('|')
+                .split('|')
+                .map(str::trim)
+                .collect();
+            if !line.trim_start().starts_with('|')
+                || cells.len() != 5
+                || !cells[0].starts_with(backend)
+            {
+                return None;
+            }
+            let mut n = [0; 4];
+            for (slot, cell) in n.iter_mut().zip(&cells[1..]) {
+                *slot = cell.parse().ok()?;
+            }
+            Some(n)
+        })
 }
 
-/// Fails the test on any outcome the list does not name (see the module doc), and, for the
-/// bundled vectors, if `readme`'s table ("Fidelity, measured") states other counts for
-/// `backend` than the run gives.
+/// [`assert_file`] for the data-plane file ([`MAIN`](super::MAIN)).
 pub fn assert_expected(backend: &str, results: &[VectorResult], readme: &str) {
-    let s = summarise(backend, results, &expected_outcomes());
+    assert_file(backend, &super::MAIN, results, readme)
+}
+
+/// Fails the test on any outcome the file's list does not name (see the module doc), and,
+/// for a bundled file, if `readme`'s table for it ("Fidelity, measured") states other
+/// counts for `backend` than the run gives.
+pub fn assert_file(backend: &str, file: &VectorFile, results: &[VectorResult], readme: &str) {
+    let s = summarise(backend, results, &file.expected_outcomes());
     assert!(
         s.unexpected.is_empty(),
-        "{} vector outcomes on {backend} are not in vectors/expected-outcomes.jsonl:\n{}",
+        "{} vector outcomes of {} on {backend} are not in vectors/{}:\n{}",
         s.unexpected.len(),
+        file.name,
+        file.expected_name,
         s.unexpected.join("\n")
     );
-    if std::env::var("MONOTABLE_VECTORS").is_err() {
+    if !file.overridden() {
         let t = &s.total;
         let counts = [t.passed, t.known_differences, t.known_failures, t.skipped];
         assert_eq!(
-            stated_counts(readme, backend),
+            stated_counts(readme, file.name, backend),
             Some(counts),
-            "the README's vector counts for {backend} (passed, known differences, known \
-             failures, skipped) are not the run's"
+            "the README's counts of {} for {backend} (passed, known differences, known \
+             failures, skipped) are not the run's",
+            file.name
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_are_read_from_the_table_after_the_file_name() {
+        let readme = "# x\n| memory | 9 | 9 | 9 | 9 |\n## Fidelity, measured\n\
+            `a.jsonl` first\n\n| backend | passed | d | f | s |\n| --- | --- |\n\
+            | memory | 1 | 2 | 3 | 4 |\n| sqlite | 5 | 6 | 7 | 8 |\n\n\
+            `b.jsonl` second\n\n| memory | 10 | 0 | 0 | 1 |\n";
+        assert_eq!(
+            stated_counts(readme, "a.jsonl", "memory"),
+            Some([1, 2, 3, 4])
+        );
+        assert_eq!(
+            stated_counts(readme, "a.jsonl", "sqlite"),
+            Some([5, 6, 7, 8])
+        );
+        assert_eq!(
+            stated_counts(readme, "b.jsonl", "memory"),
+            Some([10, 0, 0, 1])
+        );
+        assert_eq!(stated_counts(readme, "c.jsonl", "memory"), None);
     }
 }
