@@ -16,6 +16,12 @@ use crate::expr::{FieldValue, PathOf};
 use crate::item::{Value, ValueType};
 
 /// One step of a document path.
+///
+/// ```
+/// use monotable_core::expr::{Path, PathElement};
+/// let path = Path::attr("tags").index(0).key("name");
+/// assert_eq!(path.rest(), [PathElement::Index(0), PathElement::Key("name".into())]);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PathElement {
     /// A map key (or, first, a top-level attribute name).
@@ -27,6 +33,16 @@ pub enum PathElement {
 /// A document path: a top-level attribute, then map keys and list indexes (`a.b[0].c`).
 ///
 /// Names are used literally: `Path::attr("a.b")` is the top-level attribute called `a.b`.
+///
+/// ```
+/// use monotable_core::Path;
+/// let city = Path::attr("address").key("city");
+/// assert_eq!(city.to_string(), "address.city");
+/// assert_eq!((city.root(), city.len()), ("address", 2));
+/// assert!(city.overlaps(&Path::attr("address"))); // one is a prefix of the other
+/// const AGE: Path = Path::attr_static("age"); // in a const
+/// assert_eq!(AGE, Path::attr("age"));
+/// ```
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Path {
     root: Cow<'static, str>,
@@ -138,6 +154,14 @@ impl Path {
         }
     }
     /// `path IN (v1, v2, …)`.
+    ///
+    /// ```
+    /// use monotable_core::raw::eval::evaluate;
+    /// use monotable_core::{Item, Path};
+    /// let open = Path::attr("status").is_in(["new", "paid"]);
+    /// assert!(evaluate(&open, &Item::new().with("status", "paid")));
+    /// assert!(!evaluate(&open, &Item::new().with("status", "shipped")));
+    /// ```
     pub fn is_in<V: Into<Value>>(&self, values: impl IntoIterator<Item = V>) -> Condition {
         Condition::In {
             value: Operand::Path(self.clone()),
@@ -226,6 +250,14 @@ impl From<&Path> for Path {
 }
 
 /// `size(path)`, waiting for a comparison.
+///
+/// ```
+/// use monotable_core::raw::eval::evaluate;
+/// use monotable_core::{expr::string_set, Item, Path};
+/// let busy = Path::attr("tags").size().ge(2);
+/// assert!(evaluate(&busy, &Item::new().with("tags", string_set(["a", "b"]))));
+/// assert!(!evaluate(&busy, &Item::new().with("tags", 7))); // a number has no size
+/// ```
 #[derive(Debug, Clone)]
 pub struct Size(Path);
 
@@ -264,6 +296,16 @@ impl Size {
 }
 
 /// A comparison operator.
+///
+/// ```
+/// use monotable_core::raw::eval::evaluate;
+/// use monotable_core::expr::{Comparator, Condition, Operand};
+/// use monotable_core::{Item, Path};
+/// let within = Path::attr("spent").compare_path(Comparator::Le, &Path::attr("budget"));
+/// assert!(evaluate(&within, &Item::new().with("spent", 5).with("budget", 10)));
+/// let Condition::Compare { op, right: Operand::Path(p), .. } = &within else { unreachable!() };
+/// assert_eq!((op.symbol(), p.root()), ("<=", "budget"));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Comparator {
     /// `=`
@@ -294,7 +336,7 @@ impl Comparator {
     }
 }
 
-/// An operand of a condition.
+/// An operand of a condition. [`Comparator`]'s example takes one apart.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Operand {
     /// An attribute's value.
@@ -306,6 +348,18 @@ pub enum Operand {
 }
 
 /// A condition (`ConditionExpression`) or filter (`FilterExpression`).
+///
+/// ```
+/// use monotable_core::raw::eval::evaluate;
+/// use monotable_core::{Item, Path};
+/// let adult = Path::attr("age").ge(18);
+/// let reachable = Path::attr("email").exists().or(Path::attr("phone").exists());
+/// let wanted = adult.and(reachable).and(!Path::attr("banned").eq(true));
+/// let ada = Item::new().with("age", 36).with("email", "ada@example.com");
+/// assert!(evaluate(&wanted, &ada));
+/// assert!(!evaluate(&wanted, &ada.clone().with("banned", true)));
+/// assert_eq!(wanted.paths().len(), 4);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum Condition {
     /// `a <op> b`.
@@ -433,7 +487,7 @@ impl std::ops::Not for Condition {
     }
 }
 
-/// A condition on the sort key of a query.
+/// A condition on the sort key of a query; see [`KeyCondition`]'s example.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SortKeyCondition {
     /// `sk = v`
@@ -458,6 +512,18 @@ pub enum SortKeyCondition {
 /// On a multi-attribute index, `partition` holds one value per partition attribute and
 /// `sort_prefix` the values the leading sort attributes equal; `sort` then applies to the
 /// next sort attribute (`sort_prefix` is empty on a table or a single-attribute index).
+///
+/// ```
+/// use monotable_core::{KeyCondition, SortKeyCondition};
+/// let january = KeyCondition::partition("USER#u1")
+///     .with_sort(SortKeyCondition::BeginsWith("ORDER#2024-01".into()));
+/// assert_eq!(january.partition, ["USER#u1".into()]);
+/// // On a multi-attribute index: equalities on the leading sort attributes, then one condition.
+/// let late = KeyCondition::partitions(["eu".into(), "shop-7".into()])
+///     .with_sort_prefix(["open".into()])
+///     .with_sort(SortKeyCondition::Gt(20240101.into()));
+/// assert_eq!(late.sort_conditions().count(), 2);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct KeyCondition {
     /// The partition attributes' values (`pk = v`), in key-schema order.
@@ -506,7 +572,7 @@ impl KeyCondition {
     }
 }
 
-/// An operand on the right of a `SET` action.
+/// An operand on the right of a `SET` action; see [`UpdateAction`]'s example.
 #[derive(Debug, Clone, PartialEq)]
 pub enum UpdateOperand {
     /// The value of an attribute (as it was before the update).
@@ -519,7 +585,7 @@ pub enum UpdateOperand {
     ListAppend(Box<UpdateOperand>, Box<UpdateOperand>),
 }
 
-/// The right-hand side of a `SET` action.
+/// The right-hand side of a `SET` action; see [`UpdateAction`]'s example.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SetValue {
     /// `path = operand`.
@@ -531,6 +597,18 @@ pub enum SetValue {
 }
 
 /// One update action.
+///
+/// ```
+/// use monotable_core::expr::{SetValue, Update, UpdateAction, UpdateOperand};
+/// use monotable_core::Path;
+/// let update = Update::new().set("name", "Ada").increment("visits", 1).remove("draft");
+/// let ada = UpdateOperand::Value("Ada".into());
+/// let name = UpdateAction::Set(Path::attr("name"), SetValue::Operand(ada));
+/// let (visits, one) = (UpdateOperand::Path(Path::attr("visits")), UpdateOperand::Value(1.into()));
+/// let visits = UpdateAction::Set(Path::attr("visits"), SetValue::Plus(visits, one));
+/// assert_eq!(update.actions, [name, visits, UpdateAction::Remove(Path::attr("draft"))]);
+/// assert_eq!(update.actions[2].path().root(), "draft");
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum UpdateAction {
     /// `SET path = value`.
@@ -557,6 +635,17 @@ impl UpdateAction {
 
 /// An update (`UpdateExpression`): a list of actions applied at once, every right-hand side
 /// reading the item as it was before.
+///
+/// ```
+/// use monotable_core::raw::eval::apply_update;
+/// use monotable_core::{Item, Update, Value};
+/// let key = Item::new().with("pk", "USER#u1");
+/// let old = key.clone().with("visits", 1).with("draft", true);
+/// let update = Update::new().set("name", "Ada").add("visits", 1).remove("draft");
+/// let new = apply_update(Some(&old), &key, &update)?.item;
+/// assert_eq!(new, key.with("name", "Ada").with("visits", 2));
+/// # Ok::<(), monotable_core::Error>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Update {
     /// The actions, in order.
@@ -585,6 +674,18 @@ impl Update {
     }
 
     /// `SET path = if_not_exists(path, value)`; typed as [`Update::set`].
+    ///
+    /// ```
+    /// use monotable_core::raw::eval::apply_update;
+    /// use monotable_core::{Item, Update};
+    /// let key = Item::new().with("pk", "USER#u1");
+    /// let first_seen = Update::new().set_if_not_exists("since", "2024-05-01");
+    /// let once = apply_update(None, &key, &first_seen)?.item;
+    /// let again = Update::new().set_if_not_exists("since", "2025-01-01");
+    /// let twice = apply_update(Some(&once), &key, &again)?.item;
+    /// assert_eq!(twice.get("since"), Some(&"2024-05-01".into()));
+    /// # Ok::<(), monotable_core::Error>(())
+    /// ```
     pub fn set_if_not_exists<P: PathOf>(self, path: P, value: impl FieldValue<P::Value>) -> Self {
         let path = path.into_path();
         self.action(UpdateAction::Set(
@@ -602,6 +703,20 @@ impl Update {
     /// # Errors
     ///
     /// [`crate::Error::Encode`] if the value cannot be converted.
+    ///
+    /// ```
+    /// use monotable_core::raw::eval::apply_update;
+    /// use monotable_core::{Item, Update, Value};
+    /// #[derive(serde::Serialize)]
+    /// struct Address { city: String, zip: String }
+    /// let home = Address { city: "Paris".into(), zip: "75001".into() };
+    /// let update = Update::new().set_serialized("address", &home)?;
+    /// let key = Item::new().with("pk", "USER#u1");
+    /// let new = apply_update(None, &key, &update)?.item;
+    /// let Some(Value::M(address)) = new.get("address") else { panic!("a map") };
+    /// assert_eq!(address.get("city"), Some(&Value::from("Paris")));
+    /// # Ok::<(), monotable_core::Error>(())
+    /// ```
     pub fn set_serialized<T: serde::Serialize + ?Sized>(
         self,
         path: impl Into<Path>,
@@ -611,6 +726,17 @@ impl Update {
     }
 
     /// `SET path = list_append(path, values)`; the list must exist.
+    ///
+    /// ```
+    /// use monotable_core::raw::eval::apply_update;
+    /// use monotable_core::{Item, Update, Value};
+    /// let key = Item::new().with("pk", "LOG#1");
+    /// let old = key.clone().with("events", vec![Value::from("created")]);
+    /// let update = Update::new().append("events", vec!["paid".into()]);
+    /// let new = apply_update(Some(&old), &key, &update)?.item;
+    /// assert_eq!(new.get("events"), Some(&Value::L(vec!["created".into(), "paid".into()])));
+    /// # Ok::<(), monotable_core::Error>(())
+    /// ```
     pub fn append(self, path: impl Into<Path>, values: Vec<Value>) -> Self {
         let path = path.into();
         self.action(UpdateAction::Set(
@@ -623,6 +749,17 @@ impl Update {
     }
 
     /// `SET path = path + n`; the attribute must exist (use [`Update::add`] otherwise).
+    ///
+    /// ```
+    /// use monotable_core::raw::eval::apply_update;
+    /// use monotable_core::{Item, Update};
+    /// let key = Item::new().with("pk", "COUNTER#1");
+    /// let bump = Update::new().increment("n", 1);
+    /// assert!(apply_update(None, &key, &bump).is_err()); // no n to add to
+    /// let new = apply_update(Some(&key.clone().with("n", 41)), &key, &bump)?.item;
+    /// assert_eq!(new.get("n"), Some(&42.into()));
+    /// # Ok::<(), monotable_core::Error>(())
+    /// ```
     pub fn increment(self, path: impl Into<Path>, n: impl Into<Value>) -> Self {
         let path = path.into();
         self.action(UpdateAction::Set(
@@ -653,11 +790,26 @@ impl Update {
 }
 
 /// Builds a string set value.
+///
+/// ```
+/// use monotable_core::raw::eval::apply_update;
+/// use monotable_core::expr::{number_set, string_set};
+/// use monotable_core::{Item, Update};
+/// let key = Item::new().with("pk", "POST#1");
+/// let old = key.clone().with("tags", string_set(["rust", "draft"]));
+/// let update = Update::new()
+///     .add("tags", string_set(["db"]))
+///     .delete("tags", string_set(["draft"]));
+/// let new = apply_update(Some(&old), &key, &update)?.item;
+/// assert_eq!(new.get("tags"), Some(&string_set(["db", "rust"])));
+/// assert_eq!(number_set([3, 1, 3]), number_set([1, 3])); // a set: no order, no repeats
+/// # Ok::<(), monotable_core::Error>(())
+/// ```
 pub fn string_set<S: Into<String>>(members: impl IntoIterator<Item = S>) -> Value {
     Value::Ss(members.into_iter().map(Into::into).collect())
 }
 
-/// Builds a number set value.
+/// Builds a number set value; see [`string_set`]'s example.
 pub fn number_set<N: Into<crate::Number>>(members: impl IntoIterator<Item = N>) -> Value {
     Value::Ns(members.into_iter().map(Into::into).collect())
 }

@@ -59,6 +59,17 @@ fn operand_error(clause: &str, function: &str, v: &Value) -> Error {
 /// (`IN` with over 100 operands, ordered comparison of unordered constants, inverted or
 /// mixed-type constant `BETWEEN` bounds, bad `attribute_type` names, too deep paths).
 /// `clause` names the expression in messages (`ConditionExpression`, `FilterExpression`).
+///
+/// ```
+/// use monotable_core::expr::check::check_condition;
+/// use monotable_core::{Error, Path};
+/// let ok = Path::attr("status").is_in(["new", "paid"]);
+/// assert!(check_condition(&ok, "ConditionExpression").is_ok());
+/// let too_many = Path::attr("id").is_in(0..101); // IN takes at most 100 operands
+/// let refused = check_condition(&too_many, "FilterExpression");
+/// let Err(Error::InvalidRequest { message }) = refused else { panic!("{refused:?}") };
+/// assert!(message.starts_with("Invalid FilterExpression"));
+/// ```
 pub fn check_condition(cond: &Condition, clause: &str) -> Result<()> {
     for p in cond.paths() {
         check_path_depth(p, clause)?;
@@ -275,6 +286,16 @@ fn type_word(v: &Value) -> &'static str {
 
 /// The checks of [`check_update`](crate::raw::eval::check_update) that do not depend on the table: not empty, no
 /// overlapping paths, operand types, path depth.
+///
+/// ```
+/// use monotable_core::expr::check::check_update_expression;
+/// use monotable_core::{Path, Update};
+/// assert!(check_update_expression(&Update::new().set("a", 1).remove("b")).is_ok());
+/// let city = Path::attr("address").key("city");
+/// let overlapping = Update::new().set("address", "x").remove(city);
+/// assert!(check_update_expression(&overlapping).is_err());
+/// assert!(check_update_expression(&Update::new()).is_err()); // empty
+/// ```
 pub fn check_update_expression(update: &Update) -> Result<()> {
     if update.actions.is_empty() {
         return Err(Error::invalid(
@@ -371,6 +392,13 @@ fn check_update_operand(o: &UpdateOperand) -> Result<()> {
 // ---- projections ---------------------------------------------------------------------------
 
 /// Checks a projection: not empty, no overlapping (or repeated) or conflicting paths.
+///
+/// ```
+/// use monotable_core::expr::check::check_projection;
+/// use monotable_core::Path;
+/// assert!(check_projection(&[Path::attr("name"), Path::attr("age")]).is_ok());
+/// assert!(check_projection(&[Path::attr("m"), Path::attr("m").key("a")]).is_err());
+/// ```
 pub fn check_projection(paths: &[Path]) -> Result<()> {
     if paths.is_empty() {
         return Err(Error::invalid(

@@ -579,6 +579,12 @@ pub const RESERVED_WORDS: &[&str] = &[
 ];
 
 /// True if `word` (in any case) is a reserved word.
+///
+/// ```
+/// use monotable_core::expr::reserved::is_reserved;
+/// assert!(is_reserved("name") && is_reserved("STATUS")); // any case
+/// assert!(!is_reserved("user_id"));
+/// ```
 pub fn is_reserved(word: &str) -> bool {
     RESERVED_WORDS
         .binary_search(&word.to_ascii_uppercase().as_str())

@@ -8,6 +8,17 @@ use crate::expr::{Condition, Path, Size};
 use crate::item::{Value, ValueType};
 
 /// The path of a top-level attribute whose values are `T`.
+///
+/// ```
+/// use monotable_core::raw::eval::evaluate;
+/// use monotable_core::{Item, TypedPath, Update};
+/// const AGE: TypedPath<u32> = TypedPath::new("age"); // what the derive writes as User::AGE
+/// const NAME: TypedPath<String> = TypedPath::new("name");
+/// let adult_a = AGE.ge(18).and(NAME.begins_with("A"));
+/// assert!(evaluate(&adult_a, &Item::new().with("age", 36).with("name", "Ada")));
+/// let birthday = Update::new().set(&AGE, 37).set(&NAME, "Ada L.");
+/// assert_eq!(birthday.actions.len(), 2);
+/// ```
 pub struct TypedPath<T> {
     path: Path,
     _type: PhantomData<fn() -> T>,
@@ -108,6 +119,19 @@ impl<T: Into<Value>> TypedPath<T> {
 /// A value accepted for an attribute of type `T`: a `T` itself, or a `&str`/`&String` for a
 /// `String`. For an untyped path (`T` = [`AnyValue`]), anything that converts to a
 /// [`Value`]. (One impl per target type, so an integer literal takes the field's type.)
+///
+/// ```compile_fail
+/// use monotable_core::TypedPath;
+/// const AGE: TypedPath<u32> = TypedPath::new("age");
+/// let wrong = AGE.eq("thirty"); // a &str is not a u32: does not compile
+/// ```
+///
+/// ```
+/// use monotable_core::expr::FieldValue;
+/// use monotable_core::Value;
+/// assert_eq!(FieldValue::<String>::into_value("Ada"), Value::from("Ada"));
+/// assert_eq!(FieldValue::<u32>::into_value(36u32), Value::from(36));
+/// ```
 pub trait FieldValue<T> {
     /// The value to store.
     fn into_value(self) -> Value;
@@ -131,7 +155,7 @@ impl FieldValue<String> for &String {
     }
 }
 
-/// The value type of an untyped path: any value.
+/// The value type of an untyped path: any value (see [`PathOf`]'s example).
 #[derive(Debug, Clone, Copy)]
 pub enum AnyValue {}
 
@@ -150,6 +174,17 @@ impl TypedPath<String> {
 
 /// Something that names an attribute in an update: a [`TypedPath`] (whose values must be
 /// its type), or a [`Path`] or name (any value).
+///
+/// ```
+/// use monotable_core::{Path, TypedPath, Update};
+/// const AGE: TypedPath<u32> = TypedPath::new("age");
+/// let update = Update::new()
+///     .set(&AGE, 36) // typed: a u32
+///     .set("nickname", "Ada") // a name: any value
+///     .set(Path::attr("prefs").key("theme"), "dark"); // a path: any value
+/// let roots: Vec<&str> = update.actions.iter().map(|a| a.path().root()).collect();
+/// assert_eq!(roots, ["age", "nickname", "prefs"]);
+/// ```
 pub trait PathOf {
     /// The type of value the attribute takes ([`AnyValue`] for an untyped path).
     type Value;
@@ -198,6 +233,14 @@ impl<T> From<&TypedPath<T>> for Path {
 /// An argument for a key field of type `T` in a typed access pattern: a `T` itself (any
 /// serde type), or a `&str`/`&String` for a `String`. One impl per target type, so an
 /// integer literal takes the field's type.
+///
+/// ```
+/// use monotable_core::expr::KeyArg;
+/// use monotable_core::Value;
+/// assert_eq!(KeyArg::<String>::into_key_value("u1")?, Value::from("u1"));
+/// assert_eq!(KeyArg::<u64>::into_key_value(2024u64)?, Value::from(2024));
+/// # Ok::<(), monotable_core::Error>(())
+/// ```
 pub trait KeyArg<T> {
     /// The value, converted through serde.
     ///
