@@ -257,7 +257,10 @@ impl Error {
     /// use monotable_core::{CancellationCode, CancellationReason, Error};
     /// let throttled = Error::Throttled { message: "slow down".into(), source: None };
     /// assert!(throttled.is_retryable());
-    /// let conflict = CancellationReason { code: CancellationCode::TransactionConflict, ..CancellationReason::none() };
+    /// let conflict = CancellationReason {
+    ///     code: CancellationCode::TransactionConflict,
+    ///     ..CancellationReason::none()
+    /// };
     /// assert!(Error::TransactionCanceled { reasons: vec![conflict] }.is_retryable());
     /// assert!(!Error::invalid("One or more parameter values were invalid").is_retryable());
     /// ```
@@ -395,7 +398,8 @@ impl CancellationReason {
 /// let code = CancellationCode::from_name("TransactionConflict");
 /// assert_eq!(code, CancellationCode::TransactionConflict);
 /// assert_eq!(code.as_str(), "TransactionConflict");
-/// assert_eq!(CancellationCode::from_name("ItemCollectionSizeLimitExceeded").as_str(), "ItemCollectionSizeLimitExceeded");
+/// let other = CancellationCode::from_name("ItemCollectionSizeLimitExceeded");
+/// assert_eq!(other.as_str(), "ItemCollectionSizeLimitExceeded");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

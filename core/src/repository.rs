@@ -19,8 +19,9 @@ use crate::schema::TableSchema;
 /// # repo.put_item(PutItem { item: ada.clone(), ..Default::default() }).await?;
 /// # let key = Item::from([("pk", "USER#u1"), ("sk", "PROFILE")]);
 /// let update = Update::new().set("name", "Grace").set("age", 85);
-/// let request = UpdateItem { key, update, return_values: ReturnValues::UpdatedOld, ..Default::default() };
-/// let old = repo.update_item(request).await?;
+/// let request = UpdateItem { key, update, ..Default::default() };
+/// let return_values = ReturnValues::UpdatedOld;
+/// let old = repo.update_item(UpdateItem { return_values, ..request }).await?;
 /// assert_eq!(old, Some(Item::from([("name", "Ada")]))); // age had no old value
 /// # Ok(()) }
 /// ```
@@ -50,7 +51,8 @@ pub enum ReturnValues {
 /// # let ada = Item::from([("pk", "USER#u1"), ("sk", "PROFILE"), ("name", "Ada")]);
 /// # repo.put_item(PutItem { item: ada.clone(), ..Default::default() }).await?;
 /// # let key = Item::from([("pk", "USER#u1"), ("sk", "PROFILE")]);
-/// let request = GetItem { key, projection: Some(vec![Path::attr("name")]), consistent_read: true };
+/// let projection = Some(vec![Path::attr("name")]);
+/// let request = GetItem { key, projection, consistent_read: true };
 /// assert_eq!(repo.get_item(request).await?, Some(Item::from([("name", "Ada")])));
 /// # Ok(()) }
 /// ```
@@ -216,7 +218,7 @@ impl Query {
     }
 }
 
-/// One segment of a parallel scan.
+/// One segment of a parallel scan; see [`Scan`]'s example.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Segment {
     /// This segment, `0..total`.
@@ -264,7 +266,7 @@ pub struct Scan {
     pub consistent_read: bool,
 }
 
-/// One page of a query or scan.
+/// One page of a query or scan; see [`Query`]'s example.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Page {
     /// The items that passed the filter (empty for a count-only request).
@@ -287,7 +289,8 @@ pub struct Page {
 /// # repo.create_table().await?;
 /// let a = Item::from([("pk", "A"), ("sk", "A")]);
 /// let b = Item::from([("pk", "B"), ("sk", "B")]);
-/// let out = repo.batch_write_item(vec![WriteRequest::Put(a.clone()), WriteRequest::Put(b)]).await?;
+/// let writes = vec![WriteRequest::Put(a.clone()), WriteRequest::Put(b)];
+/// let out = repo.batch_write_item(writes).await?;
 /// assert!(out.unprocessed.is_empty()); // else: send them again
 /// repo.batch_write_item(vec![WriteRequest::Delete(a)]).await?;
 /// assert_eq!(repo.scan(Scan::default()).await?.count, 1);
@@ -301,7 +304,8 @@ pub enum WriteRequest {
     Delete(Item),
 }
 
-/// What a batch write left undone (the caller retries it).
+/// What a batch write left undone (the caller retries it); see [`WriteRequest`]'s
+/// example.
 #[derive(Debug, Clone, Default)]
 pub struct BatchWriteOutput {
     /// Writes not processed.
@@ -434,10 +438,17 @@ impl TransactWriteItem {
 /// # let key = Item::from([("pk", "USER#u1"), ("sk", "PROFILE")]);
 /// let move_credit = TransactWrite {
 ///     items: vec![
-///         TransactWriteItem::Update { key: key.clone(), update: Update::new().add("credit", -5),
-///             condition: Some(Path::attr("credit").ge(5)), return_old_on_condition_failure: false },
-///         TransactWriteItem::Put { item: Item::from([("pk", "GIFT#1"), ("sk", "GIFT")]),
-///             condition: None, return_old_on_condition_failure: false },
+///         TransactWriteItem::Update {
+///             key,
+///             update: Update::new().add("credit", -5),
+///             condition: Some(Path::attr("credit").ge(5)),
+///             return_old_on_condition_failure: false,
+///         },
+///         TransactWriteItem::Put {
+///             item: Item::from([("pk", "GIFT#1"), ("sk", "GIFT")]),
+///             condition: None,
+///             return_old_on_condition_failure: false,
+///         },
 ///     ],
 ///     client_request_token: Some("gift-1".into()),
 /// };

@@ -1418,7 +1418,9 @@ pub trait RepositoryExt: Repository {
     /// # for (id, total) in [("o1", 10), ("o2", 20), ("o3", 30)] { repo.create(&order(id, total)).await?; }
     /// // Move 5 from o1's total to o2's, if neither changed since they were read.
     /// let sum = repo.read_then_write::<Order, _, _>(&[key("o1"), key("o2")], 3, |read, tx| {
-    ///     let (Some(a), Some(b)) = (&read[0], &read[1]) else { return Err(Error::invalid("missing")) };
+    ///     let (Some(a), Some(b)) = (&read[0], &read[1]) else {
+    ///         return Err(Error::invalid("missing"));
+    ///     };
     ///     tx.update::<Order>(&key("o1"), Update::new().set("total", a.total - 5), None)?;
     ///     tx.update::<Order>(&key("o2"), Update::new().set("total", b.total + 5), None)?;
     ///     Ok(a.total + b.total)

@@ -240,7 +240,8 @@ impl<E: Entity> EntityQuery<E> {
     /// # let repo = monotable_memory::MemoryRepository::new(monotable_memory::MemoryStorage::new(), TableSchema::single_table("shop").with_gsi("gsi1"))?;
     /// # repo.create_table().await?;
     /// # for id in ["2024-01-a", "2024-02-b"] { repo.create(&order(id, 1)).await?; }
-    /// let january = EntityQuery::<Order>::new([("user", "u1")]).sort_begins_with([("id", "2024-01")]);
+    /// let january =
+    ///     EntityQuery::<Order>::new([("user", "u1")]).sort_begins_with([("id", "2024-01")]);
     /// let found = repo.query_all(january).await?;
     /// assert_eq!(found, [order("2024-01-a", 1)]);
     /// # Ok(()) }

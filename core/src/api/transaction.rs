@@ -33,7 +33,8 @@ use crate::schema::TableSchema;
 ///         .delete::<Order>(&key("o2"), None)?;
 ///     Ok(())
 /// }).await?;
-/// let ids: Vec<String> = repo.scan_all(EntityScan::<Order>::new(), 1).await?.into_iter().map(|o| o.id).collect();
+/// let orders = repo.scan_all(EntityScan::<Order>::new(), 1).await?;
+/// let ids: Vec<&str> = orders.iter().map(|o| o.id.as_str()).collect();
 /// assert_eq!(ids, ["o1", "o3", "o4"]);
 /// # Ok(()) }
 /// ```
@@ -242,9 +243,17 @@ pub trait TransactionContext {
     /// # repo.create_table().await?;
     /// # let key = DocKey { id: "d1".into() };
     /// repo.create(&doc("draft")).await?; // version 1
-    /// let stale = repo.transaction(|tx| { tx.delete_versioned::<Doc>(&key, 2, None)?; Ok(()) }).await;
+    /// let stale = repo
+    ///     .transaction(|tx| {
+    ///         tx.delete_versioned::<Doc>(&key, 2, None)?;
+    ///         Ok(())
+    ///     })
+    ///     .await;
     /// assert!(matches!(stale, Err(Error::TransactionCanceled { .. })));
-    /// repo.transaction(|tx| { tx.delete_versioned::<Doc>(&key, 1, None)?; Ok(()) }).await?;
+    /// repo.transaction(|tx| {
+    ///     tx.delete_versioned::<Doc>(&key, 1, None)?;
+    ///     Ok(())
+    /// }).await?;
     /// assert_eq!(repo.get::<Doc>(&key).await?, None);
     /// # Ok(()) }
     /// ```
@@ -429,7 +438,8 @@ impl Transaction {
     /// let mut tx = Transaction::new(repo.schema()).with_token("order-o1");
     /// tx.create(&order("o1", 10))?;
     /// repo.commit(tx.clone()).await?;
-    /// // Sent again (a retry after a timeout, say): applied once, not refused as a duplicate create.
+    /// // Sent again (a retry after a timeout, say): applied once, not refused as a
+    /// // duplicate create.
     /// repo.commit(tx).await?;
     /// assert_eq!(repo.scan_all(EntityScan::<Order>::new(), 1).await?.len(), 1);
     /// # Ok(()) }
