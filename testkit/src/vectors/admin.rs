@@ -56,20 +56,26 @@ async fn on_the_wire(
             extra: Map::new(),
         })?;
     match op {
-        // A table the conversion cannot read (DynamoDB Local's unknown KeyType, MK8) has
-        // no repository: the vectors send it nothing more.
+        // A table the conversion cannot read or that the schema model refuses (DynamoDB
+        // Local's unknown KeyType, MK8) has no repository: the vectors send it nothing more.
         "CreateTable" => {
-            if let Ok(schema) = schema_of(body) {
+            if let Ok(schema) = schema_of(body).map_err(drop).and_then(|s| {
+                s.validate().map_err(drop)?;
+                Ok(s)
+            }) {
                 tables.keep(name, (tables.backend.factory)(schema).await);
             }
         }
         "UpdateTable" => {
             if let Some(repo) = tables.created(name) {
-                let schema = updated_schema(repo.schema(), body).map_err(|r| {
-                    Skip(format!(
-                        "UpdateTable succeeded, but the runner cannot follow it ({r:?})"
-                    ))
-                })?;
+                let schema = updated_schema(repo.schema(), body)
+                    .map_err(|r| format!("{r:?}"))
+                    .and_then(|s| s.validate().map(|_| s).map_err(|e| e.to_string()))
+                    .map_err(|why| {
+                        Skip(format!(
+                            "UpdateTable succeeded, but the runner cannot follow it ({why})"
+                        ))
+                    })?;
                 let reopen = tables
                     .backend
                     .reopen
