@@ -130,7 +130,6 @@ trait GroupedWrite: Send {
 
 struct WriteJob<R, F> {
     f: Option<F>,
-    schema: TableSchema,
     sql: Arc<TableSql>,
     out: Option<Result<R>>,
     reply: oneshot::Sender<Result<R>>,
@@ -149,9 +148,9 @@ where
             self.out = Some(Err(sql_error(e)));
             return false;
         }
-        let (schema, sql) = (&self.schema, &self.sql);
+        let sql = &self.sql;
         let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            check_exists(conn, schema, sql)?;
+            check_exists(conn, sql)?;
             let (out, mutations) = f(&View {
                 conn,
                 sql,
@@ -561,7 +560,7 @@ impl SqliteStorage {
     }
 
     /// Runs a write in the writer thread's next group commit.
-    async fn write_grouped<R, F>(&self, schema: TableSchema, sql: Arc<TableSql>, f: F) -> Result<R>
+    async fn write_grouped<R, F>(&self, sql: Arc<TableSql>, f: F) -> Result<R>
     where
         R: Send + 'static,
         F: FnOnce(&dyn StorageRead) -> Result<(R, Vec<Mutation>)> + Send + 'static,
@@ -569,7 +568,6 @@ impl SqliteStorage {
         let (reply, answer) = oneshot::channel();
         let job = WriteJob {
             f: Some(f),
-            schema,
             sql,
             out: None,
             reply,
@@ -895,28 +893,50 @@ fn apply(conn: &Connection, sql: &TableSql, mutations: Vec<Mutation>) -> Result<
 /// Runs `f` in one read transaction: a consistent snapshot for the whole request.
 fn read_in_snapshot<R>(
     conn: &Connection,
-    schema: &TableSchema,
     sql: &TableSql,
     pace: Pace,
     f: impl FnOnce(&dyn StorageRead) -> Result<R>,
 ) -> Result<R> {
-    check_exists(conn, schema, sql)?;
-    // Not cached statements: a cached `BEGIN`/`COMMIT` pair let a concurrent read-then-write
-    // lose updates in the conformance suite (`read_then_write_loses_no_update`).
-    conn.execute_batch("BEGIN DEFERRED").map_err(sql_error)?;
+    check_exists(conn, sql)?;
+    // Cached statements, and checked: the connection must be in a transaction after BEGIN and
+    // out of it after COMMIT, so no read ever runs in a snapshot left open by another.
+    run_cached(conn, "BEGIN DEFERRED")?;
+    if conn.is_autocommit() {
+        return Err(Error::backend(
+            "sqlite",
+            false,
+            "BEGIN did not open a transaction",
+        ));
+    }
     let out = f(&View { conn, sql, pace });
-    conn.execute_batch("COMMIT").map_err(sql_error)?;
+    let ended = run_cached(conn, "COMMIT");
+    if !conn.is_autocommit() {
+        let _ = conn.execute_batch("ROLLBACK");
+        return Err(ended.err().unwrap_or_else(|| {
+            Error::backend("sqlite", false, "COMMIT left a read transaction open")
+        }));
+    }
+    ended?;
     out
 }
 
-fn check_exists(conn: &Connection, schema: &TableSchema, sql: &TableSql) -> Result<()> {
+/// Runs a statement without parameters or rows through the connection's statement cache.
+fn run_cached(conn: &Connection, sql: &str) -> Result<()> {
+    conn.prepare_cached(sql)
+        .and_then(|mut s| s.execute([]))
+        .map(|_| ())
+        .map_err(sql_error)
+}
+
+/// [`Error::TableNotFound`] unless the table and its index tables exist (checked once).
+fn check_exists(conn: &Connection, sql: &TableSql) -> Result<()> {
     if sql.exists.load(Ordering::Acquire) {
         return Ok(());
     }
     for space in &sql.spaces {
         if !table_exists(conn, &space.quoted)? {
             return Err(Error::TableNotFound {
-                table: schema.name.clone(),
+                table: sql.name.clone(),
             });
         }
     }
@@ -972,11 +992,9 @@ impl Storage for SqliteStorage {
     {
         let this = self.clone();
         let found = self.table_sql(schema);
-        let schema = schema.clone();
         async move {
             let sql = found?;
-            let read =
-                move |conn: &Connection, pace: Pace| read_in_snapshot(conn, &schema, &sql, pace, f);
+            let read = move |conn: &Connection, pace: Pace| read_in_snapshot(conn, &sql, pace, f);
             let read = if may_read_in_place() {
                 match this.read_here(read) {
                     Ok(out) => return out,
@@ -997,8 +1015,7 @@ impl Storage for SqliteStorage {
     {
         let this = self.clone();
         let found = self.table_sql(schema);
-        let schema = schema.clone();
-        async move { this.write_grouped(schema, found?, f).await }
+        async move { this.write_grouped(found?, f).await }
     }
 }
 
@@ -1006,6 +1023,63 @@ impl Storage for SqliteStorage {
 mod tests {
     use super::*;
     use monotable_core::Value;
+
+    /// Each read, on the calling task or on the blocking pool, sees every write committed
+    /// before it: the reader connections' cached BEGIN/COMMIT leave no snapshot open.
+    #[test]
+    fn reads_see_every_committed_write() {
+        let dir = std::env::temp_dir().join(format!("monotable-ryw-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let storage = SqliteStorage::open(dir.join("ryw.db")).expect("open");
+        let schema = TableSchema::single_table("ryw_table");
+        let multi = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let current = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        multi.block_on(storage.create(&schema)).expect("create");
+        for n in 0..200u32 {
+            let rt = if n % 2 == 0 { &multi } else { &current };
+            rt.block_on(async {
+                storage
+                    .write(&schema, move |_| {
+                        let item = Item::new().with("n", n);
+                        let put = Mutation {
+                            space: Space::Table,
+                            key: b"k".to_vec(),
+                            item: Some(item),
+                        };
+                        Ok(((), vec![put]))
+                    })
+                    .await
+                    .expect("write");
+                let seen = storage
+                    .read(&schema, |view| {
+                        // Two statements, one snapshot.
+                        let first = view.get(Space::Table, b"k")?;
+                        let range = view
+                            .range(Space::Table, Bound::Unbounded, Bound::Unbounded, false)?
+                            .map(|e| e.map(|(_, item)| item))
+                            .collect::<Result<Vec<_>>>()?;
+                        Ok((first, range))
+                    })
+                    .await
+                    .expect("read");
+                let want = Item::new().with("n", n);
+                assert_eq!(seen, (Some(want.clone()), vec![want]), "after write {n}");
+            });
+        }
+        let pool = storage.inner.readers.lock().expect("pool");
+        assert!(!pool.is_empty());
+        assert!(pool.iter().all(Connection::is_autocommit));
+        drop(pool);
+        drop(storage);
+        std::fs::remove_dir_all(&dir).ok();
+    }
 
     /// Concurrent writes grouped into shared commits each keep their own result: every
     /// increment of one counter lands (each write reads the ones before it in the group),
