@@ -21,6 +21,21 @@ use monotable_core::{Error, Repository, Result, TableSchema};
 /// the URL replaces the schema's. The table is not created: call
 /// [`create_table`](Repository::create_table).
 ///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> monotable::Result<()> {
+/// use monotable::{Error, TableSchema};
+/// let repo = monotable::connect("sqlite::memory:", TableSchema::single_table("app")).await?;
+/// repo.create_table().await?;
+/// assert_eq!(repo.schema().name, "app");
+/// let unknown = monotable::connect("postgres://db", TableSchema::single_table("app")).await;
+/// let Err(Error::Configuration { message }) = unknown else { panic!("a configuration error") };
+/// assert!(message.contains("unknown scheme \"postgres\""));
+/// # Ok(()) }
+/// ```
+///
+/// In an application, the URL comes from the configuration:
+///
 /// ```no_run
 /// # async fn run() -> monotable::Result<()> {
 /// let schema = monotable::TableSchema::single_table("app");
