@@ -59,21 +59,28 @@ impl Number {
             negative = bytes[i] == b'-';
             i += 1;
         }
-        let mut mantissa = Vec::new();
-        let mut point: Option<usize> = None;
-        let mut seen_digit = false;
+        // The mantissa is `bytes[start..end]`: digits with at most one point. Its digits are
+        // counted, not copied: `lead` zeros first, significant digits up to the last nonzero.
+        let start = i;
+        let mut count: i64 = 0;
+        let mut point: Option<i64> = None;
+        let mut lead: Option<i64> = None;
+        let mut last_nonzero: i64 = 0;
         while i < bytes.len() {
             match bytes[i] {
-                b @ b'0'..=b'9' => {
-                    mantissa.push(b - b'0');
-                    seen_digit = true;
+                b'0' => count += 1,
+                b'1'..=b'9' => {
+                    lead.get_or_insert(count);
+                    count += 1;
+                    last_nonzero = count;
                 }
-                b'.' if point.is_none() => point = Some(mantissa.len()),
+                b'.' if point.is_none() => point = Some(count),
                 _ => break,
             }
             i += 1;
         }
-        if !seen_digit {
+        let end = i;
+        if count == 0 {
             return Err(NumberError::Syntax);
         }
         let mut exp: i64 = 0;
@@ -87,28 +94,26 @@ impl Number {
                 exp_negative = bytes[i] == b'-';
                 i += 1;
             }
-            let start = i;
+            let digits_start = i;
             while i < bytes.len() && bytes[i].is_ascii_digit() {
                 exp = (exp * 10 + i64::from(bytes[i] - b'0')).min(1_000_000);
                 i += 1;
             }
-            if start == i || i != bytes.len() {
+            if digits_start == i || i != bytes.len() {
                 return Err(NumberError::Syntax);
             }
             if exp_negative {
                 exp = -exp;
             }
         }
-        let int_len = point.unwrap_or(mantissa.len()) as i64;
-        // value = 0.mantissa × 10^(int_len + exp), then strip zeros.
-        let lead = mantissa.iter().take_while(|d| **d == 0).count();
-        if lead == mantissa.len() {
+        let Some(lead) = lead else {
             return Ok(Number::zero());
-        }
-        let trail = mantissa.iter().rev().take_while(|d| **d == 0).count();
-        let digits: Box<[u8]> = mantissa[lead..mantissa.len() - trail].into();
-        let exponent = int_len + exp - lead as i64;
-        if digits.len() > MAX_DIGITS {
+        };
+        let int_len = point.unwrap_or(count);
+        // value = 0.mantissa × 10^(int_len + exp), then strip zeros.
+        let exponent = int_len + exp - lead;
+        let len = last_nonzero - lead;
+        if len > MAX_DIGITS as i64 {
             return Err(NumberError::Precision);
         }
         if exponent > 126 {
@@ -117,11 +122,39 @@ impl Number {
         if exponent < -129 {
             return Err(NumberError::Underflow);
         }
+        let digits: Box<[u8]> = bytes[start..end]
+            .iter()
+            .filter(|b| b.is_ascii_digit())
+            .skip(lead as usize)
+            .take(len as usize)
+            .map(|b| b - b'0')
+            .collect();
         Ok(Number {
             negative,
             digits,
             exponent: exponent as i32,
         })
+    }
+
+    /// The number of an unsigned magnitude and a sign, without going through text.
+    fn from_magnitude(negative: bool, mut magnitude: u64) -> Self {
+        if magnitude == 0 {
+            return Number::zero();
+        }
+        // Digits from the lowest; trailing zeros of the value are not significant.
+        let mut low_first = [0u8; 20];
+        let mut n = 0;
+        while magnitude > 0 {
+            low_first[n] = (magnitude % 10) as u8;
+            magnitude /= 10;
+            n += 1;
+        }
+        let zeros = low_first[..n].iter().take_while(|d| **d == 0).count();
+        Number {
+            negative,
+            digits: low_first[zeros..n].iter().rev().copied().collect(),
+            exponent: n as i32,
+        }
     }
 
     /// True for zero.
@@ -239,29 +272,65 @@ impl PartialOrd for Number {
 
 impl fmt::Display for Number {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut buf = [0u8; TEXT_MAX];
+        f.write_str(self.write_text(&mut buf))
+    }
+}
+
+/// Longest canonical text: a sign, `0.`, 129 zeros and 38 digits.
+const TEXT_MAX: usize = 1 + 2 + 129 + MAX_DIGITS;
+
+impl Number {
+    /// Writes the canonical text into `buf` (without allocating) and returns it.
+    fn write_text<'b>(&self, buf: &'b mut [u8; TEXT_MAX]) -> &'b str {
         if self.is_zero() {
-            return f.write_str("0");
+            return "0";
         }
-        let mut out = String::with_capacity(self.digits.len() + 8);
+        let mut len = 0;
+        let mut push = |b: u8| {
+            buf[len] = b;
+            len += 1;
+        };
         if self.negative {
-            out.push('-');
+            push(b'-');
         }
-        let digit = |d: &u8| char::from(b'0' + d);
         let n = self.digits.len() as i32;
         let e = self.exponent;
         if e <= 0 {
-            out.push_str("0.");
-            out.extend(std::iter::repeat_n('0', (-e) as usize));
-            out.extend(self.digits.iter().map(digit));
+            push(b'0');
+            push(b'.');
+            (0..-e).for_each(|_| push(b'0'));
+            self.digits.iter().for_each(|d| push(b'0' + d));
         } else if e < n {
-            out.extend(self.digits[..e as usize].iter().map(digit));
-            out.push('.');
-            out.extend(self.digits[e as usize..].iter().map(digit));
+            self.digits[..e as usize]
+                .iter()
+                .for_each(|d| push(b'0' + d));
+            push(b'.');
+            self.digits[e as usize..]
+                .iter()
+                .for_each(|d| push(b'0' + d));
         } else {
-            out.extend(self.digits.iter().map(digit));
-            out.extend(std::iter::repeat_n('0', (e - n) as usize));
+            self.digits.iter().for_each(|d| push(b'0' + d));
+            (0..e - n).for_each(|_| push(b'0'));
         }
-        f.write_str(&out)
+        // Only ASCII digits, `-` and `.` were written.
+        std::str::from_utf8(&buf[..len]).unwrap_or("0")
+    }
+
+    /// Calls `f` with the canonical text, formatted on the stack.
+    pub(crate) fn with_text<R>(&self, f: impl FnOnce(&str) -> R) -> R {
+        let mut buf = [0u8; TEXT_MAX];
+        f(self.write_text(&mut buf))
+    }
+
+    /// The value as an `i64`, if it is an integer that fits (as `text.parse::<i64>()`).
+    pub(crate) fn to_i64(&self) -> Option<i64> {
+        self.to_i128().and_then(|v| i64::try_from(v).ok())
+    }
+
+    /// The value as a `u64`, if it is an integer that fits (as `text.parse::<u64>()`).
+    pub(crate) fn to_u64(&self) -> Option<u64> {
+        self.to_i128().and_then(|v| u64::try_from(v).ok())
     }
 }
 
@@ -282,9 +351,9 @@ macro_rules! number_from_int {
     ($($t:ty),*) => {$(
         impl From<$t> for Number {
             fn from(v: $t) -> Self {
-                // An integer of at most 39 digits; i128/u128 beyond 38 digits round-trips
-                // through text and is clamped by the caller's validation.
-                Number::parse(&v.to_string()).unwrap_or_else(|_| Number::zero())
+                #[allow(clippy::cast_lossless, clippy::unnecessary_cast)]
+                let wide = v as i128;
+                Number::from_magnitude(wide < 0, wide.unsigned_abs() as u64)
             }
         }
     )*};
@@ -404,5 +473,174 @@ mod tests {
             Err(NumberError::Precision)
         );
         assert_eq!(n("3").checked_sub(&n("5")).unwrap().to_string(), "-2");
+    }
+
+    /// The parser and printer as they were before they stopped allocating on the way.
+    fn parse_reference(text: &str) -> Result<Number, NumberError> {
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        let mut negative = false;
+        if i < bytes.len() && (bytes[i] == b'+' || bytes[i] == b'-') {
+            negative = bytes[i] == b'-';
+            i += 1;
+        }
+        let mut mantissa = Vec::new();
+        let mut point: Option<usize> = None;
+        let mut seen_digit = false;
+        while i < bytes.len() {
+            match bytes[i] {
+                b @ b'0'..=b'9' => {
+                    mantissa.push(b - b'0');
+                    seen_digit = true;
+                }
+                b'.' if point.is_none() => point = Some(mantissa.len()),
+                _ => break,
+            }
+            i += 1;
+        }
+        if !seen_digit {
+            return Err(NumberError::Syntax);
+        }
+        let mut exp: i64 = 0;
+        if i < bytes.len() {
+            if bytes[i] != b'e' && bytes[i] != b'E' {
+                return Err(NumberError::Syntax);
+            }
+            i += 1;
+            let mut exp_negative = false;
+            if i < bytes.len() && (bytes[i] == b'+' || bytes[i] == b'-') {
+                exp_negative = bytes[i] == b'-';
+                i += 1;
+            }
+            let start = i;
+            while i < bytes.len() && bytes[i].is_ascii_digit() {
+                exp = (exp * 10 + i64::from(bytes[i] - b'0')).min(1_000_000);
+                i += 1;
+            }
+            if start == i || i != bytes.len() {
+                return Err(NumberError::Syntax);
+            }
+            if exp_negative {
+                exp = -exp;
+            }
+        }
+        let int_len = point.unwrap_or(mantissa.len()) as i64;
+        let lead = mantissa.iter().take_while(|d| **d == 0).count();
+        if lead == mantissa.len() {
+            return Ok(Number::zero());
+        }
+        let trail = mantissa.iter().rev().take_while(|d| **d == 0).count();
+        let digits: Box<[u8]> = mantissa[lead..mantissa.len() - trail].into();
+        let exponent = int_len + exp - lead as i64;
+        if digits.len() > MAX_DIGITS {
+            return Err(NumberError::Precision);
+        }
+        if exponent > 126 {
+            return Err(NumberError::Overflow);
+        }
+        if exponent < -129 {
+            return Err(NumberError::Underflow);
+        }
+        Ok(Number {
+            negative,
+            digits,
+            exponent: exponent as i32,
+        })
+    }
+
+    fn display_reference(n: &Number) -> String {
+        if n.is_zero() {
+            return "0".into();
+        }
+        let mut out = String::new();
+        if n.negative {
+            out.push('-');
+        }
+        let digit = |d: &u8| char::from(b'0' + d);
+        let len = n.digits.len() as i32;
+        let e = n.exponent;
+        if e <= 0 {
+            out.push_str("0.");
+            out.extend(std::iter::repeat_n('0', (-e) as usize));
+            out.extend(n.digits.iter().map(digit));
+        } else if e < len {
+            out.extend(n.digits[..e as usize].iter().map(digit));
+            out.push('.');
+            out.extend(n.digits[e as usize..].iter().map(digit));
+        } else {
+            out.extend(n.digits.iter().map(digit));
+            out.extend(std::iter::repeat_n('0', (e - len) as usize));
+        }
+        out
+    }
+
+    fn same(a: &Result<Number, NumberError>, b: &Result<Number, NumberError>) -> bool {
+        match (a, b) {
+            (Ok(x), Ok(y)) => {
+                x.negative == y.negative && x.digits == y.digits && x.exponent == y.exponent
+            }
+            (Err(x), Err(y)) => x == y,
+            _ => false,
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn parse_as_before(text in "[+-]?[0-9]{0,45}(\\.[0-9]{0,45})?([eE][+-]?[0-9]{0,4})?") {
+            let (new, old) = (Number::parse(&text), parse_reference(&text));
+            proptest::prop_assert!(same(&new, &old), "{text:?}: {new:?} / {old:?}");
+            if let Ok(n) = new {
+                proptest::prop_assert_eq!(n.to_string(), display_reference(&n));
+                proptest::prop_assert_eq!(n.with_text(str::to_string), n.to_string());
+                proptest::prop_assert!(same(&Number::parse(&n.to_string()), &Ok(n.clone())));
+            }
+        }
+
+        #[test]
+        fn parse_any_text_as_before(text in "[-+.eE0-9a ]{0,12}") {
+            let (new, old) = (Number::parse(&text), parse_reference(&text));
+            proptest::prop_assert!(same(&new, &old), "{text:?}: {new:?} / {old:?}");
+        }
+
+        #[test]
+        fn integers_as_their_text(i in proptest::num::i64::ANY, u in proptest::num::u64::ANY) {
+            let n = Number::from(i);
+            proptest::prop_assert!(same(&Ok(n.clone()), &Number::parse(&i.to_string())));
+            proptest::prop_assert_eq!(n.to_i64(), Some(i));
+            proptest::prop_assert_eq!(n.to_u64(), u64::try_from(i).ok());
+            let n = Number::from(u);
+            proptest::prop_assert!(same(&Ok(n.clone()), &Number::parse(&u.to_string())));
+            proptest::prop_assert_eq!(n.to_u64(), Some(u));
+            proptest::prop_assert_eq!(n.to_i64(), i64::try_from(u).ok());
+            for small in [i as i8 as i64, i as i16 as i64, i as i32 as i64, 0, -1, 10, 100] {
+                proptest::prop_assert!(same(&Ok(Number::from(small)), &Number::parse(&small.to_string())));
+            }
+        }
+    }
+
+    #[test]
+    fn integer_limits_as_their_text() {
+        for i in [i64::MIN, i64::MAX, 0, -1, 1, 10, -100, 1_000_000] {
+            assert!(
+                same(&Ok(Number::from(i)), &Number::parse(&i.to_string())),
+                "{i}"
+            );
+        }
+        for u in [u64::MAX, 0, 10_u64.pow(19), 18_000_000_000_000_000_000] {
+            assert!(
+                same(&Ok(Number::from(u)), &Number::parse(&u.to_string())),
+                "{u}"
+            );
+        }
+        assert!(same(&Ok(Number::from(u8::MAX)), &Number::parse("255")));
+        assert!(same(&Ok(Number::from(i8::MIN)), &Number::parse("-128")));
+        assert!(same(
+            &Ok(Number::from(usize::MAX)),
+            &Number::parse(&usize::MAX.to_string())
+        ));
+        assert!(same(
+            &Ok(Number::from(isize::MIN)),
+            &Number::parse(&isize::MIN.to_string())
+        ));
     }
 }
