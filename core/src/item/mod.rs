@@ -3,6 +3,7 @@
 
 mod check;
 mod number;
+mod ser;
 mod value;
 
 pub use check::{check_value, container_depth, MAX_NESTING};

@@ -106,16 +106,17 @@ pub enum Value {
 
 impl Value {
     /// Converts any serde-serializable value (a number of any width, `f64`, a string, a
-    /// struct, a map, a sequence…) into a value, through `serde_dynamo`.
+    /// struct, a map, a sequence…) into a value, as `serde_dynamo::to_attribute_value` and
+    /// the conversion from its `AttributeValue` would (serde_dynamo's shapes, its set
+    /// wrappers included), without the intermediate tree.
     ///
     /// # Errors
     ///
-    /// [`crate::Error::Encode`] if serde fails, or the number cannot be stored (NaN, infinity,
-    /// beyond 38 digits).
+    /// [`crate::Error::Encode`] if serde fails (an `i128`, a map key that is not a string…);
+    /// [`crate::Error::InvalidRequest`] if a number cannot be stored (NaN, infinity, beyond
+    /// DynamoDB's range) or a set has duplicates.
     pub fn from_serialize<T: Serialize + ?Sized>(value: &T) -> Result<Value, crate::Error> {
-        let av: serde_dynamo::AttributeValue =
-            serde_dynamo::to_attribute_value(value).map_err(crate::Error::encode)?;
-        Value::try_from(av)
+        crate::item::ser::to_value(value)
     }
 
     /// The value's type.
@@ -386,12 +387,16 @@ impl Item {
         self.0
     }
 
-    /// Converts any serde-serializable value that serializes as a map into an item
-    /// (through `serde_dynamo`).
+    /// Converts any serde-serializable value that serializes as a map into an item, as
+    /// `serde_dynamo::to_item` and the conversion from its `Item` would (see
+    /// [`Value::from_serialize`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Value::from_serialize`]; [`crate::Error::Encode`] if the value is not a map or
+    /// a struct.
     pub fn from_serialize<T: Serialize + ?Sized>(value: &T) -> Result<Item, crate::Error> {
-        let item: serde_dynamo::Item =
-            serde_dynamo::to_item(value).map_err(crate::Error::encode)?;
-        Item::try_from(item)
+        crate::item::ser::to_item(value)
     }
 
     /// Decodes the item into a serde-deserializable type (through `serde_dynamo`).
@@ -478,7 +483,7 @@ impl TryFrom<serde_dynamo::AttributeValue> for Value {
     fn try_from(v: serde_dynamo::AttributeValue) -> Result<Self, crate::Error> {
         use serde_dynamo::AttributeValue as A;
         let invalid = |m: String| crate::Error::InvalidRequest { message: m };
-        let num = |s: &str| Number::parse(s).map_err(|e| invalid(format!("{e}: {s:?}")));
+        let num = number_from_text;
         Ok(match v {
             A::S(s) => Value::S(s),
             A::N(n) => Value::N(num(&n)?),
@@ -500,6 +505,13 @@ impl TryFrom<serde_dynamo::AttributeValue> for Value {
             A::Bs(s) => Value::Bs(dedup(s.into_iter().map(Ok), &invalid)?),
         })
     }
+}
+
+/// The number of a text from serde_dynamo, or the request error it has always been.
+pub(crate) fn number_from_text(s: &str) -> Result<Number, crate::Error> {
+    Number::parse(s).map_err(|e| crate::Error::InvalidRequest {
+        message: format!("{e}: {s:?}"),
+    })
 }
 
 fn dedup<T: Ord>(
