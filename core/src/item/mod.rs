@@ -2,6 +2,7 @@
 //! decimal numbers ([`Number`]), and the rules every value obeys wherever it is stored.
 
 mod check;
+mod de;
 mod number;
 mod ser;
 mod value;

@@ -399,10 +399,15 @@ impl Item {
         crate::item::ser::to_item(value)
     }
 
-    /// Decodes the item into a serde-deserializable type (through `serde_dynamo`).
+    /// Decodes the item into a serde-deserializable type, as `serde_dynamo::from_item` on
+    /// the item's `serde_dynamo::Item` would, reading the item in place (no clone, numbers
+    /// not written as text). The one difference: a map is visited in key order.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::Error::Decode`], with serde_dynamo's error and message.
     pub fn deserialize_into<T: serde::de::DeserializeOwned>(&self) -> Result<T, crate::Error> {
-        serde_dynamo::from_item(serde_dynamo::Item::from(self.clone()))
-            .map_err(crate::Error::decode)
+        crate::item::de::from_map(&self.0)
     }
 }
 
