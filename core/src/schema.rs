@@ -4,6 +4,13 @@ use crate::error::{Error, Result};
 use crate::item::{Item, Value, ValueType};
 
 /// The type of a key attribute: DynamoDB keys are strings, numbers or binary.
+///
+/// ```
+/// use monotable_core::{KeyType, Value, ValueType};
+/// assert_eq!(KeyType::N.value_type(), ValueType::N);
+/// assert!(KeyType::N.matches(&Value::from(42)));
+/// assert!(!KeyType::S.matches(&Value::from(42)));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum KeyType {
     /// String key.
@@ -31,6 +38,13 @@ impl KeyType {
 }
 
 /// A key attribute: its name and type.
+///
+/// ```
+/// use monotable_core::{KeyAttribute, KeyType};
+/// assert_eq!(KeyAttribute::n("created"), KeyAttribute::new("created", KeyType::N));
+/// assert_eq!(KeyAttribute::s("pk").key_type, KeyType::S);
+/// assert_eq!(KeyAttribute::b("digest").name, "digest");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct KeyAttribute {
     /// Attribute name.
@@ -62,6 +76,22 @@ impl KeyAttribute {
 }
 
 /// Which attributes an index holds besides its keys and the table's keys.
+///
+/// ```
+/// use monotable_core::raw::{item_mutations, Space};
+/// use monotable_core::{IndexSchema, Item, KeyAttribute, Projection, TableSchema};
+///
+/// let by_status = IndexSchema::global("byStatus", KeyAttribute::s("status"))
+///     .with_projection(Projection::Include(vec!["total".into()]));
+/// let schema = TableSchema::single_table("shop").with_index(by_status);
+/// let order = Item::from([("pk", "U#1"), ("sk", "O#1"), ("status", "open"), ("note", "gift")])
+///     .with("total", 10);
+/// // The index entry keeps the keys and `total`, not `note`.
+/// let entry = &item_mutations(&schema, None, Some(&order))[1];
+/// assert_eq!(entry.space, Space::Index(0));
+/// assert_eq!(entry.item.as_ref().map(|e| e.contains_key("note")), Some(false));
+/// assert_eq!(entry.item.as_ref().map(|e| e.len()), Some(4));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Projection {
     /// Every attribute.
@@ -73,6 +103,17 @@ pub enum Projection {
 }
 
 /// Global or local secondary index.
+///
+/// ```
+/// use monotable_core::{IndexKind, IndexSchema, KeyAttribute, TableSchema};
+/// let schema = TableSchema::single_table("shop")
+///     .with_index(IndexSchema::local("byTotal", KeyAttribute::n("total")));
+/// let (_, lsi) = schema.index("byTotal")?;
+/// assert_eq!(lsi.kind, IndexKind::Local);
+/// // A local index shares the table's partition key.
+/// assert_eq!(lsi.partition_keys, [KeyAttribute::s("pk")]);
+/// # Ok::<(), monotable_core::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IndexKind {
     /// A GSI: its own partition key.
@@ -88,6 +129,15 @@ pub enum IndexKind {
 /// [`MAX_INDEX_KEY_ATTRIBUTES`] partition attributes and as many sort attributes, each with
 /// its own type: queries give every partition attribute and a leading run of the sort
 /// attributes, and entries order by the sort attributes left to right.
+///
+/// ```
+/// use monotable_core::{IndexSchema, KeyAttribute};
+/// let by_email = IndexSchema::global("byEmail", KeyAttribute::s("email"))
+///     .with_sort_key(KeyAttribute::n("created"));
+/// let names: Vec<&str> = by_email.keys().map(|k| k.name.as_str()).collect();
+/// assert_eq!(names, ["email", "created"]);
+/// assert!(!by_email.is_multi_attribute());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexSchema {
     /// Index name.
@@ -120,6 +170,22 @@ impl IndexSchema {
 
     /// A multi-attribute global index: these partition attributes and these sort
     /// attributes, in order, projecting all attributes.
+    ///
+    /// ```
+    /// use monotable_core::{IndexSchema, KeyAttribute as K, TableSchema};
+    /// let by_team = IndexSchema::multi_attribute(
+    ///     "byTeam",
+    ///     [K::s("org"), K::s("team")],
+    ///     [K::n("priority"), K::s("status")],
+    /// );
+    /// assert!(by_team.is_multi_attribute());
+    /// assert!(TableSchema::single_table("tasks").with_index(by_team).validate().is_ok());
+    ///
+    /// let five = IndexSchema::multi_attribute("wide", ["a", "b", "c", "d", "e"].map(K::s), []);
+    /// let err = TableSchema::single_table("tasks").with_index(five).validate().unwrap_err();
+    /// let expected = "Too many partition keys. GSI can have at most 4 partition keys";
+    /// assert_eq!(err.to_string(), expected);
+    /// ```
     pub fn multi_attribute(
         name: impl Into<String>,
         partition_keys: impl IntoIterator<Item = KeyAttribute>,
@@ -177,6 +243,21 @@ impl IndexSchema {
 }
 
 /// The key attributes a query names: those of the table or of one index.
+///
+/// ```
+/// use monotable_core::{IndexSchema, KeyAttribute as K, TableSchema};
+/// let schema = TableSchema::single_table("tasks").with_index(IndexSchema::multi_attribute(
+///     "byTeam",
+///     [K::s("org"), K::s("team")],
+///     [K::n("priority")],
+/// ));
+/// let table = schema.query_keys(None);
+/// assert_eq!((table.partition[0].name.as_str(), table.sort.len()), ("pk", 1));
+/// let by_team = schema.query_keys(Some(schema.index("byTeam")?.1));
+/// assert_eq!(by_team.partition.len(), 2);
+/// assert!(by_team.is_multi_attribute() && !table.is_multi_attribute());
+/// # Ok::<(), monotable_core::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct QueryKeys<'a> {
     /// Partition attributes (one, or several for a multi-attribute index), in order.
@@ -240,6 +321,17 @@ impl IndexSchema {
 }
 
 /// A table: name, primary key and secondary indexes.
+///
+/// ```
+/// use monotable_core::{KeyAttribute, TableSchema};
+/// // `pk` and `sk`, and a global index `gsi1` over `gsi1pk` and `gsi1sk`.
+/// let schema = TableSchema::single_table("shop").with_gsi("gsi1").with_ttl_attribute("expires");
+/// assert_eq!(schema.sort_key, Some(KeyAttribute::s("sk")));
+/// assert_eq!(schema.indexes[0].sort_keys, [KeyAttribute::s("gsi1sk")]);
+/// // A table with a numeric partition key and no sort key.
+/// let counters = TableSchema::new("counters", KeyAttribute::n("id"));
+/// assert_eq!(counters.keys().count(), 1);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableSchema {
     /// Table name.
@@ -327,6 +419,16 @@ impl TableSchema {
     /// in the iteration order of a Java `HashMap` keyed by index name (the order of
     /// DescribeTable's lists, and the index a write error names when several hold the
     /// attribute: rule MK13).
+    ///
+    /// ```
+    /// use monotable_core::{IndexSchema, KeyAttribute, TableSchema};
+    /// let schema = TableSchema::single_table("tasks")
+    ///     .with_index(IndexSchema::global("byOT", KeyAttribute::s("g")))
+    ///     .with_index(IndexSchema::global("byOTh", KeyAttribute::s("g")))
+    ///     .with_index(IndexSchema::local("lsi", KeyAttribute::s("l")));
+    /// let order: Vec<&str> = schema.indexes_in_local_order().map(|i| i.name.as_str()).collect();
+    /// assert_eq!(order, ["lsi", "byOTh", "byOT"]);
+    /// ```
     pub fn indexes_in_local_order(&self) -> impl Iterator<Item = &IndexSchema> {
         let of_kind = |kind: IndexKind| {
             let mut v: Vec<&IndexSchema> = self.indexes.iter().filter(|i| i.kind == kind).collect();
@@ -360,6 +462,21 @@ impl TableSchema {
 
     /// Checks the schema itself: table and index names, distinct index names, the shape of
     /// each index's key (DynamoDB's messages), consistent attribute types.
+    ///
+    /// ```
+    /// use monotable_core::{IndexSchema, KeyAttribute, TableSchema};
+    /// let message = |s: TableSchema| s.validate().unwrap_err().to_string();
+    /// let no_sort = TableSchema::new("users", KeyAttribute::s("pk"))
+    ///     .with_index(IndexSchema::local("byAge", KeyAttribute::n("age")));
+    /// assert_eq!(
+    ///     message(no_sort),
+    ///     "Local secondary indexes need a table sort key and an index sort key"
+    /// );
+    /// let retyped = TableSchema::single_table("users")
+    ///     .with_index(IndexSchema::global("byPk", KeyAttribute::n("pk")));
+    /// assert_eq!(message(retyped), "Attribute pk is declared with two different types");
+    /// assert!(TableSchema::single_table("ab").validate().is_err()); // names have 3 to 255 bytes
+    /// ```
     pub fn validate(&self) -> Result<()> {
         validate_table_name(&self.name)?;
         if self
@@ -400,6 +517,15 @@ impl TableSchema {
     /// The key attributes of an entry in the table (`index` `None`) or in an index: the
     /// index's keys, then the table's that the index does not already have. A page's last
     /// evaluated key has exactly these.
+    ///
+    /// ```
+    /// use monotable_core::TableSchema;
+    /// let schema = TableSchema::single_table("shop").with_gsi("gsi1");
+    /// let index = schema.index("gsi1")?.1;
+    /// let names: Vec<&str> = schema.entry_keys(Some(index)).iter().map(|k| &*k.name).collect();
+    /// assert_eq!(names, ["gsi1pk", "gsi1sk", "pk", "sk"]);
+    /// # Ok::<(), monotable_core::Error>(())
+    /// ```
     pub fn entry_keys<'a>(&'a self, index: Option<&'a IndexSchema>) -> Vec<&'a KeyAttribute> {
         let mut keys: Vec<&KeyAttribute> = index.map(|i| i.keys().collect()).unwrap_or_default();
         for k in self.keys() {
@@ -411,6 +537,14 @@ impl TableSchema {
     }
 
     /// The primary key of an item: its key attributes only.
+    ///
+    /// ```
+    /// use monotable_core::{Item, TableSchema};
+    /// let schema = TableSchema::single_table("shop");
+    /// let item = Item::from([("pk", "USER#u1"), ("sk", "PROFILE"), ("name", "Ada")]);
+    /// assert_eq!(schema.key_of(&item), Item::from([("pk", "USER#u1"), ("sk", "PROFILE")]));
+    /// assert!(schema.is_key_attribute("sk") && !schema.is_key_attribute("name"));
+    /// ```
     pub fn key_of(&self, item: &Item) -> Item {
         self.keys()
             .filter_map(|k| item.get(&k.name).map(|v| (k.name.clone(), v.clone())))
