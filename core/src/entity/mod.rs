@@ -15,6 +15,21 @@ use crate::item::{Item, Value};
 use crate::schema::{IndexKind, IndexSchema, KeyAttribute, TableSchema};
 
 /// The key templates of one secondary index of an entity.
+///
+/// ```
+/// use monotable_core::{EntityKeys, KeyTemplate};
+/// let keys = EntityKeys::new("USER#{user}")
+///     .with_sort("ORDER#{id}")
+///     .with_index("gsi1", "ORDER#{id}", Some("ORDER"))
+///     .with_local_index("lsi1", "TOTAL#{total:08}");
+/// let gsi1 = keys.index("gsi1").and_then(|ix| ix.partition.as_ref());
+/// assert_eq!(gsi1, Some(&KeyTemplate::new("ORDER#{id}")));
+/// // A local index has no partition template: it is read with the table's.
+/// let (pk, sk) = keys.templates(Some("lsi1"))?;
+/// assert_eq!(pk.as_str(), "USER#{user}");
+/// assert_eq!(sk.map(|t| t.as_str()), Some("TOTAL#{total:08}"));
+/// # Ok::<(), monotable_core::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexKeys {
     /// The table's index name.
@@ -30,6 +45,24 @@ pub struct IndexKeys {
 /// keeping its type), or a single-attribute index over one field. Queries give every
 /// partition attribute and a leading run of the sort attributes. An entity without some of
 /// them (an `Option` field that is `None`) is simply not in the index.
+///
+/// ```
+/// use monotable_core::{EntityKeys, Error, IndexSchema, KeyAttribute as K, TableSchema};
+/// let keys = EntityKeys::new("TASK#{id}")
+///     .with_sort("TASK")
+///     .with_attribute_index("byTeam", &["org", "team"], &["priority"]);
+/// let by_team = &keys.attribute_indexes[0];
+/// assert_eq!(by_team.attributes().collect::<Vec<_>>(), ["org", "team", "priority"]);
+///
+/// let index =
+///     IndexSchema::multi_attribute("byTeam", [K::s("org"), K::s("team")], [K::n("priority")]);
+/// let schema = TableSchema::single_table("tasks").with_index(index);
+/// assert_eq!(by_team.schema_index("Task", &schema)?.sort_keys, [K::n("priority")]);
+/// // A table whose `byTeam` is over other attributes is refused.
+/// let other = TableSchema::single_table("tasks").with_gsi("byTeam");
+/// assert!(matches!(by_team.schema_index("Task", &other), Err(Error::InvalidKey { .. })));
+/// # Ok::<(), monotable_core::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AttributeIndex {
     /// The table's index name.
@@ -152,6 +185,27 @@ impl EntityKeys {
 
     /// Adds a global index whose keys are these attributes of the entity, as stored (a
     /// multi-attribute index, or a single-attribute one over a field).
+    ///
+    /// ```
+    /// # use monotable_core::{entity::entity_item, Entity, EntityKeys, IndexSchema, KeyAttribute as K, KeySchema, TableSchema, Value};
+    /// # #[derive(serde::Serialize, serde::Deserialize)] struct Task { id: String, org: String, team: Option<String>, priority: u32 }
+    /// # #[derive(serde::Serialize)] struct TaskKey { id: String }
+    /// # impl Entity for Task { const ENTITY_TYPE: &'static str = "Task"; type Key = TaskKey; }
+    /// impl KeySchema for Task {
+    ///     fn key_templates() -> EntityKeys {
+    ///         EntityKeys::new("TASK#{id}")
+    ///             .with_sort("TASK")
+    ///             .with_attribute_index("byTeam", &["org", "team"], &["priority"])
+    ///     }
+    /// }
+    /// # let index = IndexSchema::multi_attribute("byTeam", [K::s("org"), K::s("team")], [K::n("priority")]);
+    /// # let schema = TableSchema::single_table("tasks").with_index(index);
+    /// let task = Task { id: "t1".into(), org: "acme".into(), team: None, priority: 2 };
+    /// let item = entity_item(&schema, &task, "2024-05-01T12:00:00Z")?;
+    /// assert_eq!(item.get("priority"), Some(&Value::from(2))); // stored as it is, a number
+    /// assert!(!item.contains_key("team")); // a `None` key attribute: not in the index
+    /// # Ok::<(), monotable_core::Error>(())
+    /// ```
     pub fn with_attribute_index(
         mut self,
         index: impl Into<String>,
@@ -194,6 +248,33 @@ impl EntityKeys {
 }
 
 /// Names of the attributes monotable manages on an entity's items.
+///
+/// ```
+/// # use monotable_core::{entity::*, Entity, EntityKeys, Error, Item, KeySchema, TableSchema, Value};
+/// # #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)] struct Order { user: String, id: String, total: u64 }
+/// # #[derive(serde::Serialize)] struct OrderKey { user: String, id: String }
+/// # impl KeySchema for Order { fn key_templates() -> EntityKeys {
+/// #     EntityKeys::new("USER#{user}").with_sort("ORDER#{id}").with_index("gsi1", "ORDER#{id}", Some("ORDER")) } }
+/// # fn order(id: &str, total: u64) -> Order { Order { user: "u1".into(), id: id.into(), total } }
+/// # let schema = TableSchema::single_table("shop").with_gsi("gsi1");
+/// # use monotable_core::EntityOptions;
+/// impl Entity for Order {
+///     const ENTITY_TYPE: &'static str = "Order";
+///     type Key = OrderKey;
+///     fn options() -> EntityOptions {
+///         EntityOptions {
+///             entity_attribute: Some("type"),
+///             version_attribute: Some("v"),
+///             ..Default::default()
+///         }
+///     }
+/// }
+/// let (item, _) = write::create(&schema, &order("o1", 10), "2024-05-01T12:00:00Z")?;
+/// assert_eq!(item.get("type"), Some(&Value::from("Order")));
+/// assert_eq!(item.get("v"), Some(&Value::from(1)));
+/// assert!(item.contains_key("_ct") && !item.contains_key("_et"));
+/// # Ok::<(), monotable_core::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EntityOptions {
     /// Holds the entity type (default `_et`); `None` to not store it.
@@ -221,6 +302,28 @@ impl Default for EntityOptions {
 }
 
 /// How a field's value is generated by `create` when the entity leaves it empty.
+///
+/// ```
+/// # use monotable_core::{entity::*, Entity, EntityKeys, KeySchema, TableSchema, Value};
+/// # #[derive(serde::Serialize, serde::Deserialize)] struct Note { id: String, text: String }
+/// # #[derive(serde::Serialize)] struct NoteKey { id: String }
+/// # impl KeySchema for Note { fn key_templates() -> EntityKeys { EntityKeys::new("NOTE#{id}").with_sort("NOTE") } }
+/// impl Entity for Note {
+///     const ENTITY_TYPE: &'static str = "Note";
+///     type Key = NoteKey;
+///     fn generated() -> &'static [(&'static str, Generate)] {
+///         &[("id", Generate::Ulid)]
+///     }
+/// }
+/// # let schema = TableSchema::single_table("notes");
+/// let note = Note { id: String::new(), text: "hello".into() };
+/// let item = new_entity_item(&schema, &note, "2024-05-01T12:00:00Z")?;
+/// let id = item.get("id").and_then(Value::as_s).unwrap_or_default();
+/// assert_eq!(id.len(), 26); // a ULID, filled in before the key is composed
+/// assert_eq!(item.get("pk"), Some(&Value::from(format!("NOTE#{id}"))));
+/// assert_eq!(Generate::UuidV7.value().len(), 36);
+/// # Ok::<(), monotable_core::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Generate {
     /// A ULID (26 characters, sortable by creation time), from the `ulid` crate.
@@ -248,6 +351,34 @@ pub fn is_empty_field(v: Option<&Value>) -> bool {
 }
 
 /// One stored attribute of an entity: its name and whether every item must have it.
+///
+/// An update that sets every required attribute may create the item; any other must find
+/// it:
+///
+/// ```
+/// # use monotable_core::{entity::*, entity::write::UpdateTime, Entity, EntityKeys, KeySchema, TableSchema, Update};
+/// # #[derive(serde::Serialize, serde::Deserialize)] struct Order { user: String, id: String, total: u64, note: Option<String> }
+/// # #[derive(serde::Serialize)] struct OrderKey { user: String, id: String }
+/// # impl KeySchema for Order { fn key_templates() -> EntityKeys { EntityKeys::new("USER#{user}").with_sort("ORDER#{id}") } }
+/// const ATTRIBUTES: &[EntityAttribute] = &[
+///     EntityAttribute { name: "user", required: true },
+///     EntityAttribute { name: "id", required: true },
+///     EntityAttribute { name: "total", required: true },
+///     EntityAttribute { name: "note", required: false },
+/// ];
+/// impl Entity for Order {
+///     const ENTITY_TYPE: &'static str = "Order";
+///     type Key = OrderKey;
+///     fn attributes() -> Option<&'static [EntityAttribute]> { Some(ATTRIBUTES) }
+/// }
+/// # let schema = TableSchema::single_table("shop");
+/// # let key = OrderKey { user: "u1".into(), id: "o1".into() };
+/// let at = UpdateTime { now: "2024-05-01T12:00:00Z", stored: None };
+/// let plan = |u| write::update::<Order>(&schema, &key, u, None, None, false, at);
+/// assert!(!plan(Update::new().set("total", 5))?.expect.must_exist);
+/// assert!(plan(Update::new().set("note", "gift"))?.expect.must_exist);
+/// # Ok::<(), monotable_core::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EntityAttribute {
     /// The stored name (after serde's renames).
@@ -257,6 +388,17 @@ pub struct EntityAttribute {
 }
 
 /// How an entity's keys are composed. Written by `#[derive(Entity)]`, or by hand.
+///
+/// ```
+/// use monotable_core::{EntityKeys, KeySchema};
+/// struct Session;
+/// impl KeySchema for Session {
+///     fn key_templates() -> EntityKeys {
+///         EntityKeys::new("SESSION#{token}").with_sort("SESSION")
+///     }
+/// }
+/// assert_eq!(Session::key_templates().partition.attributes(), ["token"]);
+/// ```
 pub trait KeySchema {
     /// The entity's key templates (monotable calls this once per type: see [`keys`]).
     fn key_templates() -> EntityKeys;
@@ -264,6 +406,19 @@ pub trait KeySchema {
 
 /// `E`'s key templates, parsed once per type and kept for the life of the process: every
 /// write composes keys, and parsing the templates each time cost more than composing.
+///
+/// ```
+/// # use monotable_core::{entity::*, Entity, EntityKeys, Error, Item, KeySchema, TableSchema, Value};
+/// # #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)] struct Order { user: String, id: String, total: u64 }
+/// # #[derive(serde::Serialize)] struct OrderKey { user: String, id: String }
+/// # impl KeySchema for Order { fn key_templates() -> EntityKeys {
+/// #     EntityKeys::new("USER#{user}").with_sort("ORDER#{id}").with_index("gsi1", "ORDER#{id}", Some("ORDER")) } }
+/// # impl Entity for Order { const ENTITY_TYPE: &'static str = "Order"; type Key = OrderKey; }
+/// use monotable_core::entity::keys;
+/// let templates = keys::<Order>(); // parsed on the first call, then kept
+/// assert!(std::ptr::eq(templates, keys::<Order>()));
+/// assert_eq!(templates.partition.as_str(), "USER#{user}");
+/// ```
 pub fn keys<E: Entity>() -> &'static EntityKeys {
     use std::any::TypeId;
     use std::collections::HashMap;
@@ -282,7 +437,8 @@ pub fn keys<E: Entity>() -> &'static EntityKeys {
 /// A domain type stored as items of one entity type.
 ///
 /// ```
-/// use monotable_core::{Entity, EntityKeys, KeySchema};
+/// use monotable_core::entity::{decode, entity_item};
+/// use monotable_core::{Entity, EntityKeys, KeySchema, TableSchema, Value};
 /// use serde::{Deserialize, Serialize};
 ///
 /// #[derive(Serialize, Deserialize)]
@@ -301,6 +457,13 @@ pub fn keys<E: Entity>() -> &'static EntityKeys {
 ///     const ENTITY_TYPE: &'static str = "User";
 ///     type Key = UserKey;
 /// }
+///
+/// let user = User { user_id: "u1".into(), email: "ada@example.com".into() };
+/// let item = entity_item(&TableSchema::single_table("app"), &user, "2024-05-01T12:00:00Z")?;
+/// assert_eq!(item.get("pk"), Some(&Value::from("USER#u1")));
+/// assert_eq!(item.get("_et"), Some(&Value::from("User")));
+/// assert_eq!(decode::<User>(&item)?.email, "ada@example.com");
+/// # Ok::<(), monotable_core::Error>(())
 /// ```
 pub trait Entity: KeySchema + Serialize + DeserializeOwned + Send + Sync + 'static {
     /// The entity type, stored in the entity-type attribute.
@@ -309,7 +472,7 @@ pub trait Entity: KeySchema + Serialize + DeserializeOwned + Send + Sync + 'stat
     /// The attributes that identify one entity (those of the primary key templates).
     type Key: Serialize + Send + Sync;
 
-    /// Names of the managed attributes.
+    /// Names of the managed attributes (see [`EntityOptions`]' example).
     fn options() -> EntityOptions {
         EntityOptions::default()
     }
@@ -317,14 +480,14 @@ pub trait Entity: KeySchema + Serialize + DeserializeOwned + Send + Sync + 'stat
     /// The entity's own stored attributes (its fields, by stored name) and which of them an
     /// item must have; `None` if not known. The derive lists them. The typed API uses them
     /// to remove an attribute a `put` leaves out, and to refuse an `update` that would create
-    /// an item without a required attribute.
+    /// an item without a required attribute (see [`EntityAttribute`]'s example).
     fn attributes() -> Option<&'static [EntityAttribute]> {
         None
     }
 
     /// Fields (by stored name) that `create` fills with a generated identifier when the
     /// entity leaves them empty (see [`is_empty_field`]), before the keys are composed, so
-    /// a generated id can be part of a key.
+    /// a generated id can be part of a key (see [`Generate`]'s example).
     fn generated() -> &'static [(&'static str, Generate)] {
         &[]
     }
@@ -350,7 +513,7 @@ pub trait Entity: KeySchema + Serialize + DeserializeOwned + Send + Sync + 'stat
     /// Turns a stored item of schema version `from` (older than
     /// [`SCHEMA_VERSION`](Self::SCHEMA_VERSION); `0` for items written before versioning)
     /// into the current shape, in place. The derive calls the function named by
-    /// `#[monotable(schema_version = N, upgrade = "path")]`.
+    /// `#[monotable(schema_version = N, upgrade = "path")]`. See [`decode`]'s example.
     ///
     /// # Errors
     ///
@@ -386,7 +549,8 @@ pub trait Entity: KeySchema + Serialize + DeserializeOwned + Send + Sync + 'stat
     ///
     /// # Errors
     ///
-    /// Return [`Error::Validation`] (see [`validation_error`]) naming the attribute.
+    /// Return [`Error::Validation`] (see [`validation_error`] and its example) naming the
+    /// attribute.
     fn validate(&self) -> Result<()> {
         Ok(())
     }
@@ -395,6 +559,35 @@ pub trait Entity: KeySchema + Serialize + DeserializeOwned + Send + Sync + 'stat
 /// A union of entity types that share a partition (ElectroDB's collection): usually an enum
 /// with one variant per entity, written by `#[derive(Collection)]`, which decodes each item
 /// into its variant by its entity type.
+///
+/// ```
+/// # use monotable_core::{entity::*, Entity, EntityKeys, Error, Item, KeySchema, TableSchema, Value};
+/// # #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)] struct Order { user: String, id: String, total: u64 }
+/// # #[derive(serde::Serialize)] struct OrderKey { user: String, id: String }
+/// # impl KeySchema for Order { fn key_templates() -> EntityKeys {
+/// #     EntityKeys::new("USER#{user}").with_sort("ORDER#{id}").with_index("gsi1", "ORDER#{id}", Some("ORDER")) } }
+/// # impl Entity for Order { const ENTITY_TYPE: &'static str = "Order"; type Key = OrderKey; }
+/// # #[derive(serde::Serialize, serde::Deserialize)] struct Refund { user: String, id: String }
+/// # impl KeySchema for Refund { fn key_templates() -> EntityKeys { EntityKeys::new("USER#{user}").with_sort("REFUND#{id}") } }
+/// # impl Entity for Refund { const ENTITY_TYPE: &'static str = "Refund"; type Key = OrderKey; }
+/// # fn order(id: &str, total: u64) -> Order { Order { user: "u1".into(), id: id.into(), total } }
+/// # let schema = TableSchema::single_table("shop").with_gsi("gsi1");
+/// # let now = "2024-05-01T12:00:00Z";
+/// enum History { Order(Order), Refund(Refund) }
+/// impl Collection for History {
+///     fn from_item(item: &Item) -> monotable_core::Result<Option<Self>> {
+///         if is_entity::<Order>(item) {
+///             return decode(item).map(|o| Some(History::Order(o)));
+///         }
+///         let refund = is_entity::<Refund>(item).then(|| decode(item)).transpose()?;
+///         Ok(refund.map(History::Refund))
+///     }
+/// }
+/// let item = entity_item(&schema, &order("o1", 10), now)?;
+/// assert!(matches!(History::from_item(&item)?, Some(History::Order(o)) if o.total == 10));
+/// assert!(History::from_item(&Item::from([("_et", "Coupon")]))?.is_none());
+/// # Ok::<(), monotable_core::Error>(())
+/// ```
 pub trait Collection: Sized + Send + 'static {
     /// The item decoded into its variant; `None` for an entity type the collection does
     /// not name.
@@ -406,6 +599,30 @@ pub trait Collection: Sized + Send + 'static {
 }
 
 /// An [`Error::Validation`] for entity `E`.
+///
+/// ```
+/// # use monotable_core::{entity::*, Entity, EntityKeys, Error, Item, KeySchema, TableSchema, Value};
+/// # #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)] struct Order { user: String, id: String, total: u64 }
+/// # #[derive(serde::Serialize)] struct OrderKey { user: String, id: String }
+/// # impl KeySchema for Order { fn key_templates() -> EntityKeys {
+/// #     EntityKeys::new("USER#{user}").with_sort("ORDER#{id}").with_index("gsi1", "ORDER#{id}", Some("ORDER")) } }
+/// impl Entity for Order {
+///     const ENTITY_TYPE: &'static str = "Order";
+///     type Key = OrderKey;
+///     const VALIDATES: bool = true;
+///     fn validate(&self) -> monotable_core::Result<()> {
+///         if self.total == 0 {
+///             return Err(validation_error::<Self>("total", "must be positive"));
+///         }
+///         Ok(())
+///     }
+/// }
+/// # fn order(id: &str, total: u64) -> Order { Order { user: "u1".into(), id: id.into(), total } }
+/// # let schema = TableSchema::single_table("shop").with_gsi("gsi1");
+/// # let now = "2024-05-01T12:00:00Z";
+/// let err = entity_item(&schema, &order("o1", 0), now).unwrap_err();
+/// assert_eq!(err.to_string(), "invalid Order: total: must be positive");
+/// ```
 pub fn validation_error<E: Entity>(attribute: &str, reason: impl Into<String>) -> Error {
     Error::Validation {
         entity: E::ENTITY_TYPE.to_string(),
@@ -415,6 +632,24 @@ pub fn validation_error<E: Entity>(attribute: &str, reason: impl Into<String>) -
 }
 
 /// The table's primary key for an entity, composed from `attrs`.
+///
+/// ```
+/// # use monotable_core::{entity::*, Entity, EntityKeys, Error, Item, KeySchema, TableSchema, Value};
+/// # #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)] struct Order { user: String, id: String, total: u64 }
+/// # #[derive(serde::Serialize)] struct OrderKey { user: String, id: String }
+/// # impl KeySchema for Order { fn key_templates() -> EntityKeys {
+/// #     EntityKeys::new("USER#{user}").with_sort("ORDER#{id}").with_index("gsi1", "ORDER#{id}", Some("ORDER")) } }
+/// # impl Entity for Order { const ENTITY_TYPE: &'static str = "Order"; type Key = OrderKey; }
+/// # fn order(id: &str, total: u64) -> Order { Order { user: "u1".into(), id: id.into(), total } }
+/// # let schema = TableSchema::single_table("shop").with_gsi("gsi1");
+/// # let now = "2024-05-01T12:00:00Z";
+/// let attrs = Item::from([("user", "u1"), ("id", "o1")]);
+/// let key = primary_key::<Order>(&schema, &attrs)?;
+/// assert_eq!(key, Item::from([("pk", "USER#u1"), ("sk", "ORDER#o1")]));
+/// let partial = primary_key::<Order>(&schema, &Item::from([("user", "u1")]));
+/// assert!(matches!(partial, Err(Error::InvalidKey { part, .. }) if part == "id"));
+/// # Ok::<(), monotable_core::Error>(())
+/// ```
 pub fn primary_key<E: Entity>(schema: &TableSchema, attrs: &Item) -> Result<Item> {
     let keys = keys::<E>();
     let mut out = Item::new();
@@ -450,6 +685,29 @@ pub fn primary_key<E: Entity>(schema: &TableSchema, attrs: &Item) -> Result<Item
 
 /// The index key attributes of an entity, composed from `attrs`. An index whose template
 /// names an absent attribute is left out (a sparse index).
+///
+/// ```
+/// # use monotable_core::{entity::index_keys, Entity, EntityKeys, Item, KeySchema, TableSchema, Value};
+/// # #[derive(serde::Serialize, serde::Deserialize)] struct Order { user: String, id: String, status: Option<String> }
+/// # #[derive(serde::Serialize)] struct OrderKey { user: String, id: String }
+/// # impl Entity for Order { const ENTITY_TYPE: &'static str = "Order"; type Key = OrderKey; }
+/// # let schema = TableSchema::single_table("shop").with_gsi("gsi1");
+/// impl KeySchema for Order {
+///     fn key_templates() -> EntityKeys {
+///         EntityKeys::new("USER#{user}")
+///             .with_sort("ORDER#{id}")
+///             .with_index("gsi1", "STATUS#{status}", Some("ORDER#{id}"))
+///     }
+/// }
+/// let open = Item::from([("user", "u1"), ("id", "o1"), ("status", "open")]);
+/// let keys = index_keys::<Order>(&schema, &open)?;
+/// assert_eq!(keys[0], ("gsi1pk".to_string(), Value::from("STATUS#open")));
+/// assert_eq!(keys.len(), 2);
+/// // Without a status the order is not in gsi1 (a sparse index).
+/// let no_status = Item::from([("user", "u1"), ("id", "o1")]);
+/// assert!(index_keys::<Order>(&schema, &no_status)?.is_empty());
+/// # Ok::<(), monotable_core::Error>(())
+/// ```
 pub fn index_keys<E: Entity>(schema: &TableSchema, attrs: &Item) -> Result<Vec<(String, Value)>> {
     let keys = keys::<E>();
     let mut out = Vec::new();
@@ -502,6 +760,26 @@ pub fn now_iso8601() -> String {
 
 /// The full item for an entity: its attributes (with write-time defaults), composed keys,
 /// entity type and timestamps.
+///
+/// ```
+/// # use monotable_core::{entity::*, Entity, EntityKeys, Error, Item, KeySchema, TableSchema, Value};
+/// # #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)] struct Order { user: String, id: String, total: u64 }
+/// # #[derive(serde::Serialize)] struct OrderKey { user: String, id: String }
+/// # impl KeySchema for Order { fn key_templates() -> EntityKeys {
+/// #     EntityKeys::new("USER#{user}").with_sort("ORDER#{id}").with_index("gsi1", "ORDER#{id}", Some("ORDER")) } }
+/// # impl Entity for Order { const ENTITY_TYPE: &'static str = "Order"; type Key = OrderKey; }
+/// # fn order(id: &str, total: u64) -> Order { Order { user: "u1".into(), id: id.into(), total } }
+/// # let schema = TableSchema::single_table("shop").with_gsi("gsi1");
+/// # let now = "2024-05-01T12:00:00Z";
+/// let item = entity_item(&schema, &order("o1", 10), "2024-05-01T12:00:00Z")?;
+/// assert_eq!(item.get("pk"), Some(&Value::from("USER#u1")));
+/// assert_eq!(item.get("gsi1sk"), Some(&Value::from("ORDER")));
+/// assert_eq!(item.get("_et"), Some(&Value::from("Order")));
+/// assert_eq!(item.get("_ct"), Some(&Value::from("2024-05-01T12:00:00Z")));
+/// // The 3 fields, 4 key attributes, the entity type and the 2 timestamps.
+/// assert_eq!(item.len(), 10);
+/// # Ok::<(), monotable_core::Error>(())
+/// ```
 pub fn entity_item<E: Entity>(schema: &TableSchema, entity: &E, now: &str) -> Result<Item> {
     build_item(schema, entity, now, None, false)
 }
@@ -649,6 +927,30 @@ pub fn stored_schema_version(item: &Item) -> u32 {
 ///
 /// [`Error::SchemaVersion`] for an item of a newer schema version than `E` knows;
 /// [`Error::Decode`] if it does not decode.
+///
+/// ```
+/// # use monotable_core::{entity::*, Entity, EntityKeys, Error, Item, KeySchema, TableSchema, Value};
+/// # #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)] struct Order { user: String, id: String, total: u64 }
+/// # #[derive(serde::Serialize)] struct OrderKey { user: String, id: String }
+/// # impl KeySchema for Order { fn key_templates() -> EntityKeys {
+/// #     EntityKeys::new("USER#{user}").with_sort("ORDER#{id}").with_index("gsi1", "ORDER#{id}", Some("ORDER")) } }
+/// impl Entity for Order {
+///     const ENTITY_TYPE: &'static str = "Order";
+///     type Key = OrderKey;
+///     const SCHEMA_VERSION: u32 = 1;
+///     fn upgrade(item: &mut Item, _from: u32) -> monotable_core::Result<()> {
+///         if let Some(amount) = item.remove("amount") {
+///             item.insert("total".into(), amount); // renamed in version 1
+///         }
+///         Ok(())
+///     }
+/// }
+/// let old = Item::from([("user", "u1"), ("id", "o1")]).with("amount", 10); // no `_sv`: 0
+/// assert_eq!(decode::<Order>(&old)?.total, 10);
+/// let newer = old.with("_sv", 2); // written by a newer program
+/// assert!(matches!(decode::<Order>(&newer), Err(Error::SchemaVersion { stored: 2, .. })));
+/// # Ok::<(), monotable_core::Error>(())
+/// ```
 pub fn decode<E: Entity>(item: &Item) -> Result<E> {
     if !E::ENCRYPTED.is_empty() {
         let mut opened = item.clone();
@@ -675,7 +977,21 @@ fn decode_opened<E: Entity>(item: &Item) -> Result<E> {
     upgraded.deserialize_into()
 }
 
-/// True if `item` is of entity `E` (or carries no entity type to tell).
+/// True if `item` is of entity `E`: its entity-type attribute names `E` (an item without one
+/// is not). If `E` stores no entity type ([`EntityOptions::entity_attribute`] `None`), every
+/// item is.
+///
+/// ```
+/// # use monotable_core::{entity::*, Entity, EntityKeys, Error, Item, KeySchema, TableSchema, Value};
+/// # #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)] struct Order { user: String, id: String, total: u64 }
+/// # #[derive(serde::Serialize)] struct OrderKey { user: String, id: String }
+/// # impl KeySchema for Order { fn key_templates() -> EntityKeys {
+/// #     EntityKeys::new("USER#{user}").with_sort("ORDER#{id}").with_index("gsi1", "ORDER#{id}", Some("ORDER")) } }
+/// # impl Entity for Order { const ENTITY_TYPE: &'static str = "Order"; type Key = OrderKey; }
+/// assert!(is_entity::<Order>(&Item::from([("_et", "Order")])));
+/// assert!(!is_entity::<Order>(&Item::from([("_et", "Refund")])));
+/// assert!(!is_entity::<Order>(&Item::new()));
+/// ```
 pub fn is_entity<E: Entity>(item: &Item) -> bool {
     match E::options().entity_attribute {
         Some(a) => match item.get(a) {
