@@ -34,6 +34,16 @@ enum Part {
 /// never compose the same key. `{name:0W}` zero-pads a non-negative integer to `W` digits so
 /// that numbers sort by value inside a string key. A template that is exactly one attribute,
 /// `{name}`, copies the attribute's value as it is (string, number or binary).
+///
+/// ```
+/// use monotable_core::{Item, KeyTemplate, Value};
+/// let attrs = Item::from([("created", "2024-05-01")]).with("n", 42);
+/// let order = KeyTemplate::new("ORDER#{created}#{n:06}");
+/// assert_eq!(order.compose_complete(&attrs)?, Value::from("ORDER#2024-05-01#000042"));
+/// // A template that is one attribute keeps the value's type.
+/// assert_eq!(KeyTemplate::new("{n}").compose_complete(&attrs)?, Value::from(42));
+/// # Ok::<(), monotable_core::Error>(())
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct KeyTemplate {
     source: String,
@@ -41,7 +51,8 @@ pub struct KeyTemplate {
     parts: std::result::Result<Vec<Part>, String>,
 }
 
-/// The outcome of composing a template from the attributes at hand.
+/// The outcome of composing a template from the attributes at hand; see
+/// [`KeyTemplate::compose`]'s example.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Composed {
     /// Every attribute was present: the key.
@@ -68,6 +79,14 @@ impl KeyTemplate {
     }
 
     /// Parses a template with another delimiter.
+    ///
+    /// ```
+    /// use monotable_core::{Item, KeyTemplate, Value};
+    /// let user = KeyTemplate::with_delimiter("USER|{id}", '|');
+    /// assert_eq!(user.compose_complete(&Item::from([("id", "a#1")]))?, Value::from("USER|a#1"));
+    /// assert!(user.compose(&Item::from([("id", "a|1")])).is_err());
+    /// # Ok::<(), monotable_core::Error>(())
+    /// ```
     pub fn with_delimiter(source: impl Into<String>, delimiter: char) -> Self {
         let source = source.into();
         let parts = parse(&source, delimiter);
@@ -84,6 +103,15 @@ impl KeyTemplate {
     }
 
     /// Fails with [`Error::InvalidKey`] if the template is malformed.
+    ///
+    /// ```
+    /// use monotable_core::KeyTemplate;
+    /// assert!(KeyTemplate::new("ORDER#{created}#{id}").check().is_ok());
+    /// assert!(KeyTemplate::new("USER#{id").check().is_err()); // unclosed
+    /// // Two attributes must be apart by the delimiter, or values could shift between them.
+    /// let err = KeyTemplate::new("{first}-{last}").check().unwrap_err();
+    /// assert!(err.to_string().ends_with("must contain the delimiter '#'"));
+    /// ```
     pub fn check(&self) -> Result<()> {
         self.parts().map(|_| ())
     }
@@ -144,6 +172,14 @@ impl KeyTemplate {
     }
 
     /// The attributes the template reads, in order.
+    ///
+    /// ```
+    /// use monotable_core::KeyTemplate;
+    /// let revision = KeyTemplate::new("REV#{doc}#{n:06}");
+    /// assert_eq!(revision.attributes(), ["doc", "n"]);
+    /// assert_eq!(revision.padded_attributes(), ["n"]);
+    /// assert_eq!(revision.literal_prefix(), "REV#");
+    /// ```
     pub fn attributes(&self) -> Vec<&str> {
         match &self.parts {
             Ok(parts) => parts
@@ -175,6 +211,21 @@ impl KeyTemplate {
 
     /// Composes the key from `attrs`; absent (or `NULL`) attributes give
     /// [`Composed::Partial`]. Present values are checked: a bad value is an error.
+    ///
+    /// ```
+    /// use monotable_core::entity::template::Composed;
+    /// use monotable_core::{Item, KeyTemplate};
+    /// let order = KeyTemplate::new("ORDER#{year}#{id}");
+    /// let prefix = Composed::Partial {
+    ///     prefix: "ORDER#2024#".into(),
+    ///     open_prefix: "ORDER#2024".into(),
+    ///     missing: "id".into(),
+    /// };
+    /// assert_eq!(order.compose(&Item::from([("year", "2024")]))?, prefix);
+    /// // A value holding the delimiter could compose another item's key: refused.
+    /// assert!(order.compose(&Item::from([("year", "2024#x")])).is_err());
+    /// # Ok::<(), monotable_core::Error>(())
+    /// ```
     pub fn compose(&self, attrs: &Item) -> Result<Composed> {
         let parts = self.parts()?;
         if let [Part::Attribute { name, width: None }] = parts {
@@ -220,6 +271,13 @@ impl KeyTemplate {
     }
 
     /// Composes a key that must be complete: an absent attribute is an error.
+    ///
+    /// ```
+    /// use monotable_core::{Item, KeyTemplate};
+    /// let err = KeyTemplate::new("USER#{id}").compose_complete(&Item::new()).unwrap_err();
+    /// let expected = r#"invalid key for template "USER#{id}": part "id": missing attribute"#;
+    /// assert_eq!(err.to_string(), expected);
+    /// ```
     pub fn compose_complete(&self, attrs: &Item) -> Result<Value> {
         match self.compose(attrs)? {
             Composed::Complete(v) => Ok(v),
