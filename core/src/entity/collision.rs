@@ -8,6 +8,30 @@ use crate::entity::{Entity, EntityKeys};
 use crate::schema::TableSchema;
 
 /// Two entity types whose templates can compose the same key.
+///
+/// ```
+/// # use monotable_core::entity::collision::{KeyCollision, KeyCollisions};
+/// # use monotable_core::{Entity, EntityKeys, KeySchema, TableSchema};
+/// # #[derive(serde::Serialize, serde::Deserialize)] struct User { id: String, email: String }
+/// # #[derive(serde::Serialize)] struct K { id: String }
+/// # impl KeySchema for User { fn key_templates() -> EntityKeys {
+/// #     EntityKeys::new("USER#{id}").with_sort("PROFILE").with_index("gsi1", "EMAIL#{email}", Some("ID")) } }
+/// # impl Entity for User { const ENTITY_TYPE: &'static str = "User"; type Key = K; }
+/// # #[derive(serde::Serialize, serde::Deserialize)] struct Org { id: String, contact: String }
+/// # impl KeySchema for Org { fn key_templates() -> EntityKeys {
+/// #     EntityKeys::new("ORG#{id}").with_sort("PROFILE").with_index("gsi1", "EMAIL#{contact}", Some("ID")) } }
+/// # impl Entity for Org { const ENTITY_TYPE: &'static str = "Org"; type Key = K; }
+/// // Users are `EMAIL#{email}` / `ID` in gsi1, and so are organisations by their contact.
+/// let schema = TableSchema::single_table("app").with_gsi("gsi1");
+/// let found = KeyCollisions::new(&schema).entity::<User>().entity::<Org>().check();
+/// let collision = KeyCollision {
+///     space: "gsi1".into(),
+///     first: "User",
+///     second: "Org",
+///     example: vec!["EMAIL#1".into(), "ID".into()],
+/// };
+/// assert_eq!(found, [collision]);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyCollision {
     /// The table (`"table"`) or the index name.
