@@ -21,6 +21,21 @@ const FORMAT: u8 = 1;
 
 /// The keys that seal and open encrypted fields: one current key (used for writes) and any
 /// number of older ones (for reading what they sealed). Its `Debug` shows key ids only.
+///
+/// ```
+/// use monotable_core::entity::encrypt::{install_keyring, open_fields, seal_fields, Keyring};
+/// use monotable_core::{Item, Value};
+/// install_keyring(Keyring::new("2024", [1; 32]));
+/// let mut item = Item::from([("card", "4111 1111")]);
+/// seal_fields(&mut item, &["card"], "Customer")?;
+/// // Rotation: new writes use key 2025; what key 2024 sealed still opens.
+/// let ring = Keyring::new("2025", [2; 32]).with_previous("2024", [1; 32]);
+/// assert_eq!(format!("{ring:?}"), r#"Keyring { current: "2025", key_ids: ["2024", "2025"] }"#);
+/// install_keyring(ring);
+/// open_fields(&mut item, &["card"], "Customer")?;
+/// assert_eq!(item.get("card"), Some(&Value::from("4111 1111")));
+/// # Ok::<(), monotable_core::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Keyring {
     current: String,
@@ -58,6 +73,26 @@ impl Keyring {
 static KEYRING: RwLock<Option<Arc<Keyring>>> = RwLock::new(None);
 
 /// Installs the process's keyring (replacing any earlier one, for rotation).
+///
+/// ```
+/// # use monotable_core::entity::{decode, entity_item};
+/// # use monotable_core::{Entity, EntityKeys, KeySchema, TableSchema, Value};
+/// # #[derive(serde::Serialize, serde::Deserialize)] struct Customer { id: String, card: String }
+/// # #[derive(serde::Serialize)] struct CustomerKey { id: String }
+/// # impl KeySchema for Customer { fn key_templates() -> EntityKeys { EntityKeys::new("CUSTOMER#{id}").with_sort("CUSTOMER") } }
+/// use monotable_core::entity::encrypt::{install_keyring, Keyring};
+/// impl Entity for Customer {
+///     const ENTITY_TYPE: &'static str = "Customer";
+///     type Key = CustomerKey;
+///     const ENCRYPTED: &'static [&'static str] = &["card"];
+/// }
+/// install_keyring(Keyring::new("k1", [7; 32]));
+/// let customer = Customer { id: "c1".into(), card: "4111 1111".into() };
+/// let item = entity_item(&TableSchema::single_table("app"), &customer, "2024-05-01T12:00:00Z")?;
+/// assert!(matches!(item.get("card"), Some(Value::B(_)))); // stored as ciphertext
+/// assert_eq!(decode::<Customer>(&item)?.card, "4111 1111");
+/// # Ok::<(), monotable_core::Error>(())
+/// ```
 pub fn install_keyring(keyring: Keyring) {
     if let Ok(mut k) = KEYRING.write() {
         *k = Some(Arc::new(keyring));
@@ -81,6 +116,20 @@ fn cipher(key: &[u8; 32]) -> Aes256Gcm {
 }
 
 /// Replaces each named field of `item` by its sealed form (absent and null fields stay).
+///
+/// ```
+/// use monotable_core::entity::encrypt::{install_keyring, open_fields, seal_fields, Keyring};
+/// use monotable_core::{Item, Value};
+/// install_keyring(Keyring::new("k1", [7; 32]));
+/// let mut item = Item::from([("card", "4111 1111")]);
+/// seal_fields(&mut item, &["card", "absent"], "Customer")?;
+/// let sealed = item.get("card").and_then(|v| if let Value::B(b) = v { Some(b) } else { None });
+/// assert_eq!(sealed.map(|b| &b[..4]), Some(&[1, 2, b'k', b'1'][..])); // format 1, key "k1"
+/// assert!(!item.contains_key("absent"));
+/// open_fields(&mut item, &["card"], "Customer")?;
+/// assert_eq!(item, Item::from([("card", "4111 1111")]));
+/// # Ok::<(), monotable_core::Error>(())
+/// ```
 pub fn seal_fields(item: &mut Item, fields: &[&str], entity: &str) -> Result<()> {
     if fields.is_empty() {
         return Ok(());
