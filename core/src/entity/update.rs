@@ -13,6 +13,28 @@ use crate::schema::TableSchema;
 /// managed attributes, the attributes of its key, and every index key whose attributes the
 /// update gives.
 /// The version is left to [`write::update`](super::write::update), which checks it.
+///
+/// ```
+/// # use monotable_core::{entity::update::entity_update, raw::eval::{apply_update, evaluate}, Entity, EntityKeys, EntityOptions, Error, Item, KeySchema, TableSchema, Update, Value};
+/// # #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)] struct Order { user: String, id: String, total: u64 }
+/// # #[derive(serde::Serialize)] struct OrderKey { user: String, id: String }
+/// # impl KeySchema for Order { fn key_templates() -> EntityKeys {
+/// #     EntityKeys::new("USER#{user}").with_sort("ORDER#{id}").with_index("gsi1", "ORDER#{id}", Some("ORDER")) } }
+/// # impl Entity for Order { const ENTITY_TYPE: &'static str = "Order"; type Key = OrderKey; }
+/// # fn order(id: &str, total: u64) -> Order { Order { user: "u1".into(), id: id.into(), total } }
+/// # fn key(id: &str) -> OrderKey { OrderKey { user: "u1".into(), id: id.into() } }
+/// # let schema = TableSchema::single_table("shop").with_gsi("gsi1");
+/// # let now = "2024-05-01T12:00:00Z";
+/// let total = Update::new().set("total", 5);
+/// let (key, update) = entity_update::<Order>(&schema, &key("o1"), total, now, None)?;
+/// assert_eq!(key, Item::from([("pk", "USER#u1"), ("sk", "ORDER#o1")]));
+/// // On no item (an upsert), the update alone makes a whole order.
+/// let created = apply_update(None, &key, &update)?.item;
+/// assert_eq!(created.get("id"), Some(&Value::from("o1")));
+/// assert_eq!(created.get("gsi1pk"), Some(&Value::from("ORDER#o1")));
+/// assert_eq!(created.get("_et"), Some(&Value::from("Order")));
+/// # Ok::<(), monotable_core::Error>(())
+/// ```
 pub fn entity_update<E: Entity>(
     schema: &TableSchema,
     key: &E::Key,

@@ -23,6 +23,27 @@ use crate::schema::TableSchema;
 
 /// A planned write: the key, what to send, the condition that guards the entity's
 /// invariants (and the caller's own), and what it expects to find.
+///
+/// ```
+/// # use monotable_core::{entity::{*, write::*}, raw::eval::{apply_update, evaluate}, Entity, EntityKeys, EntityOptions, Error, Item, KeySchema, TableSchema, Update, Value};
+/// # #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)] struct Order { user: String, id: String, total: u64 }
+/// # #[derive(serde::Serialize)] struct OrderKey { user: String, id: String }
+/// # impl KeySchema for Order { fn key_templates() -> EntityKeys {
+/// #     EntityKeys::new("USER#{user}").with_sort("ORDER#{id}").with_index("gsi1", "ORDER#{id}", Some("ORDER")) } }
+/// # impl Entity for Order { const ENTITY_TYPE: &'static str = "Order"; type Key = OrderKey; }
+/// # fn order(id: &str, total: u64) -> Order { Order { user: "u1".into(), id: id.into(), total } }
+/// # fn key(id: &str) -> OrderKey { OrderKey { user: "u1".into(), id: id.into() } }
+/// # let schema = TableSchema::single_table("shop").with_gsi("gsi1");
+/// # let now = "2024-05-01T12:00:00Z";
+/// let plan = write::put(&schema, &order("o1", 10), now, None, None)?;
+/// assert_eq!(plan.key, Item::from([("pk", "USER#u1"), ("sk", "ORDER#o1")]));
+/// // The write may create the order or replace one, never an item of another entity type.
+/// let guard = plan.condition.expect("a put is guarded");
+/// assert!(evaluate(&guard, &Item::new()));
+/// assert!(evaluate(&guard, &Item::from([("pk", "USER#u1"), ("_et", "Order")])));
+/// assert!(!evaluate(&guard, &Item::from([("pk", "USER#u1"), ("_et", "Refund")])));
+/// # Ok::<(), monotable_core::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Planned {
     /// The primary key.
@@ -37,6 +58,28 @@ pub struct Planned {
 }
 
 /// What a write expects to find, to classify a failed condition.
+///
+/// ```
+/// # use monotable_core::{entity::{*, write::*}, raw::eval::{apply_update, evaluate}, Entity, EntityKeys, EntityOptions, Error, Item, KeySchema, TableSchema, Update, Value};
+/// # #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)] struct Order { user: String, id: String, total: u64 }
+/// # #[derive(serde::Serialize)] struct OrderKey { user: String, id: String }
+/// # impl KeySchema for Order { fn key_templates() -> EntityKeys {
+/// #     EntityKeys::new("USER#{user}").with_sort("ORDER#{id}").with_index("gsi1", "ORDER#{id}", Some("ORDER")) } }
+/// # impl Entity for Order { const ENTITY_TYPE: &'static str = "Order"; type Key = OrderKey; }
+/// # fn order(id: &str, total: u64) -> Order { Order { user: "u1".into(), id: id.into(), total } }
+/// # fn key(id: &str) -> OrderKey { OrderKey { user: "u1".into(), id: id.into() } }
+/// # let schema = TableSchema::single_table("shop").with_gsi("gsi1");
+/// # let now = "2024-05-01T12:00:00Z";
+/// let at = UpdateTime { now, stored: None };
+/// let total = Update::new().set("total", 5);
+/// let patch = write::update::<Order>(&schema, &key("o1"), total, None, None, true, at)?;
+/// assert!(patch.expect.must_exist);
+/// // The condition failed on no item at all: the order is not there.
+/// let failed = Error::ConditionFailed { item: None };
+/// let err = write::condition_error::<Order>(failed, &patch.key, &patch.expect);
+/// assert_eq!(err.to_string(), "Order not found: USER#u1 / ORDER#o1");
+/// # Ok::<(), monotable_core::Error>(())
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct Expect {
     /// The stored version it expects (`0`: no item yet), if the entity is versioned.
@@ -50,6 +93,25 @@ pub struct Expect {
 /// attributes, the key attributes of the indexes whose keys templates compose (not those of
 /// multi-attribute indexes, nor of `E`'s own indexes over its fields), the entity type and
 /// the timestamps.
+///
+/// ```
+/// # use monotable_core::{entity::{*, write::*}, raw::eval::{apply_update, evaluate}, Entity, EntityKeys, EntityOptions, Error, Item, KeySchema, TableSchema, Update, Value};
+/// # #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)] struct Order { user: String, id: String, total: u64 }
+/// # #[derive(serde::Serialize)] struct OrderKey { user: String, id: String }
+/// # impl KeySchema for Order { fn key_templates() -> EntityKeys {
+/// #     EntityKeys::new("USER#{user}").with_sort("ORDER#{id}").with_index("gsi1", "ORDER#{id}", Some("ORDER")) } }
+/// # impl Entity for Order { const ENTITY_TYPE: &'static str = "Order"; type Key = OrderKey; }
+/// # fn order(id: &str, total: u64) -> Order { Order { user: "u1".into(), id: id.into(), total } }
+/// # fn key(id: &str) -> OrderKey { OrderKey { user: "u1".into(), id: id.into() } }
+/// # let schema = TableSchema::single_table("shop").with_gsi("gsi1");
+/// # let now = "2024-05-01T12:00:00Z";
+/// let managed: Vec<String> = write::managed_attributes::<Order>(&schema).into_iter().collect();
+/// assert_eq!(managed, ["_ct", "_et", "_md", "gsi1pk", "gsi1sk", "pk", "sk"]);
+/// // An entity with a field stored as `sk` would have it overwritten: refused.
+/// let fields = Item::from([("user", "u1"), ("sk", "mine")]);
+/// let err = write::check_no_managed_fields::<Order>(&schema, &fields).unwrap_err();
+/// assert!(matches!(err, Error::Validation { attribute, .. } if attribute == "sk"));
+/// ```
 pub fn managed_attributes<E: Entity>(schema: &TableSchema) -> BTreeSet<String> {
     let options = E::options();
     let mut out: BTreeSet<String> = schema.keys().map(|k| k.name.clone()).collect();
@@ -81,7 +143,7 @@ pub fn managed_attributes<E: Entity>(schema: &TableSchema) -> BTreeSet<String> {
 }
 
 /// Fails if a field of the entity has the stored name of a managed attribute (it would be
-/// overwritten silently).
+/// overwritten silently). See [`managed_attributes`]' example.
 pub fn check_no_managed_fields<E: Entity>(schema: &TableSchema, fields: &Item) -> Result<()> {
     let managed = managed_attributes::<E>(schema);
     match fields.keys().find(|name| managed.contains(*name)) {
@@ -121,6 +183,7 @@ fn and(a: Option<Condition>, b: Condition) -> Option<Condition> {
 
 /// The caller's condition joined with the invariants' guard: the item is absent or of
 /// entity type `E`; the stored version is the expected one; the item exists if it must.
+/// See [`Planned`]'s example.
 pub fn guard<E: Entity>(
     schema: &TableSchema,
     expect: &Expect,
@@ -151,6 +214,29 @@ pub fn guard<E: Entity>(
 /// Classifies a failed condition of a planned write by the item that was there: a missing
 /// item that had to exist is [`Error::NotFound`], another version is
 /// [`Error::VersionConflict`], anything else stays [`Error::ConditionFailed`].
+///
+/// ```
+/// # use monotable_core::{entity::{*, write::*}, raw::eval::{apply_update, evaluate}, Entity, EntityKeys, EntityOptions, Error, Item, KeySchema, TableSchema, Update, Value};
+/// # #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)] struct Order { user: String, id: String, total: u64 }
+/// # #[derive(serde::Serialize)] struct OrderKey { user: String, id: String }
+/// # impl KeySchema for Order { fn key_templates() -> EntityKeys {
+/// #     EntityKeys::new("USER#{user}").with_sort("ORDER#{id}").with_index("gsi1", "ORDER#{id}", Some("ORDER")) } }
+/// # impl Entity for Order { const ENTITY_TYPE: &'static str = "Order"; type Key = OrderKey;
+/// #     fn options() -> EntityOptions { EntityOptions { version_attribute: Some("v"), ..Default::default() } } }
+/// # fn order(id: &str, total: u64) -> Order { Order { user: "u1".into(), id: id.into(), total } }
+/// # fn key(id: &str) -> OrderKey { OrderKey { user: "u1".into(), id: id.into() } }
+/// # let schema = TableSchema::single_table("shop").with_gsi("gsi1");
+/// # let now = "2024-05-01T12:00:00Z";
+/// let at = UpdateTime { now, stored: None };
+/// let total = Update::new().set("total", 5);
+/// let plan = write::update::<Order>(&schema, &key("o1"), total, Some(3), None, false, at)?;
+/// // The order is stored at version 4: someone else wrote it since we read version 3.
+/// let stored = Item::from([("pk", "USER#u1"), ("sk", "ORDER#o1")]).with("v", 4);
+/// let failed = Error::ConditionFailed { item: Some(Box::new(stored)) };
+/// let err = write::condition_error::<Order>(failed, &plan.key, &plan.expect);
+/// assert!(matches!(err, Error::VersionConflict { expected, .. } if expected == "3"));
+/// # Ok::<(), monotable_core::Error>(())
+/// ```
 pub fn condition_error<E: Entity>(err: Error, key: &Item, expect: &Expect) -> Error {
     let Error::ConditionFailed { item } = err else {
         return err;
@@ -194,6 +280,24 @@ pub fn key_string(key: &Item) -> String {
 }
 
 /// The item of a new entity (version 1) and the condition that its key is free.
+///
+/// ```
+/// # use monotable_core::{entity::{*, write::*}, raw::eval::{apply_update, evaluate}, Entity, EntityKeys, EntityOptions, Error, Item, KeySchema, TableSchema, Update, Value};
+/// # #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)] struct Order { user: String, id: String, total: u64 }
+/// # #[derive(serde::Serialize)] struct OrderKey { user: String, id: String }
+/// # impl KeySchema for Order { fn key_templates() -> EntityKeys {
+/// #     EntityKeys::new("USER#{user}").with_sort("ORDER#{id}").with_index("gsi1", "ORDER#{id}", Some("ORDER")) } }
+/// # impl Entity for Order { const ENTITY_TYPE: &'static str = "Order"; type Key = OrderKey; }
+/// # fn order(id: &str, total: u64) -> Order { Order { user: "u1".into(), id: id.into(), total } }
+/// # fn key(id: &str) -> OrderKey { OrderKey { user: "u1".into(), id: id.into() } }
+/// # let schema = TableSchema::single_table("shop").with_gsi("gsi1");
+/// # let now = "2024-05-01T12:00:00Z";
+/// let (item, condition) = write::create(&schema, &order("o1", 10), now)?;
+/// assert_eq!(item.get("gsi1pk"), Some(&Value::from("ORDER#o1")));
+/// assert!(evaluate(&condition, &Item::new())); // the key is free
+/// assert!(!evaluate(&condition, &item)); // the key is taken
+/// # Ok::<(), monotable_core::Error>(())
+/// ```
 pub fn create<E: Entity>(schema: &TableSchema, entity: &E, now: &str) -> Result<(Item, Condition)> {
     let mut item = entity::new_entity_item(schema, entity, now)?;
     if let Some(v) = E::options().version_attribute {
@@ -210,6 +314,26 @@ pub fn create<E: Entity>(schema: &TableSchema, entity: &E, now: &str) -> Result<
 /// `stored_created` is the stored item's creation time, for an entity whose index keys use
 /// it ([`entity::created_in_index_keys`]); the caller read it, and conditions the write on
 /// the item being unchanged since.
+///
+/// ```
+/// # use monotable_core::{entity::{*, write::*}, raw::eval::{apply_update, evaluate}, Entity, EntityKeys, EntityOptions, Error, Item, KeySchema, TableSchema, Update, Value};
+/// # #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)] struct Order { user: String, id: String, total: u64 }
+/// # #[derive(serde::Serialize)] struct OrderKey { user: String, id: String }
+/// # impl KeySchema for Order { fn key_templates() -> EntityKeys {
+/// #     EntityKeys::new("USER#{user}").with_sort("ORDER#{id}").with_index("gsi1", "ORDER#{id}", Some("ORDER")) } }
+/// # impl Entity for Order { const ENTITY_TYPE: &'static str = "Order"; type Key = OrderKey; }
+/// # fn order(id: &str, total: u64) -> Order { Order { user: "u1".into(), id: id.into(), total } }
+/// # fn key(id: &str) -> OrderKey { OrderKey { user: "u1".into(), id: id.into() } }
+/// # let schema = TableSchema::single_table("shop").with_gsi("gsi1");
+/// # let now = "2024-05-01T12:00:00Z";
+/// let stored = entity_item(&schema, &order("o1", 10), "2024-01-01T00:00:00Z")?;
+/// let plan = write::put(&schema, &order("o1", 20), "2024-05-01T12:00:00Z", None, None)?;
+/// let after = apply_update(Some(&stored), &plan.key, &plan.update)?.item;
+/// assert_eq!(after.get("total"), Some(&Value::from(20)));
+/// assert_eq!(after.get("_ct"), Some(&Value::from("2024-01-01T00:00:00Z"))); // kept
+/// assert_eq!(after.get("_md"), Some(&Value::from("2024-05-01T12:00:00Z")));
+/// # Ok::<(), monotable_core::Error>(())
+/// ```
 pub fn put<E: Entity>(
     schema: &TableSchema,
     entity: &E,
@@ -262,7 +386,8 @@ pub fn put<E: Entity>(
 }
 
 /// When an update is planned: the time it writes, and the stored item if the caller read it
-/// (an entity whose index keys use a timestamp needs it to compose them).
+/// (an entity whose index keys use a timestamp needs it to compose them). See [`update`]'s
+/// example.
 #[derive(Debug, Clone, Copy)]
 pub struct UpdateTime<'a> {
     /// The modification time written.
@@ -274,6 +399,31 @@ pub struct UpdateTime<'a> {
 /// An entity update: refuses changes to key and managed attributes, checks the version (a
 /// versioned entity needs `expected`), and requires an existing item unless the update
 /// gives every required attribute of the entity.
+///
+/// ```
+/// # use monotable_core::{entity::{*, write::*}, raw::eval::{apply_update, evaluate}, Entity, EntityKeys, EntityOptions, Error, Item, KeySchema, TableSchema, Update, Value};
+/// # #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)] struct Order { user: String, id: String, total: u64 }
+/// # #[derive(serde::Serialize)] struct OrderKey { user: String, id: String }
+/// # impl KeySchema for Order { fn key_templates() -> EntityKeys {
+/// #     EntityKeys::new("USER#{user}").with_sort("ORDER#{id}").with_index("gsi1", "ORDER#{id}", Some("ORDER")) } }
+/// # impl Entity for Order { const ENTITY_TYPE: &'static str = "Order"; type Key = OrderKey; }
+/// # fn order(id: &str, total: u64) -> Order { Order { user: "u1".into(), id: id.into(), total } }
+/// # fn key(id: &str) -> OrderKey { OrderKey { user: "u1".into(), id: id.into() } }
+/// # let schema = TableSchema::single_table("shop").with_gsi("gsi1");
+/// # let now = "2024-05-01T12:00:00Z";
+/// let stored = entity_item(&schema, &order("o1", 10), "2024-01-01T00:00:00Z")?;
+/// let at = UpdateTime { now, stored: None };
+/// let total = Update::new().set("total", 5);
+/// let plan = write::update::<Order>(&schema, &key("o1"), total, None, None, false, at)?;
+/// let after = apply_update(Some(&stored), &plan.key, &plan.update)?.item;
+/// assert_eq!(after.get("total"), Some(&Value::from(5)));
+/// assert_eq!(after.get("_md"), Some(&Value::from(now)));
+/// // A key attribute cannot change: the item would keep its old key.
+/// let moved = Update::new().set("id", "o2");
+/// let refused = write::update::<Order>(&schema, &key("o1"), moved, None, None, false, at);
+/// assert!(matches!(refused, Err(Error::InvalidKey { .. })));
+/// # Ok::<(), monotable_core::Error>(())
+/// ```
 pub fn update<E: Entity>(
     schema: &TableSchema,
     key: &E::Key,
