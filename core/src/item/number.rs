@@ -193,7 +193,7 @@ impl Number {
 
     /// The value as an `f64` (may round).
     pub fn to_f64(&self) -> f64 {
-        self.to_string().parse().unwrap_or(f64::NAN)
+        self.with_text(|text| text.parse().unwrap_or(f64::NAN))
     }
 
     /// Size in bytes under DynamoDB's item-size rules: one byte plus one per base-100 digit
