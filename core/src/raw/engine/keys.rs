@@ -15,6 +15,15 @@ use crate::schema::{IndexKind, IndexSchema, KeyAttribute, Projection, QueryKeys,
 /// The encoded table key of an item (or key): DynamoDB Local's hash of the partition key,
 /// then the partition key and the sort key, so that a scan reads partitions in DynamoDB
 /// Local's order while each partition stays one contiguous range.
+///
+/// ```
+/// use monotable_core::raw::table_key;
+/// use monotable_core::{Item, TableSchema};
+/// let schema = TableSchema::single_table("app");
+/// let key = |sk: &str| table_key(&schema, &Item::from([("pk", "USER#u1"), ("sk", sk)]));
+/// assert_eq!(key("A")[..20], key("B")[..20]); // the partition key's hash comes first
+/// assert!(key("ORDER#1") < key("ORDER#2")); // then the keys, in DynamoDB's order
+/// ```
 pub fn table_key(schema: &TableSchema, item: &Item) -> Vec<u8> {
     let mut out = Vec::new();
     if let Some(pk) = item.get(&schema.partition_key.name) {
@@ -75,6 +84,21 @@ pub(super) fn index_entry(schema: &TableSchema, index: &IndexSchema, item: &Item
 
 /// The mutations that replace `old` by `new` (either may be absent) in the table and every
 /// index.
+///
+/// ```
+/// use monotable_core::raw::{item_mutations, Space};
+/// use monotable_core::{Item, TableSchema};
+/// let schema = TableSchema::single_table("shop").with_gsi("gsi1");
+/// let open = Item::from([("pk", "U#1"), ("sk", "O#1"), ("gsi1pk", "OPEN"), ("gsi1sk", "O#1")]);
+/// let shipped = open.clone().with("gsi1pk", "SHIPPED");
+/// // The table entry is replaced; the gsi1 entry moves: old key deleted, new key written.
+/// let m = item_mutations(&schema, Some(&open), Some(&shipped));
+/// let shape: Vec<_> = m.iter().map(|m| (m.space, m.item.is_some())).collect();
+/// assert_eq!(shape, [(Space::Table, true), (Space::Index(0), false), (Space::Index(0), true)]);
+/// // An item without gsi1's keys has no entry there (a sparse index).
+/// let bare = Item::from([("pk", "U#1"), ("sk", "O#1")]);
+/// assert_eq!(item_mutations(&schema, None, Some(&bare)).len(), 1);
+/// ```
 pub fn item_mutations(
     schema: &TableSchema,
     old: Option<&Item>,

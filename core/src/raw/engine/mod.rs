@@ -38,6 +38,19 @@ pub use pages::PAGE_SIZE_LIMIT;
 pub use storage::{Entries, Mutation, Space, Storage, StorageRead};
 
 /// A [`Repository`] over a [`Storage`], with DynamoDB's semantics.
+///
+/// ```
+/// use monotable_core::raw::Engine;
+/// use monotable_core::{IndexSchema, KeyAttribute, Repository, TableSchema};
+/// use monotable_memory::MemoryStorage; // MemoryRepository is Engine<MemoryStorage>
+/// let repo = Engine::new(MemoryStorage::new(), TableSchema::single_table("app"))?;
+/// assert_eq!(repo.schema().name, "app");
+/// // The schema is checked first: a local index needs a table sort key.
+/// let lsi = IndexSchema::local("byAge", KeyAttribute::n("age"));
+/// let bad = TableSchema::new("app", KeyAttribute::s("pk")).with_index(lsi);
+/// assert!(Engine::new(MemoryStorage::new(), bad).is_err());
+/// # Ok::<(), monotable_core::Error>(())
+/// ```
 pub struct Engine<S> {
     storage: S,
     schema: Arc<TableSchema>,

@@ -8,7 +8,8 @@ use crate::error::Result;
 use crate::item::Item;
 use crate::schema::TableSchema;
 
-/// Where an entry lives: the table, or one of its indexes (by position in the schema).
+/// Where an entry lives: the table, or one of its indexes (by position in the schema). See
+/// [`Mutation`]'s example.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Space {
     /// The base table: key = encoded partition key then sort key.
@@ -17,10 +18,33 @@ pub enum Space {
     Index(usize),
 }
 
-/// Entries of a range read, in key order (or reverse).
+/// Entries of a range read, in key order (or reverse); see [`StorageRead`]'s example.
 pub type Entries<'a> = Box<dyn Iterator<Item = Result<(Vec<u8>, Item)>> + 'a>;
 
 /// Read access to a store, inside [`Storage::read`] or [`Storage::write`].
+///
+/// ```
+/// # use monotable_core::raw::{item_mutations, Space, Storage, StorageRead};
+/// # use monotable_core::{Item, Result, TableSchema, Value};
+/// # use std::ops::Bound;
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> monotable_core::Result<()> {
+/// # let schema = TableSchema::single_table("app");
+/// # let storage = monotable_memory::MemoryStorage::new();
+/// # storage.create(&schema).await?;
+/// # for sk in ["ORDER#2", "PROFILE", "ORDER#1"] {
+/// #     let put = item_mutations(&schema, None, Some(&Item::from([("pk", "USER#u1"), ("sk", sk)])));
+/// #     storage.write(&schema, move |_| Ok(((), put))).await?;
+/// # }
+/// // The items of partition USER#u1 were written; read the table backwards.
+/// let sort_keys = storage
+///     .read(&schema, |view: &dyn StorageRead| {
+///         let entries = view.range(Space::Table, Bound::Unbounded, Bound::Unbounded, true)?;
+///         entries.map(|entry| Ok(entry?.1["sk"].clone())).collect::<Result<Vec<Value>>>()
+///     })
+///     .await?;
+/// assert_eq!(sort_keys, ["PROFILE", "ORDER#2", "ORDER#1"].map(Value::from));
+/// # Ok(()) }
+/// ```
 pub trait StorageRead {
     /// The entry at `key`.
     fn get(&self, space: Space, key: &[u8]) -> Result<Option<Item>>;
@@ -35,6 +59,18 @@ pub trait StorageRead {
 }
 
 /// One change to a store: put `item` at `key`, or delete `key` if `item` is `None`.
+///
+/// ```
+/// use monotable_core::raw::{item_mutations, Space};
+/// use monotable_core::{Item, TableSchema};
+/// let schema = TableSchema::single_table("shop").with_gsi("gsi1");
+/// let order = Item::from([("pk", "U#1"), ("sk", "O#1"), ("gsi1pk", "OPEN"), ("gsi1sk", "O#1")]);
+/// // Deleting the order deletes its table entry and its gsi1 entry.
+/// let delete = item_mutations(&schema, Some(&order), None);
+/// let spaces: Vec<Space> = delete.iter().map(|m| m.space).collect();
+/// assert_eq!(spaces, [Space::Table, Space::Index(0)]);
+/// assert!(delete.iter().all(|m| m.item.is_none()));
+/// ```
 #[derive(Debug, Clone)]
 pub struct Mutation {
     /// Where.
@@ -48,7 +84,24 @@ pub struct Mutation {
 /// An ordered key-value store that the [`Engine`](super::Engine) turns into a DynamoDB-faithful repository.
 ///
 /// Reads see a consistent snapshot; a write's closure runs with exclusive write access and
-/// its mutations are applied atomically, only if it returns `Ok`.
+/// its mutations are applied atomically, only if it returns `Ok`. `monotable-memory`
+/// implements it over `BTreeMap`s; this drives that store by hand, as the engine does:
+///
+/// ```
+/// use monotable_core::raw::{item_mutations, table_key, Space, Storage};
+/// use monotable_core::{Item, TableSchema};
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> monotable_core::Result<()> {
+/// let schema = TableSchema::single_table("app");
+/// let storage = monotable_memory::MemoryStorage::new();
+/// storage.create(&schema).await?;
+/// let item = Item::from([("pk", "USER#u1"), ("sk", "PROFILE"), ("name", "Ada")]);
+/// let put = item_mutations(&schema, None, Some(&item));
+/// storage.write(&schema, move |_view| Ok(((), put))).await?;
+/// let key = table_key(&schema, &item);
+/// let stored = storage.read(&schema, move |view| view.get(Space::Table, &key)).await?;
+/// assert_eq!(stored, Some(item));
+/// # Ok(()) }
+/// ```
 pub trait Storage: Send + Sync + 'static {
     /// The backend's name, for spans and errors (`"memory"`, `"sqlite"`).
     const BACKEND: &'static str;
