@@ -65,6 +65,17 @@ pub fn size_of(v: &Value) -> Option<usize> {
 
 /// Evaluates a condition against an item (an absent item is an empty one). Call
 /// [`check_condition`](crate::expr::check::check_condition) first.
+///
+/// ```
+/// use monotable_core::raw::eval::evaluate;
+/// use monotable_core::{Item, Path};
+/// let order = Item::from([("phase", "open")]).with("total", 25);
+/// let big_and_open = Path::attr("phase").eq("open").and(Path::attr("total").gt(20));
+/// assert!(evaluate(&big_and_open, &order));
+/// // A comparison with an absent attribute is false; an absent item has no attributes.
+/// assert!(!evaluate(&Path::attr("discount").lt(1), &order));
+/// assert!(evaluate(&Path::attr("pk").not_exists(), &Item::new()));
+/// ```
 pub fn evaluate(cond: &Condition, item: &Item) -> bool {
     match cond {
         Condition::Compare { left, op, right } => {
@@ -161,7 +172,7 @@ const BAD_TYPE: &str = "An operand in the update expression has an incorrect dat
 const MISSING_OPERAND: &str =
     "The provided expression refers to an attribute that does not exist in the item";
 
-/// The outcome of applying an update.
+/// The outcome of applying an update; see [`apply_update`]'s example.
 #[derive(Debug, Clone)]
 pub struct Updated {
     /// The item after the update.
@@ -349,6 +360,22 @@ fn remove_at(item: &mut BTreeMap<String, Value>, path: &Path) -> Result<()> {
 /// Applies an update to `old` (or, for an upsert, to an item made of `key` alone), reading
 /// every right-hand side from the item as it was. Call [`check_update`] first. The result is
 /// not yet checked against the item limits.
+///
+/// ```
+/// use monotable_core::raw::eval::apply_update;
+/// use monotable_core::{Item, Update};
+/// let key = Item::from([("pk", "COUNTER#visits")]);
+/// let update = Update::new().add("n", 2).set("seen", "2024-05-01").remove("draft");
+/// let old = key.clone().with("n", 1).with("draft", true);
+/// let out = apply_update(Some(&old), &key, &update)?;
+/// assert_eq!(out.item, key.clone().with("n", 3).with("seen", "2024-05-01"));
+/// assert_eq!(out.touched.len(), 3); // UPDATED_OLD: n, seen, draft
+/// assert_eq!(out.touched_new.len(), 2); // UPDATED_NEW: n, seen
+/// // On no item (an upsert), the update starts from the key.
+/// let fresh = apply_update(None, &key, &update)?.item;
+/// assert_eq!(fresh, key.clone().with("n", 2).with("seen", "2024-05-01"));
+/// # Ok::<(), monotable_core::Error>(())
+/// ```
 pub fn apply_update(old: Option<&Item>, key: &Item, update: &Update) -> Result<Updated> {
     let before = old.cloned().unwrap_or_else(|| key.clone());
     // Right-hand sides first, all against the old item; a nested target must have its

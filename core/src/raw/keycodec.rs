@@ -22,6 +22,18 @@ fn escape_into(out: &mut Vec<u8>, bytes: &[u8]) {
 
 /// Appends the encoding of a key value (S, N or B) to `out`. Other types do not occur in
 /// keys; they encode as nothing.
+///
+/// ```
+/// use monotable_core::raw::keycodec::encode_into;
+/// let pair = |pk: &str, sk: &str| {
+///     let mut key = Vec::new();
+///     encode_into(&mut key, &pk.into());
+///     encode_into(&mut key, &sk.into());
+///     key
+/// };
+/// // Each part is self-delimiting, so a pair orders part by part ("az" > "aba" as text).
+/// assert!(pair("a", "z") < pair("ab", "a"));
+/// ```
 pub fn encode_into(out: &mut Vec<u8>, v: &Value) {
     match v {
         Value::S(s) => {
@@ -108,6 +120,15 @@ fn raw_bytes(v: &Value) -> std::borrow::Cow<'_, [u8]> {
 
 /// DynamoDB Local's hash of a key value, `SHA1("LocalDdb" || bytes)`: it orders a Scan's
 /// partitions, assigns parallel-scan segments, and (combined) orders index ties.
+///
+/// ```
+/// use monotable_core::raw::keycodec::local_hash;
+/// use monotable_core::Value;
+/// // DynamoDB Local scans partitions p0..p5 in this order.
+/// let mut partitions = ["p0", "p1", "p2", "p3", "p4", "p5"].map(Value::from);
+/// partitions.sort_by_key(local_hash);
+/// assert_eq!(partitions, ["p3", "p0", "p2", "p5", "p1", "p4"].map(Value::from));
+/// ```
 pub fn local_hash(v: &Value) -> [u8; 20] {
     use sha1::{Digest, Sha1};
     let mut h = Sha1::new();
@@ -146,6 +167,16 @@ pub fn local_segment(hash: &[u8; 20], total: u32) -> u32 {
 }
 
 /// The encoding of one key value.
+///
+/// ```
+/// use monotable_core::raw::keycodec::encode;
+/// use monotable_core::Value;
+/// // Numbers order by value, strings by UTF-8 bytes, as DynamoDB orders keys.
+/// assert!(encode(&Value::from(-5)) < encode(&Value::from(2)));
+/// assert!(encode(&Value::from(2)) < encode(&Value::from(10)));
+/// assert!(encode(&Value::from("Z")) < encode(&Value::from("a")));
+/// assert!(encode(&Value::from("a")) < encode(&Value::from("a\0")));
+/// ```
 pub fn encode(v: &Value) -> Vec<u8> {
     let mut out = Vec::new();
     encode_into(&mut out, v);

@@ -13,6 +13,18 @@ use crate::item::Value;
 use crate::schema::QueryKeys;
 
 /// Collects placeholders while rendering the expressions of one request.
+///
+/// ```
+/// use monotable_core::raw::render::ExpressionBuilder;
+/// use monotable_core::{Path, Update, Value};
+/// let mut b = ExpressionBuilder::new();
+/// let condition = b.condition(&Path::attr("status").eq("open")); // `status` is reserved
+/// let update = b.update(&Update::new().set("status", "shipped").remove("cart"));
+/// assert_eq!((condition.as_str(), update.as_str()), ("#n0 = :v0", "SET #n0 = :v1 REMOVE #n1"));
+/// let names = b.names().unwrap_or_default();
+/// assert_eq!((names["#n0"].as_str(), names["#n1"].as_str()), ("status", "cart"));
+/// assert_eq!(b.values()[1], (":v1".to_string(), Value::from("shipped")));
+/// ```
 #[derive(Debug, Default, Clone)]
 pub struct ExpressionBuilder {
     names: BTreeMap<String, String>,
@@ -104,6 +116,21 @@ impl ExpressionBuilder {
     /// value with its attribute, in order, then the sort condition on the next sort
     /// attribute. Values beyond the attributes are not rendered (see
     /// [`KeyCondition`]'s shape check in the backends).
+    ///
+    /// ```
+    /// use monotable_core::raw::render::ExpressionBuilder;
+    /// use monotable_core::{IndexSchema, KeyAttribute as K, KeyCondition, SortKeyCondition};
+    /// let index = IndexSchema::multi_attribute(
+    ///     "byTeam",
+    ///     [K::s("org"), K::s("team")],
+    ///     [K::n("priority"), K::s("phase")],
+    /// );
+    /// let kc = KeyCondition::partitions(["acme".into(), "web".into()])
+    ///     .with_sort_prefix([1.into()])
+    ///     .with_sort(SortKeyCondition::BeginsWith("op".into()));
+    /// let text = ExpressionBuilder::new().key_condition(&kc, index.query_keys());
+    /// assert_eq!(text, "#n0 = :v0 AND #n1 = :v1 AND #n2 = :v2 AND begins_with(#n3, :v3)");
+    /// ```
     pub fn key_condition(&mut self, kc: &KeyCondition, keys: QueryKeys<'_>) -> String {
         let mut parts = Vec::new();
         for (attr, v) in keys.partition.iter().zip(&kc.partition) {

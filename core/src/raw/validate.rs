@@ -70,6 +70,19 @@ fn check_table_key_value(attr: &KeyAttribute, v: &Value, is_sort: bool) -> Resul
 
 /// Checks a key given to get, delete or update: exactly the table's key attributes, of the
 /// right types, non-empty, within the size limits.
+///
+/// ```
+/// use monotable_core::raw::validate::check_key;
+/// use monotable_core::{Item, TableSchema};
+/// let schema = TableSchema::single_table("app");
+/// assert!(check_key(&schema, &Item::from([("pk", "USER#u1"), ("sk", "PROFILE")])).is_ok());
+/// let message = |key: Item| check_key(&schema, &key).unwrap_err().to_string();
+/// let extra = Item::from([("pk", "USER#u1"), ("sk", "PROFILE"), ("name", "Ada")]);
+/// assert_eq!(message(extra), "The number of conditions on the keys is invalid");
+/// let number = Item::from([("pk", "USER#u1")]).with("sk", 1);
+/// let mismatch = "One or more parameter values were invalid: Type mismatch for key";
+/// assert_eq!(message(number), mismatch);
+/// ```
 pub fn check_key(schema: &TableSchema, key: &Item) -> Result<()> {
     let expected = schema.keys().count();
     if key.len() != expected {
@@ -96,7 +109,8 @@ fn size_message(e: Error) -> Error {
     }
 }
 
-/// How an item reached the write path, for DynamoDB's different messages.
+/// How an item reached the write path, for DynamoDB's different messages; see
+/// [`check_item`]'s example.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WriteKind {
     /// PutItem, a batch put, a transaction put.
@@ -107,6 +121,19 @@ pub enum WriteKind {
 
 /// Checks an item about to be written: key attributes present and valid, every value valid,
 /// size within 400 KB, index keys of the right type (or absent).
+///
+/// ```
+/// use monotable_core::raw::validate::{check_item, WriteKind};
+/// use monotable_core::{Item, TableSchema};
+/// let schema = TableSchema::single_table("app");
+/// let no_sort_key = Item::from([("pk", "USER#u1")]);
+/// let err = check_item(&schema, &no_sort_key, WriteKind::Put).unwrap_err();
+/// assert_eq!(err.to_string(), "One of the required keys was not given a value");
+/// let big = Item::from([("pk", "p"), ("sk", "s")]).with("blob", "x".repeat(409_600));
+/// let err = check_item(&schema, &big, WriteKind::Update).unwrap_err();
+/// let too_big = "Item size to update has exceeded the maximum allowed size";
+/// assert!(err.to_string().starts_with(too_big));
+/// ```
 pub fn check_item(schema: &TableSchema, item: &Item, kind: WriteKind) -> Result<()> {
     check_item_except_index_keys(schema, item, kind)?;
     check_index_keys(schema, item, kind)
@@ -352,6 +379,18 @@ pub(crate) fn short(v: &Value) -> String {
 
 /// The key condition names each partition attribute once and no more sort attributes than
 /// there are (a condition parsed from text always does; one built in code may not).
+///
+/// ```
+/// use monotable_core::raw::validate::check_key_condition_shape;
+/// use monotable_core::{IndexSchema, KeyAttribute as K, KeyCondition};
+/// let by_team = IndexSchema::multi_attribute("byTeam", [K::s("org"), K::s("team")], []);
+/// let org_only = KeyCondition::partition("acme");
+/// let err = check_key_condition_shape(by_team.query_keys(), &org_only).unwrap_err();
+/// let expected = "HASH key attributes team must have equality conditions specified in the query";
+/// assert_eq!(err.to_string(), expected);
+/// let both = KeyCondition::partitions(["acme".into(), "web".into()]);
+/// assert!(check_key_condition_shape(by_team.query_keys(), &both).is_ok());
+/// ```
 pub fn check_key_condition_shape(
     keys: QueryKeys<'_>,
     kc: &crate::expr::KeyCondition,
