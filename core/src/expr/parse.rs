@@ -7,7 +7,7 @@
 //! ```
 //! use std::collections::HashMap;
 //! use monotable_core::expr::parse::Placeholders;
-//! use monotable_core::Value;
+//! use monotable_core::{Path, Value};
 //!
 //! let mut p = Placeholders::new(
 //!     Some(HashMap::from([("#s".to_string(), "status".to_string())])),
@@ -15,6 +15,7 @@
 //! )?;
 //! let condition = p.condition("#s = :open AND attribute_exists(assignee)", "ConditionExpression")?;
 //! p.finish()?;
+//! assert_eq!(condition, Path::attr("status").eq("open").and(Path::attr("assignee").exists()));
 //! # Ok::<(), monotable_core::Error>(())
 //! ```
 
@@ -134,6 +135,20 @@ fn syntax(clause: &str, token: &str, near: &str) -> Error {
 }
 
 /// The placeholders of one request, and which of them its expressions used.
+///
+/// ```
+/// use std::collections::HashMap;
+/// use monotable_core::expr::parse::Placeholders;
+/// use monotable_core::Value;
+/// let values = HashMap::from([(":a".to_string(), Value::from(1)), (":b".to_string(), 2.into())]);
+/// let mut p = Placeholders::new(None, Some(values))?;
+/// p.condition("qty > :a", "ConditionExpression")?;
+/// let unused = "Value provided in ExpressionAttributeValues unused in expressions: keys: {:b}";
+/// assert_eq!(p.finish().unwrap_err().to_string(), unused);
+/// let empty = Placeholders::new(Some(HashMap::new()), None).unwrap_err();
+/// assert_eq!(empty.to_string(), "ExpressionAttributeNames must not be empty");
+/// # Ok::<(), monotable_core::Error>(())
+/// ```
 #[derive(Debug, Default)]
 pub struct Placeholders {
     names: HashMap<String, String>,
@@ -231,6 +246,21 @@ impl Placeholders {
 
     /// Parses a condition; `clause` names it in messages (`ConditionExpression`,
     /// `FilterExpression`).
+    ///
+    /// ```
+    /// use monotable_core::{Path, Value};
+    /// # use std::collections::HashMap;
+    /// # use monotable_core::expr::parse::Placeholders;
+    /// # fn values<const N: usize>(pairs: [(&str, Value); N]) -> Option<HashMap<String, Value>> {
+    /// #     Some(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()) }
+    /// let mut p = Placeholders::new(None, values([(":open", Value::from("open"))]))?;
+    /// let filter = p.condition("phase = :open", "FilterExpression")?;
+    /// assert_eq!(filter, Path::attr("phase").eq("open"));
+    /// // A reserved word is named through a placeholder (`#s` for `status`).
+    /// let err = p.condition("status = :open", "ConditionExpression").unwrap_err();
+    /// assert!(err.to_string().ends_with("reserved keyword; reserved keyword: status"));
+    /// # Ok::<(), monotable_core::Error>(())
+    /// ```
     pub fn condition(&mut self, text: &str, clause: &str) -> Result<Condition> {
         let mut p = self.parser(text, clause)?;
         let c = p.or()?;
@@ -240,6 +270,17 @@ impl Placeholders {
     }
 
     /// Parses a projection.
+    ///
+    /// ```
+    /// use monotable_core::expr::parse::Placeholders;
+    /// use monotable_core::Path;
+    /// let mut p = Placeholders::new(None, None)?;
+    /// let paths = p.projection("id, address.city, tags[0]")?;
+    /// let city = Path::attr("address").key("city");
+    /// assert_eq!(paths, [Path::attr("id"), city, Path::attr("tags").index(0)]);
+    /// assert!(p.projection("id, id").is_err()); // overlapping paths
+    /// # Ok::<(), monotable_core::Error>(())
+    /// ```
     pub fn projection(&mut self, text: &str) -> Result<Vec<Path>> {
         let clause = "ProjectionExpression";
         let mut p = self.parser(text, clause)?;
@@ -253,6 +294,21 @@ impl Placeholders {
     }
 
     /// Parses an update.
+    ///
+    /// ```
+    /// use monotable_core::{Update, Value};
+    /// # use std::collections::HashMap;
+    /// # use monotable_core::expr::parse::Placeholders;
+    /// # fn values<const N: usize>(pairs: [(&str, Value); N]) -> Option<HashMap<String, Value>> {
+    /// #     Some(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()) }
+    /// let mut p = Placeholders::new(None, values([(":one", Value::from(1))]))?;
+    /// let update = p.update("SET visits = visits + :one REMOVE draft")?;
+    /// assert_eq!(update, Update::new().increment("visits", 1).remove("draft"));
+    /// let twice = p.update("SET a = :one SET b = :one").unwrap_err();
+    /// let once = r#"The "SET" section can only be used once in an update expression;"#;
+    /// assert!(twice.to_string().ends_with(once));
+    /// # Ok::<(), monotable_core::Error>(())
+    /// ```
     pub fn update(&mut self, text: &str) -> Result<Update> {
         let clause = "UpdateExpression";
         let mut p = self.parser(text, clause)?;
@@ -317,6 +373,22 @@ impl Placeholders {
 
     /// Parses a key condition on the named partition and sort key attributes (one each
     /// for a table or a single-attribute index; up to four each for a multi-attribute index).
+    ///
+    /// ```
+    /// use monotable_core::{KeyCondition, SortKeyCondition as Sort, Value};
+    /// # use std::collections::HashMap;
+    /// # use monotable_core::expr::parse::Placeholders;
+    /// # fn values<const N: usize>(pairs: [(&str, Value); N]) -> Option<HashMap<String, Value>> {
+    /// #     Some(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()) }
+    /// let given = [(":u", Value::from("USER#u1")), (":o", "O#".into())];
+    /// let mut p = Placeholders::new(None, values(given))?;
+    /// let kc = p.key_condition("pk = :u AND begins_with(sk, :o)", &["pk"], &["sk"])?;
+    /// let orders = KeyCondition::partition("USER#u1").with_sort(Sort::BeginsWith("O#".into()));
+    /// assert_eq!(kc, orders);
+    /// let no_partition = p.key_condition("sk = :o", &["pk"], &["sk"]).unwrap_err();
+    /// assert_eq!(no_partition.to_string(), "Query condition missed key schema element");
+    /// # Ok::<(), monotable_core::Error>(())
+    /// ```
     pub fn key_condition(
         &mut self,
         text: &str,
@@ -333,6 +405,28 @@ impl Placeholders {
     /// values, then the sort attributes' run (MK15, MK26), then their values, then an
     /// attribute that is no key of the index. On a table or a single-attribute index the
     /// structure comes first and the values are left to the caller, as there.
+    ///
+    /// ```
+    /// use monotable_core::raw::validate::check_key_condition_operand;
+    /// use monotable_core::{IndexSchema, KeyAttribute as K, SortKeyCondition, Value};
+    /// # use std::collections::HashMap;
+    /// # use monotable_core::expr::parse::Placeholders;
+    /// # fn values<const N: usize>(pairs: [(&str, Value); N]) -> Option<HashMap<String, Value>> {
+    /// #     Some(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()) }
+    /// let index =
+    ///     IndexSchema::multi_attribute("byTeam", [K::s("org"), K::s("team")], [K::n("prio")]);
+    /// let mut check = |name: &str, condition: &SortKeyCondition| {
+    ///     let key = index.keys().find(|k| k.name == name);
+    ///     key.map_or(Ok(()), |key| check_key_condition_operand(key, condition, Some("byTeam")))
+    /// };
+    /// let given = [(":o", Value::from("acme")), (":t", "web".into()), (":p", "high".into())];
+    /// let mut p = Placeholders::new(None, values(given))?;
+    /// let text = "org = :o AND team = :t AND prio = :p"; // `prio` is a number
+    /// let err = p.key_condition_checked(text, &["org", "team"], &["prio"], &mut check);
+    /// let mismatch = "Condition parameter type does not match schema type";
+    /// assert!(err.unwrap_err().to_string().ends_with(mismatch));
+    /// # Ok::<(), monotable_core::Error>(())
+    /// ```
     pub fn key_condition_checked(
         &mut self,
         text: &str,
