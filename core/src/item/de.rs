@@ -1,12 +1,14 @@
-//! A serde `Deserializer` that reads an [`Item`] in place.
+//! A serde `Deserializer` that reads an [`Item`](crate::item::Item) in place.
 //!
 //! It decodes what `serde_dynamo::from_item` decoded from the same item converted to a
 //! `serde_dynamo::Item`, visitor call for visitor call and error for error
 //! (`core/tests/serde_equivalence.rs` compares the two), without cloning the item or writing
 //! its numbers as text: strings and bytes are lent to the visitor, integers read from the
-//! [`Number`]. Two things differ by construction: a map's entries come in key order (from
-//! serde_dynamo, in a `HashMap`'s order), and the error type is the same
-//! `serde_dynamo::Error` with the same message, built through `serde::de::Error::custom`.
+//! [`Number`]. What differs: a map's entries come in key order (serde_dynamo drained a
+//! `HashMap`, in its order); errors are `serde_dynamo::Error`s with serde_dynamo's messages,
+//! but built through `serde::de::Error::custom` (their `Debug` shows a message where
+//! serde_dynamo's showed a variant); and a visitor asking for a map value before its key
+//! gets an error where serde_dynamo panicked.
 
 use std::collections::{BTreeMap, BTreeSet};
 
