@@ -200,7 +200,7 @@ impl<'a> Scan<'a> {
         self.eat(b':')?;
         let v = match tag {
             "S" => Value::S(self.string()?.to_owned()),
-            "N" => Value::N(Number::parse(self.string()?).ok()?),
+            "N" => Value::N(scan_number(self.string()?)?),
             "BOOL" if self.eat_str("true") => Value::Bool(true),
             "BOOL" if self.eat_str("false") => Value::Bool(false),
             "NULL" if self.eat_str("true") => Value::Null,
@@ -212,14 +212,31 @@ impl<'a> Scan<'a> {
                 Value::L(self.list(|s| s.value(depth + 1))?)
             }
             "SS" => Value::Ss(fast_set(self.list(|s| s.string().map(str::to_owned))?)?),
-            "NS" => Value::Ns(fast_set(
-                self.list(|s| s.string().and_then(|t| Number::parse(t).ok()))?,
-            )?),
+            "NS" => Value::Ns(fast_set(self.list(|s| s.string().and_then(scan_number))?)?),
             _ => return None,
         };
         self.eat(b'}')?;
         Some(v)
     }
+}
+
+/// A stored number. An integer as `encode` writes one (no sign but `-`, no leading zero, up
+/// to 18 digits) is built from its value, which allocates its digits once; any other text
+/// goes to `Number::parse`, as does everything the serde reader reads.
+fn scan_number(text: &str) -> Option<Number> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let canonical = matches!(digits.as_bytes(), [b'1'..=b'9', rest @ ..]
+        if rest.len() < 18 && rest.iter().all(u8::is_ascii_digit));
+    if canonical {
+        let magnitude: i64 = digits.parse().ok()?;
+        let value = if digits.len() < text.len() {
+            -magnitude
+        } else {
+            magnitude
+        };
+        return Some(Number::from(value));
+    }
+    Number::parse(text).ok()
 }
 
 /// A set, if it is one (not empty, no duplicates).
@@ -529,6 +546,39 @@ mod tests {
             }
         }
         assert!(accepted > 10, "the scanner took {accepted} variants");
+    }
+
+    /// An integer read from its value is the number core parses from its text.
+    #[test]
+    fn scanned_integers_are_cores_numbers() {
+        let mut texts: Vec<String> = (0..20_000i64).map(|n| n.to_string()).collect();
+        for p in 0..19u32 {
+            let ten = 10i64.pow(p);
+            for n in [ten, ten - 1, ten + 1, 7 * ten, ten.saturating_mul(9) + 9] {
+                texts.push(n.to_string());
+                texts.push((-n).to_string());
+            }
+        }
+        texts.extend(
+            [
+                "0",
+                "-0",
+                "007",
+                "+5",
+                "1e3",
+                "1.0",
+                "-",
+                "",
+                "12a",
+                "9999999999999999999",
+            ]
+            .map(String::from),
+        );
+        texts.push(i64::MAX.to_string());
+        texts.push(i64::MIN.to_string());
+        for t in &texts {
+            assert_eq!(scan_number(t), Number::parse(t).ok(), "{t}");
+        }
     }
 
     /// Malformed text gets core's error.
