@@ -1,23 +1,93 @@
 //! Conversion between the SDK's `AttributeValue` and core's item model, and the small
 //! request/response shapes (pages, return values, cancellation reasons, expressions).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
+use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types as ddb;
 use monotable_core::raw::render::ExpressionBuilder;
 use monotable_core::{
-    CancellationCode, CancellationReason, Item, Page, Path, Result, ReturnValues, Value,
+    CancellationCode, CancellationReason, Error, Item, Number, Page, Path, Result, ReturnValues,
+    Value,
 };
 
 /// An item as the SDK holds it.
 pub(crate) type AttributeMap = HashMap<String, ddb::AttributeValue>;
 
-pub(crate) fn to_av(v: Value) -> ddb::AttributeValue {
-    serde_dynamo::AttributeValue::from(v).into()
+/// A value as the SDK holds it: a direct mapping of the ten types (numbers by their
+/// canonical text), without an intermediate tree.
+///
+/// ```
+/// use aws_sdk_dynamodb::types::AttributeValue;
+/// use monotable_core::{Number, Value};
+/// use monotable_dynamodb::{from_attribute_value, to_attribute_value};
+///
+/// let n = Value::N(Number::parse("2.50").unwrap());
+/// let v = to_attribute_value(n.clone());
+/// assert_eq!(v, AttributeValue::N("2.5".into()), "the canonical text");
+/// assert_eq!(from_attribute_value(&v).unwrap(), n);
+/// let dup = AttributeValue::Ss(vec!["a".into(), "a".into()]);
+/// assert!(from_attribute_value(&dup).is_err(), "a set holds each member once");
+/// ```
+pub fn to_av(v: Value) -> ddb::AttributeValue {
+    use ddb::AttributeValue as A;
+    match v {
+        Value::S(s) => A::S(s),
+        Value::N(n) => A::N(n.to_string()),
+        Value::B(b) => A::B(Blob::new(b)),
+        Value::Bool(b) => A::Bool(b),
+        Value::Null => A::Null(true),
+        Value::L(l) => A::L(l.into_iter().map(to_av).collect()),
+        Value::M(m) => A::M(m.into_iter().map(|(k, v)| (k, to_av(v))).collect()),
+        Value::Ss(s) => A::Ss(s.into_iter().collect()),
+        Value::Ns(s) => A::Ns(s.iter().map(ToString::to_string).collect()),
+        Value::Bs(s) => A::Bs(s.into_iter().map(Blob::new).collect()),
+    }
 }
 
-pub(crate) fn from_av(v: ddb::AttributeValue) -> Result<Value> {
-    Value::try_from(serde_dynamo::AttributeValue::from(v))
+fn invalid(message: String) -> Error {
+    Error::InvalidRequest { message }
+}
+
+fn number(text: &str) -> Result<Number> {
+    Number::parse(text).map_err(|e| invalid(format!("{e}: {text:?}")))
+}
+
+fn set<T: Ord>(values: impl Iterator<Item = Result<T>>) -> Result<BTreeSet<T>> {
+    let mut out = BTreeSet::new();
+    for v in values {
+        if !out.insert(v?) {
+            return Err(invalid("Input collection contains duplicates".into()));
+        }
+    }
+    Ok(out)
+}
+
+/// A value from the SDK's form, read in place (numbers parsed, sets checked for
+/// duplicates); a variant this SDK version does not know is an error.
+pub fn from_av(v: &ddb::AttributeValue) -> Result<Value> {
+    use ddb::AttributeValue as A;
+    Ok(match v {
+        A::S(s) => Value::S(s.clone()),
+        A::N(n) => Value::N(number(n)?),
+        A::B(b) => Value::B(b.as_ref().to_vec()),
+        A::Bool(b) => Value::Bool(*b),
+        A::Null(_) => Value::Null,
+        A::L(l) => Value::L(l.iter().map(from_av).collect::<Result<_>>()?),
+        A::M(m) => Value::M(
+            m.iter()
+                .map(|(k, v)| Ok((k.clone(), from_av(v)?)))
+                .collect::<Result<_>>()?,
+        ),
+        A::Ss(s) => Value::Ss(set(s.iter().cloned().map(Ok))?),
+        A::Ns(s) => Value::Ns(set(s.iter().map(|n| number(n)))?),
+        A::Bs(s) => Value::Bs(set(s.iter().map(|b| Ok(b.as_ref().to_vec())))?),
+        other => {
+            return Err(invalid(format!(
+                "an attribute value of a type this SDK does not know: {other:?}"
+            )))
+        }
+    })
 }
 
 pub(crate) fn to_map(item: Item) -> AttributeMap {
@@ -26,7 +96,7 @@ pub(crate) fn to_map(item: Item) -> AttributeMap {
 
 pub(crate) fn from_map(map: &AttributeMap) -> Result<Item> {
     map.iter()
-        .map(|(k, v)| Ok((k.clone(), from_av(v.clone())?)))
+        .map(|(k, v)| Ok((k.clone(), from_av(v)?)))
         .collect::<Result<Vec<_>>>()
         .map(|v| v.into_iter().collect())
 }

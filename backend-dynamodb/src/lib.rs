@@ -52,6 +52,8 @@ mod table;
 mod trace;
 mod transact;
 
+pub use convert::{from_av as from_attribute_value, to_av as to_attribute_value};
+
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 #[cfg(doc)]

@@ -114,39 +114,59 @@ pub struct Expect {
 /// ```
 pub fn managed_attributes<E: Entity>(schema: &TableSchema) -> BTreeSet<String> {
     let options = E::options();
-    let mut out: BTreeSet<String> = schema.keys().map(|k| k.name.clone()).collect();
-    // A multi-attribute index is over ordinary attributes (no template composes its keys),
-    // which any entity type may have: an item with all of them is in the index.
-    for ix in schema.indexes.iter().filter(|ix| !ix.is_multi_attribute()) {
-        out.extend(ix.keys().map(|k| k.name.clone()));
-    }
-    // The keys of the entity's own attribute indexes are its fields.
-    for ai in &entity::keys::<E>().attribute_indexes {
-        for a in ai.attributes().filter(|a| !schema.is_key_attribute(a)) {
-            out.remove(a);
-        }
-    }
-    out.extend(
-        [
+    let candidates = schema
+        .keys()
+        .chain(schema.indexes.iter().flat_map(|ix| ix.keys()))
+        .map(|k| k.name.as_str())
+        .chain(
+            [
+                options.entity_attribute,
+                options.created_attribute,
+                options.modified_attribute,
+            ]
+            .into_iter()
+            .flatten(),
+        )
+        .chain(std::iter::once(crate::entity::SCHEMA_VERSION_ATTRIBUTE));
+    candidates
+        .filter(|name| is_managed::<E>(schema, name))
+        .map(str::to_string)
+        .collect()
+}
+
+/// True if `name` is an attribute monotable writes itself on `E`'s items (see
+/// [`managed_attributes`]); asked per field on every write, so it allocates nothing.
+pub fn is_managed<E: Entity>(schema: &TableSchema, name: &str) -> bool {
+    let options = E::options();
+    if schema.is_key_attribute(name)
+        || [
             options.entity_attribute,
             options.created_attribute,
             options.modified_attribute,
         ]
-        .into_iter()
-        .flatten()
-        .map(str::to_string),
-    );
-    if E::SCHEMA_VERSION > 0 {
-        out.insert(crate::entity::SCHEMA_VERSION_ATTRIBUTE.to_string());
+        .contains(&Some(name))
+        || (E::SCHEMA_VERSION > 0 && name == crate::entity::SCHEMA_VERSION_ATTRIBUTE)
+    {
+        return true;
     }
-    out
+    // A multi-attribute index is over ordinary attributes (no template composes its keys),
+    // which any entity type may have: an item with all of them is in the index. The keys of
+    // the entity's own attribute indexes are its fields.
+    schema
+        .indexes
+        .iter()
+        .filter(|ix| !ix.is_multi_attribute())
+        .any(|ix| ix.keys().any(|k| k.name == name))
+        && !entity::keys::<E>()
+            .attribute_indexes
+            .iter()
+            .any(|ai| ai.attributes().any(|a| a == name))
 }
 
 /// Fails if a field of the entity has the stored name of a managed attribute (it would be
-/// overwritten silently). See [`managed_attributes`]' example.
+/// overwritten silently).
 pub fn check_no_managed_fields<E: Entity>(schema: &TableSchema, fields: &Item) -> Result<()> {
-    let managed = managed_attributes::<E>(schema);
-    match fields.keys().find(|name| managed.contains(*name)) {
+    match fields.keys().find(|name| is_managed::<E>(schema, name)) {
         Some(name) => Err(validation_error::<E>(
             name,
             "this field's stored name is an attribute monotable manages (a key attribute of \
