@@ -1,9 +1,7 @@
 //! Single-item requests, queries and scans.
 
 use aws_sdk_dynamodb::types as ddb;
-use monotable_core::{
-    DeleteItem, GetItem, Item, Page, PutItem, Query, Result, Scan, UpdateItem,
-};
+use monotable_core::{DeleteItem, GetItem, Item, Page, PutItem, Query, Result, Scan, UpdateItem};
 
 use crate::convert::{from_map, limit, on_failure, page, return_value, to_map, Rendered};
 use crate::error::NoRetryWhenMaybeApplied;

@@ -34,7 +34,11 @@ impl DynamoDbRepository {
             keys.partition
                 .iter()
                 .map(|k| (k.name.clone(), ddb::KeyType::Hash))
-                .chain(keys.sort.iter().map(|k| (k.name.clone(), ddb::KeyType::Range))),
+                .chain(
+                    keys.sort
+                        .iter()
+                        .map(|k| (k.name.clone(), ddb::KeyType::Range)),
+                ),
         )
     }
 
@@ -135,8 +139,14 @@ impl DynamoDbRepository {
         };
         let expect = |keys: QueryKeys<'_>| -> Vec<String> {
             let ty = |k: &monotable_core::KeyAttribute| k.key_type.value_type().name().to_string();
-            let hash = keys.partition.iter().map(|k| format!("HASH {} {}", k.name, ty(k)));
-            let range = keys.sort.iter().map(|k| format!("RANGE {} {}", k.name, ty(k)));
+            let hash = keys
+                .partition
+                .iter()
+                .map(|k| format!("HASH {} {}", k.name, ty(k)));
+            let range = keys
+                .sort
+                .iter()
+                .map(|k| format!("RANGE {} {}", k.name, ty(k)));
             hash.chain(range).collect()
         };
         let want = expect(self.schema.query_keys(None));
