@@ -46,7 +46,11 @@ struct Repo {
 #[monotable(
     pk = "REPO#{owner}#{repo}",
     sk = "ISSUE#{number:06}",
-    index(name = "issuesByStatus", partition = "owner, repo", sort = "status, number")
+    index(
+        name = "issuesByStatus",
+        partition = "owner, repo",
+        sort = "status, number"
+    )
 )]
 struct Issue {
     owner: String,

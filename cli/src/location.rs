@@ -203,13 +203,14 @@ impl Location {
             KeyAttribute::new(name, t)
         };
         // Every HASH, then every RANGE attribute (several of each in a multi-attribute index).
-        let all_keys = |schema: &[ddb::KeySchemaElement], kind: ddb::KeyType| -> Vec<KeyAttribute> {
-            schema
-                .iter()
-                .filter(|k| k.key_type() == &kind)
-                .map(|k| attr(k.attribute_name()))
-                .collect()
-        };
+        let all_keys =
+            |schema: &[ddb::KeySchemaElement], kind: ddb::KeyType| -> Vec<KeyAttribute> {
+                schema
+                    .iter()
+                    .filter(|k| k.key_type() == &kind)
+                    .map(|k| attr(k.attribute_name()))
+                    .collect()
+            };
         let keys = |schema: &[ddb::KeySchemaElement]| {
             let hash = all_keys(schema, ddb::KeyType::Hash).into_iter().next();
             let range = all_keys(schema, ddb::KeyType::Range).into_iter().next();
