@@ -57,8 +57,10 @@ const RANGE_BATCH: usize = 128;
 /// 20-item query, a point read, a small batch get stay in place: tens of microseconds).
 pub const INLINE_ROWS: usize = 32;
 
-/// Prepared statements kept per connection (the table's and each index's statements).
-const STATEMENT_CACHE: usize = 128;
+/// Prepared statements kept per connection (a read's BEGIN and COMMIT, and each space's
+/// get, put, delete and 36 range shapes: a table with five indexes uses at most 236; only
+/// the statements used are kept).
+const STATEMENT_CACHE: usize = 256;
 
 fn sql_error(e: rusqlite::Error) -> Error {
     let busy = matches!(
