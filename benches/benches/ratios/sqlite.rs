@@ -125,8 +125,9 @@ fn prepare(rt: &Runtime, n: u64) -> PathBuf {
         drop(conn);
         std::fs::write(&done, b"").expect("marker");
     }
-    // Inserts go to a copy, so the cached file stays as built.
-    let work = data_dir().join(format!("ratios-{n}-work.db"));
+    // Inserts go to a copy, so the cached file stays as built; one per process, so two
+    // runs at once (builders share the machine) do not write each other's copy.
+    let work = data_dir().join(format!("ratios-{n}-work-{}.db", std::process::id()));
     remove_db(&work);
     std::fs::copy(&path, &work).expect("working copy");
     work
