@@ -35,7 +35,7 @@ pub(crate) async fn batch_get_item(
             repo.client
                 .batch_get_item()
                 .request_items(repo.table(), request)
-                .return_consumed_capacity(ddb::ReturnConsumedCapacity::Total)
+                .set_return_consumed_capacity(crate::trace::capacity_wanted())
                 .send(),
         )
         .await?;
@@ -96,7 +96,7 @@ pub(crate) async fn batch_write_item(
             repo.client
                 .batch_write_item()
                 .request_items(repo.table(), requests)
-                .return_consumed_capacity(ddb::ReturnConsumedCapacity::Total)
+                .set_return_consumed_capacity(crate::trace::capacity_wanted())
                 .send(),
         )
         .await?;

@@ -27,7 +27,7 @@ pub(crate) async fn get_item(repo: &DynamoDbRepository, request: GetItem) -> Res
                 .set_projection_expression(projection)
                 .set_expression_attribute_names(r.names())
                 .consistent_read(request.consistent_read)
-                .return_consumed_capacity(ddb::ReturnConsumedCapacity::Total)
+                .set_return_consumed_capacity(crate::trace::capacity_wanted())
                 .send(),
         )
         .await?;
@@ -53,7 +53,7 @@ pub(crate) async fn put_item(repo: &DynamoDbRepository, request: PutItem) -> Res
                 .set_return_values_on_condition_check_failure(on_failure(
                     request.return_old_on_condition_failure,
                 ))
-                .return_consumed_capacity(ddb::ReturnConsumedCapacity::Total)
+                .set_return_consumed_capacity(crate::trace::capacity_wanted())
                 .customize()
                 .config_override(once_when_maybe_applied())
                 .send(),
@@ -85,7 +85,7 @@ pub(crate) async fn update_item(
                 .set_return_values_on_condition_check_failure(on_failure(
                     request.return_old_on_condition_failure,
                 ))
-                .return_consumed_capacity(ddb::ReturnConsumedCapacity::Total)
+                .set_return_consumed_capacity(crate::trace::capacity_wanted())
                 .customize()
                 .config_override(once_when_maybe_applied())
                 .send(),
@@ -118,7 +118,7 @@ pub(crate) async fn delete_item(
                 .set_return_values_on_condition_check_failure(on_failure(
                     request.return_old_on_condition_failure,
                 ))
-                .return_consumed_capacity(ddb::ReturnConsumedCapacity::Total)
+                .set_return_consumed_capacity(crate::trace::capacity_wanted())
                 .customize()
                 .config_override(once_when_maybe_applied())
                 .send(),
@@ -157,7 +157,7 @@ pub(crate) async fn query(repo: &DynamoDbRepository, request: Query) -> Result<P
                 .set_exclusive_start_key(request.exclusive_start_key.map(to_map))
                 .set_select(request.count_only.then_some(ddb::Select::Count))
                 .consistent_read(request.consistent_read)
-                .return_consumed_capacity(ddb::ReturnConsumedCapacity::Total)
+                .set_return_consumed_capacity(crate::trace::capacity_wanted())
                 .send(),
         )
         .await?;
@@ -195,7 +195,7 @@ pub(crate) async fn scan(repo: &DynamoDbRepository, request: Scan) -> Result<Pag
                 .set_total_segments(total)
                 .set_select(request.count_only.then_some(ddb::Select::Count))
                 .consistent_read(request.consistent_read)
-                .return_consumed_capacity(ddb::ReturnConsumedCapacity::Total)
+                .set_return_consumed_capacity(crate::trace::capacity_wanted())
                 .send(),
         )
         .await?;

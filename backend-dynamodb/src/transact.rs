@@ -125,7 +125,7 @@ pub(crate) async fn transact_write_items(
                     .transact_write_items()
                     .set_transact_items(Some(items.clone()))
                     .client_request_token(&token)
-                    .return_consumed_capacity(ddb::ReturnConsumedCapacity::Total)
+                    .set_return_consumed_capacity(crate::trace::capacity_wanted())
                     .send(),
             )
             .await;
@@ -194,7 +194,7 @@ pub(crate) async fn transact_get_items(
             repo.client
                 .transact_get_items()
                 .set_transact_items(Some(items))
-                .return_consumed_capacity(ddb::ReturnConsumedCapacity::Total)
+                .set_return_consumed_capacity(crate::trace::capacity_wanted())
                 .send(),
         )
         .await?;
