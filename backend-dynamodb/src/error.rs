@@ -47,6 +47,7 @@ reads!(
 impl OperationError for op::batch_write_item::BatchWriteItemError {}
 impl OperationError for op::create_table::CreateTableError {}
 impl OperationError for op::update_time_to_live::UpdateTimeToLiveError {}
+impl OperationError for op::update_table::UpdateTableError {}
 
 impl OperationError for op::put_item::PutItemError {
     fn refine(&self, mapped: Error) -> Result<Error> {

@@ -208,34 +208,103 @@ impl DynamoDbRepository {
         Ok(diffs)
     }
 
+    /// AttributeDefinitions for these key attributes, each name once.
+    fn definitions<'a>(
+        attrs: impl Iterator<Item = &'a monotable_core::KeyAttribute>,
+    ) -> Result<Vec<ddb::AttributeDefinition>> {
+        let mut seen: Vec<&str> = Vec::new();
+        let mut out = Vec::new();
+        for a in attrs {
+            if seen.contains(&a.name.as_str()) {
+                continue;
+            }
+            seen.push(&a.name);
+            let t = match a.key_type {
+                monotable_core::KeyType::S => ddb::ScalarAttributeType::S,
+                monotable_core::KeyType::N => ddb::ScalarAttributeType::N,
+                monotable_core::KeyType::B => ddb::ScalarAttributeType::B,
+            };
+            out.push(
+                ddb::AttributeDefinition::builder()
+                    .attribute_name(&a.name)
+                    .attribute_type(t)
+                    .build()
+                    .map_err(build_error)?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// Adds, one UpdateTable at a time, each global index of the schema that the existing
+    /// table lacks, and waits until it is active. A missing local index cannot be added to
+    /// an existing table (DynamoDB's rule): that is an `Error::Configuration`.
+    async fn add_missing_indexes(&self) -> Result<()> {
+        let out = self
+            .client
+            .describe_table()
+            .table_name(self.table())
+            .send()
+            .await
+            .map_err(|e| map_error(e, None, self.table()))?;
+        let table = out.table();
+        let has = |name: &str, kind: IndexKind| match kind {
+            IndexKind::Global => table.is_some_and(|t| {
+                t.global_secondary_indexes()
+                    .iter()
+                    .any(|g| g.index_name() == Some(name))
+            }),
+            IndexKind::Local => table.is_some_and(|t| {
+                t.local_secondary_indexes()
+                    .iter()
+                    .any(|l| l.index_name() == Some(name))
+            }),
+        };
+        for index in &self.schema.indexes {
+            if has(&index.name, index.kind) {
+                continue;
+            }
+            if index.kind == IndexKind::Local {
+                return Err(Error::Configuration {
+                    message: format!(
+                        "table {} exists without local index {}: DynamoDB creates local \
+                         indexes only with the table",
+                        self.table(),
+                        index.name
+                    ),
+                });
+            }
+            let create = ddb::CreateGlobalSecondaryIndexAction::builder()
+                .index_name(&index.name)
+                .set_key_schema(Some(Self::keys_of(index.query_keys())?))
+                .projection(Self::projection(&index.projection))
+                .set_provisioned_throughput(self.throughput()?)
+                .build()
+                .map_err(build_error)?;
+            self.client
+                .update_table()
+                .table_name(self.table())
+                .set_attribute_definitions(Some(Self::definitions(index.keys())?))
+                .global_secondary_index_updates(
+                    ddb::GlobalSecondaryIndexUpdate::builder()
+                        .create(create)
+                        .build(),
+                )
+                .send()
+                .await
+                .map_err(|e| map_error(e, None, self.table()))?;
+            self.wait_active().await?;
+        }
+        Ok(())
+    }
+
     pub(crate) async fn create_table_now(&self) -> Result<()> {
         let span = trace::span(self.table(), "CreateTable");
         async {
-            let mut defs: Vec<(String, ddb::ScalarAttributeType)> = Vec::new();
-            let attrs = self
-                .schema
-                .keys()
-                .chain(self.schema.indexes.iter().flat_map(|i| i.keys()));
-            for a in attrs {
-                if !defs.iter().any(|(n, _)| n == &a.name) {
-                    let t = match a.key_type {
-                        monotable_core::KeyType::S => ddb::ScalarAttributeType::S,
-                        monotable_core::KeyType::N => ddb::ScalarAttributeType::N,
-                        monotable_core::KeyType::B => ddb::ScalarAttributeType::B,
-                    };
-                    defs.push((a.name.clone(), t));
-                }
-            }
-            let definitions = defs
-                .into_iter()
-                .map(|(n, t)| {
-                    ddb::AttributeDefinition::builder()
-                        .attribute_name(n)
-                        .attribute_type(t)
-                        .build()
-                        .map_err(build_error)
-                })
-                .collect::<Result<Vec<_>>>()?;
+            let definitions = Self::definitions(
+                self.schema
+                    .keys()
+                    .chain(self.schema.indexes.iter().flat_map(|i| i.keys())),
+            )?;
             let throughput = self.throughput()?;
             let mut gsis = Vec::new();
             let mut lsis = Vec::new();
@@ -282,7 +351,13 @@ impl DynamoDbRepository {
                 Err(e)
                     if e.as_service_error()
                         .map(|s| s.is_resource_in_use_exception())
-                        == Some(true) => {}
+                        == Some(true) =>
+                {
+                    // The table exists: add the global indexes the schema declares and it
+                    // lacks, as the local backends do (DynamoDB fills them: MK7).
+                    self.wait_active().await?;
+                    self.add_missing_indexes().await?;
+                }
                 Err(e) => return Err(map_error(e, None, self.table())),
             }
             self.wait_active().await?;

@@ -118,3 +118,65 @@ async fn multi_attribute_index_is_created_and_checked() {
         "{diffs:?}"
     );
 }
+
+/// `create_table` on an existing table adds the global indexes the schema declares and the
+/// table lacks, as the local backends do, and DynamoDB fills them from the items already
+/// written (MK7): a new access pattern over existing attributes without a backfill.
+#[tokio::test]
+async fn create_table_adds_a_missing_global_index() {
+    use monotable_core::{Item, KeyCondition, PutItem, Query, Value};
+    let table = name("add");
+    let before = TableSchema::single_table(&table);
+    let repo = DynamoDbRepository::with_client(support::client(), before).unwrap();
+    repo.create_table().await.unwrap();
+    for (sk, status, number) in [("i1", "open", 3), ("i2", "open", 1), ("i3", "closed", 2)] {
+        let item = Item::new()
+            .with("pk", "REPO#acme")
+            .with("sk", sk)
+            .with("owner", "acme")
+            .with("status", status)
+            .with("number", Value::from(number));
+        repo.put_item(PutItem {
+            item,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    }
+    let after = TableSchema::single_table(&table).with_index(IndexSchema::multi_attribute(
+        "byStatus",
+        [KeyAttribute::s("owner")],
+        [KeyAttribute::s("status"), KeyAttribute::n("number")],
+    ));
+    let repo = DynamoDbRepository::with_client(support::client(), after).unwrap();
+    assert!(
+        !repo.check_table().await.unwrap().is_empty(),
+        "missing before"
+    );
+    repo.create_table().await.unwrap();
+    assert_eq!(repo.check_table().await.unwrap(), Vec::<String>::new());
+    let page = repo
+        .query(Query {
+            index: Some("byStatus".into()),
+            ..Query::new(
+                KeyCondition::partition("acme")
+                    .with_sort(monotable_core::SortKeyCondition::Eq("open".into())),
+            )
+        })
+        .await
+        .unwrap();
+    let order: Vec<&Value> = page.items.iter().map(|i| &i["sk"]).collect();
+    assert_eq!(order, [&Value::from("i2"), &Value::from("i1")], "by number");
+    // A local index cannot be added to an existing table: a typed error.
+    let with_lsi = TableSchema::single_table(&table)
+        .with_index(IndexSchema::local("lsi1", KeyAttribute::s("rank")));
+    let err = DynamoDbRepository::with_client(support::client(), with_lsi)
+        .unwrap()
+        .create_table()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, monotable_core::Error::Configuration { .. }),
+        "{err:?}"
+    );
+}
