@@ -39,11 +39,13 @@ use std::future::Future;
 use std::ops::Bound;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{mpsc, Arc, Mutex, RwLock, TryLockError};
 
 use monotable_core::raw::{self, Engine, Entries, Mutation, Space, Storage, StorageRead};
-use monotable_core::{Error, Item, Result, TableSchema};
+use monotable_core::{
+    Error, IndexKind, IndexSchema, Item, KeyAttribute, KeyType, Projection, Result, TableSchema,
+};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use tokio::sync::oneshot;
 
@@ -152,7 +154,7 @@ where
         }
         let sql = &self.sql;
         let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            check_exists(conn, sql)?;
+            check_exists(conn, sql, true)?;
             let (out, mutations) = f(&View {
                 conn,
                 sql,
@@ -249,13 +251,27 @@ fn commit_group(conn: &mut Connection, mut group: Vec<Box<dyn GroupedWrite>>) {
 
 /// The version of the file layout this build writes and reads: one SQLite table per
 /// monotable table and per index (`k BLOB PRIMARY KEY, item TEXT`), keys in
-/// `raw::keycodec`'s order-preserving encoding, items as DynamoDB JSON text. Stored in
-/// `PRAGMA user_version`; any change to the layout bumps it, with a migration from the
-/// previous version.
-pub const FORMAT_VERSION: i64 = 1;
+/// `raw::keycodec`'s order-preserving encoding, items as DynamoDB JSON text, and the table
+/// [`SPACES_TABLE`] recording, per space, the definition its keys were encoded for (the
+/// table's key attributes and types; an index's kind, key attributes in order with their
+/// types, and projection). Stored in `PRAGMA user_version`; any change to the layout bumps
+/// it, with a migration from the previous version.
+///
+/// Version 2 added [`SPACES_TABLE`]. A version-1 file is migrated when it is opened (the
+/// table is created, empty); each of its spaces is recorded, as it stands, the first time
+/// `create_table` runs on it. From then on a schema that declares another definition for a
+/// recorded space is refused on first use (`Error::Configuration`) instead of misreading it:
+/// `create_table` rebuilds a changed index from the table's items, and refuses a changed
+/// table key (nothing is written). An index no longer declared keeps its space and record.
+pub const FORMAT_VERSION: i64 = 2;
 
 /// `PRAGMA application_id` of a monotable file (`"MTBL"`).
 pub const APPLICATION_ID: i64 = 0x4D54_424C;
+
+/// The SQLite table that records each space's definition (`space TEXT PRIMARY KEY,
+/// definition TEXT`): its `:` cannot appear in a monotable table name, and an index's space
+/// is `table::index`, so no monotable table or index can take its name.
+pub const SPACES_TABLE: &str = "monotable:spaces";
 
 fn format_error(path: &Path, why: String) -> Error {
     Error::Configuration {
@@ -265,25 +281,59 @@ fn format_error(path: &Path, why: String) -> Error {
 
 /// Checks, or stamps, the file's format: a file of this format opens; a new file, or one
 /// written before files were stamped (its tables already in version 1's layout), is stamped
-/// with it; anything else is refused before it is read or written.
+/// with it; a version-1 file is migrated; anything else is refused before it is read or
+/// written.
 fn check_format(conn: &Connection, path: &Path) -> Result<()> {
+    match read_format(conn)? {
+        (APPLICATION_ID, FORMAT_VERSION) => return Ok(()),
+        (APPLICATION_ID, 1) | (0, 0) => {}
+        other => return refuse_format(other, path),
+    }
+    // Stamp or migrate in one write transaction, deciding again inside it: another process
+    // may have done it meanwhile.
+    conn.execute_batch("BEGIN IMMEDIATE").map_err(sql_error)?;
+    let done =
+        stamp_or_migrate(conn, path).and_then(|()| conn.execute_batch("COMMIT").map_err(sql_error));
+    if done.is_err() && !conn.is_autocommit() {
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    done
+}
+
+fn read_format(conn: &Connection) -> Result<(i64, i64)> {
     let read = |pragma: &str| -> Result<i64> {
         conn.pragma_query_value(None, pragma, |r| r.get(0))
             .map_err(sql_error)
     };
-    match (read("application_id")?, read("user_version")?) {
-        (APPLICATION_ID, FORMAT_VERSION) => Ok(()),
-        (APPLICATION_ID, v) if v > FORMAT_VERSION => Err(format_error(
+    Ok((read("application_id")?, read("user_version")?))
+}
+
+fn refuse_format((id, v): (i64, i64), path: &Path) -> Result<()> {
+    Err(match id {
+        APPLICATION_ID if v > FORMAT_VERSION => format_error(
             path,
             format!(
                 "the file has monotable format version {v}, newer than the {FORMAT_VERSION} \
                  this build reads: open it with a newer monotable"
             ),
-        )),
-        (APPLICATION_ID, v) => Err(format_error(
+        ),
+        APPLICATION_ID => format_error(
             path,
             format!("monotable format version {v} is not one this build can migrate"),
-        )),
+        ),
+        other => format_error(
+            path,
+            format!("not a monotable database (application_id {other:#x})"),
+        ),
+    })
+}
+
+/// In an open write transaction: stamps a new or unstamped file, or migrates a version-1
+/// file, to [`FORMAT_VERSION`].
+fn stamp_or_migrate(conn: &Connection, path: &Path) -> Result<()> {
+    match read_format(conn)? {
+        (APPLICATION_ID, FORMAT_VERSION) => return Ok(()),
+        (APPLICATION_ID, 1) => {}
         (0, 0) => {
             let mut stmt = conn
                 .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
@@ -312,16 +362,16 @@ fn check_format(conn: &Connection, path: &Path) -> Result<()> {
                     ));
                 }
             }
-            conn.execute_batch(&format!(
-                "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {FORMAT_VERSION};"
-            ))
-            .map_err(sql_error)
         }
-        (other, _) => Err(format_error(
-            path,
-            format!("not a monotable database (application_id {other:#x})"),
-        )),
+        other => return refuse_format(other, path),
     }
+    conn.execute_batch(&format!(
+        "CREATE TABLE IF NOT EXISTS {} (space TEXT PRIMARY KEY, definition TEXT NOT NULL) \
+         WITHOUT ROWID; PRAGMA application_id = {APPLICATION_ID}; \
+         PRAGMA user_version = {FORMAT_VERSION};",
+        quote(SPACES_TABLE)
+    ))
+    .map_err(sql_error)
 }
 
 fn quote_literal(s: &str) -> String {
@@ -387,6 +437,7 @@ impl SqliteStorage {
     /// A private in-memory database (one connection; gone when dropped).
     pub fn in_memory() -> Result<Self> {
         let writer = Self::connect(None, Durability::Normal)?;
+        check_format(&writer, Path::new(":memory:"))?;
         Ok(Self::from_writer(None, Durability::Normal, writer))
     }
 
@@ -590,6 +641,10 @@ async fn blocking<R: Send + 'static>(f: impl FnOnce() -> Result<R> + Send + 'sta
 
 /// The SQL of one space (the table or an index), formatted once.
 struct SpaceSql {
+    /// The SQLite table's name (`table` or `table::index`).
+    bare: String,
+    /// The definition its entries are encoded for, as [`SPACES_TABLE`] records it.
+    definition: String,
     quoted: String,
     get: String,
     put: String,
@@ -601,7 +656,8 @@ struct SpaceSql {
 }
 
 impl SpaceSql {
-    fn of(quoted: String) -> Self {
+    fn of(bare: String, definition: String) -> Self {
+        let quoted = quote(&bare);
         let mut range = Vec::with_capacity(36);
         for limit in [INLINE_ROWS, RANGE_BATCH] {
             for lower in [None, Some(">="), Some(">")] {
@@ -632,6 +688,8 @@ impl SpaceSql {
             delete: format!("DELETE FROM {quoted} WHERE k = ?1"),
             range,
             quoted,
+            bare,
+            definition,
         }
     }
 }
@@ -654,40 +712,45 @@ fn range_slot(
 }
 
 /// A monotable table's SQLite names and statements: the table, then one space per index.
-/// Built once per schema (recognised by its table and index names).
+/// Built once per schema (recognised by its table name, key and indexes).
 struct TableSql {
     name: String,
-    index_names: Vec<String>,
+    partition_key: KeyAttribute,
+    sort_key: Option<KeyAttribute>,
+    indexes: Vec<IndexSchema>,
     spaces: Vec<SpaceSql>,
-    /// Set once the table and its index tables are known to exist.
-    exists: AtomicBool,
+    /// `PRAGMA schema_version` when the spaces were last found to exist with these
+    /// definitions ([`check_exists`]), or [`UNVERIFIED`].
+    verified: AtomicI64,
 }
+
+/// [`TableSql::verified`] before the spaces are checked.
+const UNVERIFIED: i64 = -1;
 
 impl TableSql {
     fn of(schema: &TableSchema) -> Self {
-        let mut spaces = vec![SpaceSql::of(quote(&schema.name))];
+        let mut spaces = vec![SpaceSql::of(schema.name.clone(), table_definition(schema))];
         spaces.extend(
             schema
                 .indexes
                 .iter()
-                .map(|i| SpaceSql::of(quote(&format!("{}::{}", schema.name, i.name)))),
+                .map(|i| SpaceSql::of(format!("{}::{}", schema.name, i.name), index_definition(i))),
         );
         TableSql {
             name: schema.name.clone(),
-            index_names: schema.indexes.iter().map(|i| i.name.clone()).collect(),
+            partition_key: schema.partition_key.clone(),
+            sort_key: schema.sort_key.clone(),
+            indexes: schema.indexes.clone(),
             spaces,
-            exists: AtomicBool::new(false),
+            verified: AtomicI64::new(UNVERIFIED),
         }
     }
 
     fn matches(&self, schema: &TableSchema) -> bool {
         self.name == schema.name
-            && self.index_names.len() == schema.indexes.len()
-            && self
-                .index_names
-                .iter()
-                .zip(&schema.indexes)
-                .all(|(a, b)| *a == b.name)
+            && self.partition_key == schema.partition_key
+            && self.sort_key == schema.sort_key
+            && self.indexes == schema.indexes
     }
 
     fn space(&self, space: Space) -> &SpaceSql {
@@ -695,6 +758,112 @@ impl TableSql {
             Space::Table => &self.spaces[0],
             Space::Index(i) => &self.spaces[i + 1],
         }
+    }
+}
+
+/// Key attributes as recorded: each name as a JSON string, then its type.
+fn key_list(keys: &[KeyAttribute]) -> String {
+    keys.iter()
+        .map(|k| {
+            let t = match k.key_type {
+                KeyType::S => "S",
+                KeyType::N => "N",
+                KeyType::B => "B",
+            };
+            format!("{} {t}", serde_json::Value::String(k.name.clone()))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The table's recorded definition: `HASH "pk" S RANGE "sk" S`.
+fn table_definition(schema: &TableSchema) -> String {
+    let mut out = format!(
+        "HASH {}",
+        key_list(std::slice::from_ref(&schema.partition_key))
+    );
+    if let Some(sk) = &schema.sort_key {
+        out.push_str(&format!(" RANGE {}", key_list(std::slice::from_ref(sk))));
+    }
+    out
+}
+
+/// An index's recorded definition: `GLOBAL HASH "a" S, "b" N RANGE "c" S PROJECTION ALL`
+/// (`KEYS_ONLY`, or `INCLUDE "x", "y"`, the names sorted: their order changes no entry).
+fn index_definition(index: &IndexSchema) -> String {
+    let kind = match index.kind {
+        IndexKind::Global => "GLOBAL",
+        IndexKind::Local => "LOCAL",
+    };
+    let mut out = format!("{kind} HASH {}", key_list(&index.partition_keys));
+    if !index.sort_keys.is_empty() {
+        out.push_str(&format!(" RANGE {}", key_list(&index.sort_keys)));
+    }
+    match &index.projection {
+        Projection::All => out.push_str(" PROJECTION ALL"),
+        Projection::KeysOnly => out.push_str(" PROJECTION KEYS_ONLY"),
+        Projection::Include(names) => {
+            let mut names: Vec<&String> = names.iter().collect();
+            names.sort();
+            names.dedup();
+            let names: Vec<String> = names
+                .into_iter()
+                .map(|n| serde_json::Value::String(n.clone()).to_string())
+                .collect();
+            out.push_str(&format!(" PROJECTION INCLUDE {}", names.join(", ")));
+        }
+    }
+    out
+}
+
+/// The definition recorded for a space, if any.
+fn recorded_definition(conn: &Connection, space: &SpaceSql) -> Result<Option<String>> {
+    conn.prepare_cached(&format!(
+        "SELECT definition FROM {} WHERE space = ?1",
+        quote(SPACES_TABLE)
+    ))
+    .and_then(|mut s| s.query_row([&space.bare], |r| r.get(0)).optional())
+    .map_err(sql_error)
+}
+
+fn record_definition(conn: &Connection, space: &SpaceSql) -> Result<()> {
+    conn.prepare_cached(&format!(
+        "INSERT OR REPLACE INTO {} (space, definition) VALUES (?1, ?2)",
+        quote(SPACES_TABLE)
+    ))
+    .and_then(|mut s| s.execute([&space.bare, &space.definition]))
+    .map(|_| ())
+    .map_err(sql_error)
+}
+
+fn schema_version(conn: &Connection) -> Result<i64> {
+    conn.prepare_cached("PRAGMA schema_version")
+        .and_then(|mut s| s.query_row([], |r| r.get(0)))
+        .map_err(sql_error)
+}
+
+/// The table's key differs from the one its items are stored under.
+fn changed_table_key(sql: &TableSql, recorded: &str) -> Error {
+    Error::Configuration {
+        message: format!(
+            "table {:?} was created with the key {recorded}, but the schema declares the key \
+             {}: a changed table key cannot be opened (the items are stored under the \
+             recorded key); declare the recorded key, or copy the items into a new table",
+            sql.name, sql.spaces[0].definition
+        ),
+    }
+}
+
+/// An index's definition differs from the one its entries were built for.
+fn changed_index(sql: &TableSql, space: &SpaceSql, recorded: &str) -> Error {
+    let index = space.bare.rsplit("::").next().unwrap_or(&space.bare);
+    Error::Configuration {
+        message: format!(
+            "index {index:?} of table {:?} was built for {recorded}, but the schema declares \
+             {}: its entries cannot be read as the declared index; create_table rebuilds a \
+             changed index from the table's items",
+            sql.name, space.definition
+        ),
     }
 }
 
@@ -899,7 +1068,7 @@ fn read_in_snapshot<R>(
     pace: Pace,
     f: impl FnOnce(&dyn StorageRead) -> Result<R>,
 ) -> Result<R> {
-    check_exists(conn, sql)?;
+    check_exists(conn, sql, false)?;
     // Cached statements, and checked: the connection must be in a transaction after BEGIN and
     // out of it after COMMIT, so no read ever runs in a snapshot left open by another.
     run_cached(conn, "BEGIN DEFERRED")?;
@@ -930,19 +1099,85 @@ fn run_cached(conn: &Connection, sql: &str) -> Result<()> {
         .map_err(sql_error)
 }
 
-/// [`Error::TableNotFound`] unless the table and its index tables exist (checked once).
-fn check_exists(conn: &Connection, sql: &TableSql) -> Result<()> {
-    if sql.exists.load(Ordering::Acquire) {
+/// [`Error::TableNotFound`] unless the table and its index tables exist, and
+/// [`Error::Configuration`] if one of them was recorded with another definition than the
+/// schema's (a space without a record, from a version-1 file, is trusted until
+/// `create_table` records it). Checked once for a read; a write checks again whenever the
+/// file's SQLite schema changed since (another process's `create_table` rebuilding an index
+/// drops and recreates its table), so no write ever adds entries in an index's old layout.
+fn check_exists(conn: &Connection, sql: &TableSql, write: bool) -> Result<()> {
+    let verified = sql.verified.load(Ordering::Acquire);
+    if verified != UNVERIFIED && !write {
         return Ok(());
     }
-    for space in &sql.spaces {
+    let version = schema_version(conn)?;
+    if verified == version {
+        return Ok(());
+    }
+    for (i, space) in sql.spaces.iter().enumerate() {
         if !table_exists(conn, &space.quoted)? {
             return Err(Error::TableNotFound {
                 table: sql.name.clone(),
             });
         }
+        match recorded_definition(conn, space)? {
+            Some(r) if r != space.definition && i == 0 => return Err(changed_table_key(sql, &r)),
+            Some(r) if r != space.definition => return Err(changed_index(sql, space, &r)),
+            _ => {}
+        }
     }
-    sql.exists.store(true, Ordering::Release);
+    sql.verified.store(version, Ordering::Release);
+    Ok(())
+}
+
+/// In `create_table`'s write transaction: makes the file's spaces match `schema`. A missing
+/// space is created (an index filled from the table's items) and recorded; a space without a
+/// record (from a version-1 file) is recorded as declared; an index recorded with another
+/// definition is rebuilt (its table dropped, created and filled again); a table recorded with
+/// another key is refused, before anything is written. Spaces of indexes the schema no
+/// longer declares are left as they are.
+fn create_spaces(conn: &Connection, schema: &TableSchema, sql: &TableSql) -> Result<()> {
+    let table = &sql.spaces[0];
+    if table_exists(conn, &table.quoted)? {
+        match recorded_definition(conn, table)? {
+            Some(r) if r != table.definition => return Err(changed_table_key(sql, &r)),
+            Some(_) => {}
+            None => record_definition(conn, table)?,
+        }
+    } else {
+        create_space(conn, &table.quoted)?;
+        record_definition(conn, table)?;
+    }
+    for (position, space) in sql.spaces[1..].iter().enumerate() {
+        let fill = if !table_exists(conn, &space.quoted)? {
+            create_space(conn, &space.quoted)?;
+            true
+        } else {
+            match recorded_definition(conn, space)? {
+                None => {
+                    record_definition(conn, space)?;
+                    false
+                }
+                Some(r) if r == space.definition => false,
+                Some(_) => {
+                    conn.execute_batch(&format!("DROP TABLE {}", space.quoted))
+                        .map_err(sql_error)?;
+                    create_space(conn, &space.quoted)?;
+                    true
+                }
+            }
+        };
+        if fill {
+            let view = View {
+                conn,
+                sql,
+                pace: Pace::pooled(),
+            };
+            let entries = raw::backfill_index(schema, position, &view)?;
+            apply(conn, sql, entries)?;
+            record_definition(conn, space)?;
+        }
+    }
     Ok(())
 }
 
@@ -962,27 +1197,24 @@ impl Storage for SqliteStorage {
         async move {
             let sql = this.table_sql(&schema)?;
             let sql2 = sql.clone();
-            this.with_writer(move |conn| {
-                let tx = conn
-                    .transaction_with_behavior(TransactionBehavior::Immediate)
-                    .map_err(sql_error)?;
-                create_space(&tx, &sql2.spaces[0].quoted)?;
-                for (position, space) in sql2.spaces[1..].iter().enumerate() {
-                    if !table_exists(&tx, &space.quoted)? {
-                        create_space(&tx, &space.quoted)?;
-                        let view = View {
-                            conn: &tx,
-                            sql: &sql2,
-                            pace: Pace::pooled(),
-                        };
-                        let fill = raw::backfill_index(&schema, position, &view)?;
-                        apply(&tx, &sql2, fill)?;
-                    }
+            let version = this
+                .with_writer(move |conn| {
+                    let tx = conn
+                        .transaction_with_behavior(TransactionBehavior::Immediate)
+                        .map_err(sql_error)?;
+                    create_spaces(&tx, &schema, &sql2)?;
+                    let version = schema_version(&tx)?;
+                    tx.commit().map_err(sql_error)?;
+                    Ok(version)
+                })
+                .await?;
+            // Other schemas of this table seen by this storage check their spaces again.
+            for t in this.inner.tables.read().map_err(|_| poisoned())?.iter() {
+                if t.name == sql.name {
+                    t.verified.store(UNVERIFIED, Ordering::Release);
                 }
-                tx.commit().map_err(sql_error)
-            })
-            .await?;
-            sql.exists.store(true, Ordering::Release);
+            }
+            sql.verified.store(version, Ordering::Release);
             Ok(())
         }
     }

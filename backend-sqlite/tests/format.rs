@@ -4,7 +4,9 @@
 #![allow(clippy::unwrap_used)]
 
 use monotable_core::{Error, GetItem, Item, PutItem, Repository, TableSchema};
-use monotable_sqlite::{SqliteRepository, SqliteStorage, APPLICATION_ID, FORMAT_VERSION};
+use monotable_sqlite::{
+    SqliteRepository, SqliteStorage, APPLICATION_ID, FORMAT_VERSION, SPACES_TABLE,
+};
 use rusqlite::Connection;
 
 fn temp(name: &str) -> std::path::PathBuf {
@@ -42,7 +44,7 @@ async fn a_new_file_is_stamped_and_reopens() {
     )
     .unwrap();
     repo.create_table().await.unwrap();
-    assert_eq!(pragmas(&path), (APPLICATION_ID, FORMAT_VERSION));
+    assert_eq!(pragmas(&path), (APPLICATION_ID, 2));
     drop(repo);
     SqliteStorage::open(&path).unwrap();
 }
@@ -65,10 +67,13 @@ async fn a_file_from_before_the_stamp_is_migrated_and_read() {
         .await
         .unwrap();
     }
-    // What a file written by the previous release looks like: the same tables, no stamp.
+    // What a file written before the stamp looks like: the same tables (no record of their
+    // definitions, which came with version 2), no stamp.
     Connection::open(&path)
         .unwrap()
-        .execute_batch("PRAGMA application_id = 0; PRAGMA user_version = 0;")
+        .execute_batch(&format!(
+            "DROP TABLE \"{SPACES_TABLE}\"; PRAGMA application_id = 0; PRAGMA user_version = 0;"
+        ))
         .unwrap();
     let repo = SqliteRepository::new(
         SqliteStorage::open(&path).unwrap(),
@@ -94,7 +99,13 @@ fn a_newer_format_is_refused_and_left_alone() {
         .unwrap()
         .execute_batch(&format!("PRAGMA user_version = {};", FORMAT_VERSION + 1))
         .unwrap();
-    refused(&path, "newer than the 1 this build reads");
+    refused(
+        &path,
+        &format!(
+            "format version {}, newer than the {FORMAT_VERSION} this build reads",
+            FORMAT_VERSION + 1
+        ),
+    );
     assert_eq!(pragmas(&path), (APPLICATION_ID, FORMAT_VERSION + 1));
 }
 
