@@ -1,14 +1,14 @@
 //! Conversion between the SDK's `AttributeValue` and core's item model, and the small
 //! request/response shapes (pages, return values, cancellation reasons, expressions).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types as ddb;
+use monotable_core::item::{number_from_text, unique_set};
 use monotable_core::raw::render::ExpressionBuilder;
 use monotable_core::{
-    CancellationCode, CancellationReason, Error, Item, Number, Page, Path, Result, ReturnValues,
-    Value,
+    CancellationCode, CancellationReason, Error, Item, Page, Path, Result, ReturnValues, Value,
 };
 
 /// An item as the SDK holds it.
@@ -45,31 +45,13 @@ pub fn to_av(v: Value) -> ddb::AttributeValue {
     }
 }
 
-fn invalid(message: String) -> Error {
-    Error::InvalidRequest { message }
-}
-
-fn number(text: &str) -> Result<Number> {
-    Number::parse(text).map_err(|e| invalid(format!("{e}: {text:?}")))
-}
-
-fn set<T: Ord>(values: impl Iterator<Item = Result<T>>) -> Result<BTreeSet<T>> {
-    let mut out = BTreeSet::new();
-    for v in values {
-        if !out.insert(v?) {
-            return Err(invalid("Input collection contains duplicates".into()));
-        }
-    }
-    Ok(out)
-}
-
 /// A value from the SDK's form, read in place (numbers parsed, sets checked for
 /// duplicates); a variant this SDK version does not know is an error.
 pub fn from_av(v: &ddb::AttributeValue) -> Result<Value> {
     use ddb::AttributeValue as A;
     Ok(match v {
         A::S(s) => Value::S(s.clone()),
-        A::N(n) => Value::N(number(n)?),
+        A::N(n) => Value::N(number_from_text(n)?),
         A::B(b) => Value::B(b.as_ref().to_vec()),
         A::Bool(b) => Value::Bool(*b),
         A::Null(_) => Value::Null,
@@ -79,13 +61,13 @@ pub fn from_av(v: &ddb::AttributeValue) -> Result<Value> {
                 .map(|(k, v)| Ok((k.clone(), from_av(v)?)))
                 .collect::<Result<_>>()?,
         ),
-        A::Ss(s) => Value::Ss(set(s.iter().cloned().map(Ok))?),
-        A::Ns(s) => Value::Ns(set(s.iter().map(|n| number(n)))?),
-        A::Bs(s) => Value::Bs(set(s.iter().map(|b| Ok(b.as_ref().to_vec())))?),
+        A::Ss(s) => Value::Ss(unique_set(s.iter().cloned().map(Ok))?),
+        A::Ns(s) => Value::Ns(unique_set(s.iter().map(|n| number_from_text(n)))?),
+        A::Bs(s) => Value::Bs(unique_set(s.iter().map(|b| Ok(b.as_ref().to_vec())))?),
         other => {
-            return Err(invalid(format!(
-                "an attribute value of a type this SDK does not know: {other:?}"
-            )))
+            return Err(Error::InvalidRequest {
+                message: format!("an attribute value of a type this SDK does not know: {other:?}"),
+            })
         }
     })
 }

@@ -532,3 +532,18 @@ impl<'de> de::VariantAccess<'de> for Variant<'de> {
         de::Deserializer::deserialize_map(ValueDeserializer(self.0.into()), visitor)
     }
 }
+
+impl crate::item::Item {
+    /// Decodes the item into a serde-deserializable type, as `serde_dynamo::from_item` on
+    /// the item's `serde_dynamo::Item` would, reading the item in place (no clone, numbers
+    /// not written as text). The one difference: a map is visited in key order.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::Error::Decode`], with serde_dynamo's error and message.
+    pub fn deserialize_into<T: serde::de::DeserializeOwned>(
+        &self,
+    ) -> std::result::Result<T, crate::Error> {
+        from_map(self)
+    }
+}

@@ -81,7 +81,7 @@ fn first(pending: Pending) -> Option<crate::Error> {
 /// A number from the text serde_dynamo writes for a float; a number DynamoDB cannot hold
 /// (NaN, infinite, out of range) is deferred, zero standing in for it.
 fn float_number(pending: &mut Pending, text: &str) -> Value {
-    match crate::item::value::number_from_text(text) {
+    match crate::item::dynamo::number_from_text(text) {
         Ok(n) => Value::N(n),
         Err(e) => {
             defer(pending, e);
@@ -646,5 +646,43 @@ impl ser::Serializer for KeySerializer {
         _len: usize,
     ) -> Result<Self::SerializeStructVariant, Error> {
         not_a_key()
+    }
+}
+
+impl Value {
+    /// Converts any serde-serializable value (a number of any width, `f64`, a string, a
+    /// struct, a map, a sequence…) into a value, as `serde_dynamo::to_attribute_value` and
+    /// the conversion from its `AttributeValue` would (serde_dynamo's shapes, its set
+    /// wrappers included), without the intermediate tree.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::Error::Encode`] if serde fails (an `i128`, a map key that is not a string…);
+    /// [`crate::Error::InvalidRequest`] if a number cannot be stored (NaN, infinity, beyond
+    /// DynamoDB's range) or a set has duplicates.
+    pub fn from_serialize<T: Serialize + ?Sized>(value: &T) -> Result<Value, crate::Error> {
+        to_value(value)
+    }
+}
+
+impl Item {
+    /// Converts any serde-serializable value that serializes as a map into an item, as
+    /// `serde_dynamo::to_item` and the conversion from its `Item` would (see
+    /// [`Value::from_serialize`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Value::from_serialize`]; [`crate::Error::Encode`] if the value is not a map or
+    /// a struct.
+    pub fn from_serialize<T: Serialize + ?Sized>(value: &T) -> Result<Item, crate::Error> {
+        to_item(value)
+    }
+}
+
+/// An `f64` as a number; NaN and infinities cannot be stored.
+impl TryFrom<f64> for Value {
+    type Error = crate::Error;
+    fn try_from(f: f64) -> Result<Self, crate::Error> {
+        Value::from_serialize(&f)
     }
 }

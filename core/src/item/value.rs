@@ -105,20 +105,6 @@ pub enum Value {
 }
 
 impl Value {
-    /// Converts any serde-serializable value (a number of any width, `f64`, a string, a
-    /// struct, a map, a sequence…) into a value, as `serde_dynamo::to_attribute_value` and
-    /// the conversion from its `AttributeValue` would (serde_dynamo's shapes, its set
-    /// wrappers included), without the intermediate tree.
-    ///
-    /// # Errors
-    ///
-    /// [`crate::Error::Encode`] if serde fails (an `i128`, a map key that is not a string…);
-    /// [`crate::Error::InvalidRequest`] if a number cannot be stored (NaN, infinity, beyond
-    /// DynamoDB's range) or a set has duplicates.
-    pub fn from_serialize<T: Serialize + ?Sized>(value: &T) -> Result<Value, crate::Error> {
-        crate::item::ser::to_value(value)
-    }
-
     /// The value's type.
     pub fn value_type(&self) -> ValueType {
         match self {
@@ -386,29 +372,6 @@ impl Item {
     pub fn into_inner(self) -> BTreeMap<String, Value> {
         self.0
     }
-
-    /// Converts any serde-serializable value that serializes as a map into an item, as
-    /// `serde_dynamo::to_item` and the conversion from its `Item` would (see
-    /// [`Value::from_serialize`]).
-    ///
-    /// # Errors
-    ///
-    /// As [`Value::from_serialize`]; [`crate::Error::Encode`] if the value is not a map or
-    /// a struct.
-    pub fn from_serialize<T: Serialize + ?Sized>(value: &T) -> Result<Item, crate::Error> {
-        crate::item::ser::to_item(value)
-    }
-
-    /// Decodes the item into a serde-deserializable type, as `serde_dynamo::from_item` on
-    /// the item's `serde_dynamo::Item` would, reading the item in place (no clone, numbers
-    /// not written as text). The one difference: a map is visited in key order.
-    ///
-    /// # Errors
-    ///
-    /// [`crate::Error::Decode`], with serde_dynamo's error and message.
-    pub fn deserialize_into<T: serde::de::DeserializeOwned>(&self) -> Result<T, crate::Error> {
-        crate::item::de::from_map(&self.0)
-    }
 }
 
 impl std::ops::Deref for Item {
@@ -470,102 +433,6 @@ impl<'de> Deserialize<'de> for Item {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let json = serde_json::Value::deserialize(deserializer)?;
         Item::from_json(&json).map_err(serde::de::Error::custom)
-    }
-}
-
-// ---- serde_dynamo conversions -------------------------------------------------------------
-
-/// An `f64` as a number; NaN and infinities cannot be stored.
-impl TryFrom<f64> for Value {
-    type Error = crate::Error;
-    fn try_from(f: f64) -> Result<Self, crate::Error> {
-        Value::from_serialize(&f)
-    }
-}
-
-impl TryFrom<serde_dynamo::AttributeValue> for Value {
-    type Error = crate::Error;
-    fn try_from(v: serde_dynamo::AttributeValue) -> Result<Self, crate::Error> {
-        use serde_dynamo::AttributeValue as A;
-        let invalid = |m: String| crate::Error::InvalidRequest { message: m };
-        let num = number_from_text;
-        Ok(match v {
-            A::S(s) => Value::S(s),
-            A::N(n) => Value::N(num(&n)?),
-            A::B(b) => Value::B(b),
-            A::Bool(b) => Value::Bool(b),
-            A::Null(_) => Value::Null,
-            A::L(l) => Value::L(
-                l.into_iter()
-                    .map(Value::try_from)
-                    .collect::<Result<_, _>>()?,
-            ),
-            A::M(m) => Value::M(
-                m.into_iter()
-                    .map(|(k, v)| Ok((k, Value::try_from(v)?)))
-                    .collect::<Result<_, crate::Error>>()?,
-            ),
-            A::Ss(s) => Value::Ss(dedup(s.into_iter().map(Ok), &invalid)?),
-            A::Ns(s) => Value::Ns(dedup(s.iter().map(|n| num(n)), &invalid)?),
-            A::Bs(s) => Value::Bs(dedup(s.into_iter().map(Ok), &invalid)?),
-        })
-    }
-}
-
-/// The number of a text from serde_dynamo, or the request error it has always been.
-pub(crate) fn number_from_text(s: &str) -> Result<Number, crate::Error> {
-    Number::parse(s).map_err(|e| crate::Error::InvalidRequest {
-        message: format!("{e}: {s:?}"),
-    })
-}
-
-fn dedup<T: Ord>(
-    values: impl Iterator<Item = Result<T, crate::Error>>,
-    invalid: &dyn Fn(String) -> crate::Error,
-) -> Result<BTreeSet<T>, crate::Error> {
-    let mut set = BTreeSet::new();
-    for v in values {
-        if !set.insert(v?) {
-            return Err(invalid("Input collection contains duplicates".into()));
-        }
-    }
-    Ok(set)
-}
-
-impl From<Value> for serde_dynamo::AttributeValue {
-    fn from(v: Value) -> Self {
-        use serde_dynamo::AttributeValue as A;
-        match v {
-            Value::S(s) => A::S(s),
-            Value::N(n) => A::N(n.to_string()),
-            Value::B(b) => A::B(b),
-            Value::Bool(b) => A::Bool(b),
-            Value::Null => A::Null(true),
-            Value::L(l) => A::L(l.into_iter().map(Into::into).collect()),
-            Value::M(m) => A::M(m.into_iter().map(|(k, v)| (k, v.into())).collect()),
-            Value::Ss(s) => A::Ss(s.into_iter().collect()),
-            Value::Ns(s) => A::Ns(s.iter().map(Number::to_string).collect()),
-            Value::Bs(s) => A::Bs(s.into_iter().collect()),
-        }
-    }
-}
-
-impl TryFrom<serde_dynamo::Item> for Item {
-    type Error = crate::Error;
-    fn try_from(item: serde_dynamo::Item) -> Result<Self, crate::Error> {
-        item.into_inner()
-            .into_iter()
-            .map(|(k, v)| Ok((k, Value::try_from(v)?)))
-            .collect::<Result<BTreeMap<_, _>, _>>()
-            .map(Item)
-    }
-}
-
-impl From<Item> for serde_dynamo::Item {
-    fn from(item: Item) -> Self {
-        let map: std::collections::HashMap<String, serde_dynamo::AttributeValue> =
-            item.0.into_iter().map(|(k, v)| (k, v.into())).collect();
-        serde_dynamo::Item::from(map)
     }
 }
 
