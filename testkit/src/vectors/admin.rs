@@ -13,8 +13,8 @@ use std::sync::Arc;
 use monotable_core::{Repository, Scan, TableSchema};
 use serde_json::{json, Map, Value as Json};
 
-use super::execute::{wire_error, Fail, Skip, Tables, WireError};
 use super::load::{schema_of, updated_schema, Refused};
+use super::tables::{wire_error, Fail, Skip, Tables, WireError};
 use super::AdminSend;
 
 /// A refused body: DynamoDB's validation error, or a skip.

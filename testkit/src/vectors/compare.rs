@@ -13,7 +13,7 @@
 
 use serde_json::{Map, Value as Json};
 
-use super::execute::{Fail, Tables, WireError};
+use super::tables::{Fail, Tables, WireError};
 use super::{Differences, Outcome};
 
 /// How numbers (`{"N": ..}`, `{"NS": [..]}`) compare.

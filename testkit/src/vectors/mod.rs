@@ -24,6 +24,7 @@ mod execute;
 mod load;
 mod mutate;
 mod report;
+mod tables;
 
 use futures::future::BoxFuture;
 use serde_json::Value as Json;
