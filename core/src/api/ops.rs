@@ -169,24 +169,11 @@ pub trait RepositoryExt: Repository {
         let (stored_created, condition) = match entity::created_in_index_keys::<E>() {
             None => (None, condition),
             Some(created) => {
-                let key = self
-                    .schema()
-                    .key_of(&entity::entity_item(self.schema(), entity, &now)?);
-                let old = self
-                    .get_item(GetItem {
-                        key,
-                        consistent_read: true,
-                        ..Default::default()
-                    })
-                    .await?;
-                let unchanged = write::unchanged::<E>(self.schema(), old.as_ref());
-                (
-                    old.and_then(|o| o.get(created).cloned()),
-                    Some(match condition {
-                        Some(c) => c.and(unchanged),
-                        None => unchanged,
-                    }),
-                )
+                let fields = Item::from_serialize(entity)?;
+                let key = entity::primary_key::<E>(self.schema(), &fields)?;
+                let old = read_stored(self, key).await?;
+                let condition = and_unchanged::<E>(self.schema(), condition, old.as_ref());
+                (old.and_then(|o| o.get(created).cloned()), Some(condition))
             }
         };
         let plan = write::put(

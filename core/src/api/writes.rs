@@ -58,74 +58,74 @@ pub(super) async fn write_update<R: Repository + ?Sized, E: Entity>(
     let now = entity::now_iso8601();
     // A validation hook needs the whole entity, and an index key using a timestamp the
     // stored attributes: both read the item first and write only if it is unchanged.
-    if !E::VALIDATES && !entity::timestamps_in_index_keys::<E>() {
-        let plan = write::update::<E>(
-            repo.schema(),
-            key,
-            update,
-            expected,
-            condition,
-            must_exist,
-            write::UpdateTime {
-                now: &now,
-                stored: None,
-            },
-        )?;
-        if unique::has_unique_fields::<E>() {
-            return unique::update::<R, E>(repo, plan, None).await;
-        }
-        return send(repo, plan).await;
-    }
-    let table_key = entity::primary_key::<E>(repo.schema(), &Item::from_serialize(key)?)?;
-    let old = repo
-        .get_item(GetItem {
-            key: table_key,
-            consistent_read: true,
-            ..Default::default()
-        })
-        .await?;
-    let plan = write::update::<E>(
+    let old = if E::VALIDATES || entity::timestamps_in_index_keys::<E>() {
+        let table_key = entity::primary_key::<E>(repo.schema(), &Item::from_serialize(key)?)?;
+        Some(read_stored(repo, table_key).await?)
+    } else {
+        None
+    };
+    let stored = old.as_ref().and_then(Option::as_ref);
+    let mut plan = write::update::<E>(
         repo.schema(),
         key,
         update,
         expected,
         condition,
         must_exist,
-        write::UpdateTime {
-            now: &now,
-            stored: old.as_ref(),
-        },
+        write::UpdateTime { now: &now, stored },
     )?;
-    if plan.expect.must_exist && old.is_none() {
-        return Err(write::condition_error::<E>(
-            Error::ConditionFailed { item: None },
-            &plan.key,
-            &plan.expect,
-        ));
+    if let Some(old) = &old {
+        if plan.expect.must_exist && old.is_none() {
+            return Err(write::condition_error::<E>(
+                Error::ConditionFailed { item: None },
+                &plan.key,
+                &plan.expect,
+            ));
+        }
+        if let Some(other) = old.as_ref().filter(|o| !entity::is_entity::<E>(o)) {
+            // An item of another entity type: the write's guard would refuse it.
+            return Err(Error::ConditionFailed {
+                item: Some(Box::new(other.clone())),
+            });
+        }
+        if E::VALIDATES {
+            let applied = crate::raw::eval::apply_update(stored, &plan.key, &plan.update)?;
+            let entity: E = entity::decode::<E>(&applied.item)?;
+            entity.validate()?;
+        }
+        plan.condition = Some(and_unchanged::<E>(repo.schema(), plan.condition, stored));
     }
-    if let Some(other) = old.as_ref().filter(|o| !entity::is_entity::<E>(o)) {
-        // An item of another entity type: the write's guard would refuse it.
-        return Err(Error::ConditionFailed {
-            item: Some(Box::new(other.clone())),
-        });
-    }
-    if E::VALIDATES {
-        let applied = crate::raw::eval::apply_update(old.as_ref(), &plan.key, &plan.update)?;
-        let entity: E = entity::decode::<E>(&applied.item)?;
-        entity.validate()?;
-    }
-    let unchanged = write::unchanged::<E>(repo.schema(), old.as_ref());
-    let plan = Planned {
-        condition: Some(match plan.condition {
-            Some(c) => c.and(unchanged),
-            None => unchanged,
-        }),
-        ..plan
-    };
     if unique::has_unique_fields::<E>() {
         return unique::update::<R, E>(repo, plan, None).await;
     }
     send(repo, plan).await
+}
+
+/// The item stored at `key`, read consistently, for a write that must know it.
+pub(super) async fn read_stored<R: Repository + ?Sized>(
+    repo: &R,
+    key: Item,
+) -> Result<Option<Item>> {
+    repo.get_item(GetItem {
+        key,
+        consistent_read: true,
+        ..Default::default()
+    })
+    .await
+}
+
+/// `condition` (if any) and the item still being as it was read (`old`): a write planned
+/// from a read goes through only if nothing changed in between.
+pub(super) fn and_unchanged<E: Entity>(
+    schema: &crate::schema::TableSchema,
+    condition: Option<Condition>,
+    old: Option<&Item>,
+) -> Condition {
+    let unchanged = write::unchanged::<E>(schema, old);
+    match condition {
+        Some(c) => c.and(unchanged),
+        None => unchanged,
+    }
 }
 
 pub(super) async fn delete_entity<R: Repository + ?Sized, E: Entity>(
@@ -222,12 +222,7 @@ pub(super) async fn rekey_entity<R: Repository + ?Sized, E: Entity>(
         entity: E::ENTITY_TYPE.to_string(),
         key: write::key_string(&old_key),
     };
-    let old = repo
-        .get_item(GetItem {
-            key: old_key.clone(),
-            consistent_read: true,
-            ..Default::default()
-        })
+    let old = read_stored(repo, old_key.clone())
         .await?
         .filter(|i| entity::is_entity::<E>(i))
         .ok_or_else(not_found)?;
