@@ -69,15 +69,21 @@ impl DynamoDbRepository {
         }
     }
 
+    /// DescribeTable of this table.
+    async fn describe(
+        &self,
+    ) -> Result<aws_sdk_dynamodb::operation::describe_table::DescribeTableOutput> {
+        self.client
+            .describe_table()
+            .table_name(self.table())
+            .send()
+            .await
+            .map_err(|e| map_error(e, None, self.table()))
+    }
+
     async fn wait_active(&self) -> Result<()> {
         for attempt in 0..120u32 {
-            let out = self
-                .client
-                .describe_table()
-                .table_name(self.table())
-                .send()
-                .await
-                .map_err(|e| map_error(e, None, self.table()))?;
+            let out = self.describe().await?;
             let table = out.table();
             let active = table.and_then(|t| t.table_status()) == Some(&ddb::TableStatus::Active)
                 && table
@@ -104,13 +110,7 @@ impl DynamoDbRepository {
     ///
     /// [`Error::TableNotFound`] if the table does not exist.
     pub async fn check_table(&self) -> Result<Vec<String>> {
-        let out = self
-            .client
-            .describe_table()
-            .table_name(self.table())
-            .send()
-            .await
-            .map_err(|e| map_error(e, None, self.table()))?;
+        let out = self.describe().await?;
         let Some(table) = out.table() else {
             return Err(Error::TableNotFound {
                 table: self.table().to_string(),
@@ -239,13 +239,7 @@ impl DynamoDbRepository {
     /// table lacks, and waits until it is active. A missing local index cannot be added to
     /// an existing table (DynamoDB's rule): that is an `Error::Configuration`.
     async fn add_missing_indexes(&self) -> Result<()> {
-        let out = self
-            .client
-            .describe_table()
-            .table_name(self.table())
-            .send()
-            .await
-            .map_err(|e| map_error(e, None, self.table()))?;
+        let out = self.describe().await?;
         let table = out.table();
         let has = |name: &str, kind: IndexKind| match kind {
             IndexKind::Global => table.is_some_and(|t| {

@@ -255,7 +255,9 @@ fn check_clashes(paths: &[&Path], clause: &str) -> Result<()> {
     Ok(())
 }
 
-fn short(v: &Value) -> String {
+/// An operand as DynamoDB Local prints it in a message (`{S:x}`, `{N:1}`, a binary as its
+/// Java buffer).
+pub(crate) fn short(v: &Value) -> String {
     match v {
         Value::S(s) => format!("{{S:{s}}}"),
         Value::N(n) => format!("{{N:{n}}}"),

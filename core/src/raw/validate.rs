@@ -1,7 +1,7 @@
 //! DynamoDB's rules for values, keys and items, checked before any write.
 
 use crate::error::{Error, Result};
-use crate::expr::SortKeyCondition;
+use crate::expr::{check, SortKeyCondition};
 use crate::item::check_value;
 use crate::item::{Item, Value};
 use crate::schema::{
@@ -343,7 +343,7 @@ pub fn check_key_condition_operand(
         SortKeyCondition::Between(a, b) if a.value_type() != b.value_type() => {
             return Err(Error::invalid(format!(
                 "Invalid KeyConditionExpression: The BETWEEN operator requires same data type for lower and upper bounds; lower bound operand: AttributeValue: {}, upper bound operand: AttributeValue: {}",
-                short(a), short(b)
+                check::short(a), check::short(b)
             )));
         }
         _ => {}
@@ -359,21 +359,6 @@ pub fn check_key_condition_operand(
         | SortKeyCondition::Gt(v)
         | SortKeyCondition::Ge(v)
         | SortKeyCondition::BeginsWith(v) => check_key_condition_value(attr, v, index),
-    }
-}
-
-/// A key operand as DynamoDB Local prints it in a message.
-pub(crate) fn short(v: &Value) -> String {
-    match v {
-        Value::S(s) => format!("{{S:{s}}}"),
-        Value::N(n) => format!("{{N:{n}}}"),
-        // DynamoDB Local prints a binary operand as its Java buffer.
-        Value::B(b) => format!(
-            "{{B:java.nio.HeapByteBuffer[pos=0 lim={} cap={}]}}",
-            b.len(),
-            b.len()
-        ),
-        other => format!("{other:?}"),
     }
 }
 

@@ -9,7 +9,7 @@ use crate::expr::check;
 use crate::expr::SortKeyCondition;
 use crate::item::{Item, Value};
 use crate::raw::keycodec;
-use crate::raw::validate::{check_key_condition_operand, check_key_condition_value, short};
+use crate::raw::validate::{check_key_condition_operand, check_key_condition_value};
 use crate::schema::{IndexKind, IndexSchema, KeyAttribute, Projection, QueryKeys, TableSchema};
 
 /// The encoded table key of an item (or key): DynamoDB Local's hash of the partition key,
@@ -379,7 +379,7 @@ pub(super) fn query_range(
             if check::compare_values(a, b) == Some(std::cmp::Ordering::Greater) {
                 return Err(Error::invalid(format!(
                     "Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {}, upper bound operand: AttributeValue: {}",
-                    short(a), short(b)
+                    check::short(a), check::short(b)
                 )));
             }
             (lo, end(&hi))
