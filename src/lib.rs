@@ -8,9 +8,9 @@ pub use monotable_core::{
     validation_error, AttributeIndex, BatchGetOutput, BatchWriteOutput, CancellationCode,
     CancellationReason, CollectionPage, CollectionQuery, Comparator, Condition, Cursor, DeleteItem,
     Entity, EntityKeys, EntityOptions, EntityQuery, EntityScan, Error, GetItem, IndexKeys,
-    IndexKind, IndexSchema, Item, KeyAttribute, KeyCondition, KeySchema, KeyTemplate, KeyType,
-    Number, Page, Path, PathOf, Projection, PutItem, Query, QueryKeys, QueryPage, Repository,
-    RepositoryExt, Result, ReturnValues, Scan, Segment, SortKeyCondition, TableSchema,
+    IndexKind, IndexSchema, Item, ItemVisitor, KeyAttribute, KeyCondition, KeySchema, KeyTemplate,
+    KeyType, Number, Page, Path, PathOf, Projection, PutItem, Query, QueryKeys, QueryPage,
+    Repository, RepositoryExt, Result, ReturnValues, Scan, Segment, SortKeyCondition, TableSchema,
     TransactWrite, TransactWriteItem, Transaction, TransactionContext, TypedPath, Update,
     UpdateItem, Value, ValueType, WriteRequest,
 };

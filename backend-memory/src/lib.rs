@@ -18,6 +18,7 @@
 //! ```
 #![deny(missing_docs)]
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::ops::Bound;
@@ -94,8 +95,8 @@ fn empty_range(lower: Bound<&[u8]>, upper: Bound<&[u8]>) -> bool {
 }
 
 impl StorageRead for Tables {
-    fn get(&self, space: Space, key: &[u8]) -> Result<Option<Item>> {
-        Ok(self.tree(space).and_then(|t| t.get(key)).cloned())
+    fn get(&self, space: Space, key: &[u8]) -> Result<Option<Cow<'_, Item>>> {
+        Ok(self.tree(space).and_then(|t| t.get(key)).map(Cow::Borrowed))
     }
 
     fn range<'a>(
@@ -113,12 +114,29 @@ impl StorageRead for Tables {
         }
         let range = tree
             .range::<[u8], _>((lower, upper))
-            .map(|(k, v)| Ok((k.clone(), v.clone())));
+            .map(|(k, v)| Ok((Cow::Borrowed(k.as_slice()), Cow::Borrowed(v))));
         Ok(if reverse {
             Box::new(range.rev())
         } else {
             Box::new(range)
         })
+    }
+}
+
+impl MemoryStorage {
+    /// Runs `f` under the read lock.
+    fn read_now<R>(
+        &self,
+        schema: &TableSchema,
+        f: impl FnOnce(&dyn StorageRead) -> Result<R>,
+    ) -> Result<R> {
+        match self.state.read() {
+            Err(_) => Err(poisoned()),
+            Ok(state) => match state.as_ref() {
+                None => Err(missing(schema)),
+                Some(tables) => f(tables),
+            },
+        }
     }
 }
 
@@ -145,14 +163,15 @@ impl Storage for MemoryStorage {
         R: Send + 'static,
         F: FnOnce(&dyn StorageRead) -> Result<R> + Send + 'static,
     {
-        let result = match self.state.read() {
-            Err(_) => Err(poisoned()),
-            Ok(state) => match state.as_ref() {
-                None => Err(missing(schema)),
-                Some(tables) => f(tables),
-            },
-        };
-        std::future::ready(result)
+        std::future::ready(self.read_now(schema, f))
+    }
+
+    /// Always reads here: the items are lent from the trees under the read lock.
+    fn read_here<R, F>(&self, schema: &TableSchema, f: F) -> std::result::Result<Result<R>, F>
+    where
+        F: FnOnce(&dyn StorageRead) -> Result<R>,
+    {
+        Ok(self.read_now(schema, f))
     }
 
     fn write<R, F>(&self, schema: &TableSchema, f: F) -> impl Future<Output = Result<R>> + Send

@@ -33,6 +33,7 @@
 
 mod codec;
 
+use std::borrow::Cow;
 use std::cell::Cell;
 use std::collections::VecDeque;
 use std::future::Future;
@@ -543,22 +544,23 @@ impl SqliteStorage {
         Ok(t)
     }
 
-    /// Runs `f` on a reader connection on the calling thread, if that is possible without
-    /// waiting (a file database: a pooled or new reader; in memory: the writer's connection
-    /// if it is free). `Err(f)` hands `f` back when it is not.
-    fn read_here<R, F>(&self, f: F) -> std::result::Result<Result<R>, F>
-    where
-        F: FnOnce(&Connection, Pace) -> Result<R>,
-    {
+    /// Runs `run(state, …)` on a reader connection on the calling thread, if that is
+    /// possible without waiting (a file database: a pooled or new reader; in memory: the
+    /// writer's connection if it is free). `Err(state)` hands `state` back when it is not.
+    fn read_inline<T, R>(
+        &self,
+        state: T,
+        run: impl FnOnce(T, &Connection, Pace) -> Result<R>,
+    ) -> std::result::Result<Result<R>, T> {
         let inner = &self.inner;
         if inner.path.is_none() {
             return match inner.writer.try_lock() {
-                Ok(conn) => Ok(f(&conn, Pace::inline())),
-                Err(TryLockError::WouldBlock) => Err(f),
+                Ok(conn) => Ok(run(state, &conn, Pace::inline())),
+                Err(TryLockError::WouldBlock) => Err(state),
                 Err(TryLockError::Poisoned(_)) => Ok(Err(poisoned())),
             };
         }
-        Ok(self.with_pooled_reader(|conn| f(conn, Pace::inline())))
+        Ok(self.with_pooled_reader(|conn| run(state, conn, Pace::inline())))
     }
 
     fn with_pooled_reader<R>(&self, f: impl FnOnce(&Connection) -> Result<R>) -> Result<R> {
@@ -930,7 +932,7 @@ struct View<'c> {
 }
 
 impl StorageRead for View<'_> {
-    fn get(&self, space: Space, key: &[u8]) -> Result<Option<Item>> {
+    fn get(&self, space: Space, key: &[u8]) -> Result<Option<Cow<'_, Item>>> {
         self.pace.run(1, || {
             let mut stmt = self
                 .conn
@@ -943,7 +945,7 @@ impl StorageRead for View<'_> {
                     let text = text
                         .as_str()
                         .map_err(|e| Error::backend("sqlite", false, e))?;
-                    codec::decode(text).map(Some)
+                    codec::decode(text).map(|item| Some(Cow::Owned(item)))
                 }
                 None => Ok(None),
             }
@@ -1028,8 +1030,8 @@ impl RangeIter<'_> {
     }
 }
 
-impl Iterator for RangeIter<'_> {
-    type Item = Result<(Vec<u8>, Item)>;
+impl<'a> Iterator for RangeIter<'a> {
+    type Item = Result<(Cow<'a, [u8]>, Cow<'a, Item>)>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.buffer.is_empty() && !self.done {
@@ -1038,7 +1040,9 @@ impl Iterator for RangeIter<'_> {
                 return Some(Err(e));
             }
         }
-        self.buffer.pop_front().map(Ok)
+        self.buffer
+            .pop_front()
+            .map(|(key, item)| Ok((Cow::Owned(key), Cow::Owned(item))))
     }
 }
 
@@ -1228,18 +1232,32 @@ impl Storage for SqliteStorage {
         let found = self.table_sql(schema);
         async move {
             let sql = found?;
-            let read = move |conn: &Connection, pace: Pace| read_in_snapshot(conn, &sql, pace, f);
-            let read = if may_read_in_place() {
-                match this.read_here(read) {
+            let f = if may_read_in_place() {
+                match this.read_inline(f, |f, conn, pace| read_in_snapshot(conn, &sql, pace, f)) {
                     Ok(out) => return out,
-                    Err(read) => read,
+                    Err(f) => f,
                 }
             } else {
-                read
+                f
             };
-            this.with_reader(move |conn| read(conn, Pace::pooled()))
+            this.with_reader(move |conn| read_in_snapshot(conn, &sql, Pace::pooled(), f))
                 .await
         }
+    }
+
+    /// Reads here on a multi-thread runtime, as [`Storage::read`] does.
+    fn read_here<R, F>(&self, schema: &TableSchema, f: F) -> std::result::Result<Result<R>, F>
+    where
+        F: FnOnce(&dyn StorageRead) -> Result<R>,
+    {
+        if !may_read_in_place() {
+            return Err(f);
+        }
+        let sql = match self.table_sql(schema) {
+            Ok(sql) => sql,
+            Err(e) => return Ok(Err(e)),
+        };
+        self.read_inline(f, |f, conn, pace| read_in_snapshot(conn, &sql, pace, f))
     }
 
     fn write<R, F>(&self, schema: &TableSchema, f: F) -> impl Future<Output = Result<R>> + Send
@@ -1294,10 +1312,10 @@ mod tests {
                 let seen = storage
                     .read(&schema, |view| {
                         // Two statements, one snapshot.
-                        let first = view.get(Space::Table, b"k")?;
+                        let first = view.get(Space::Table, b"k")?.map(Cow::into_owned);
                         let range = view
                             .range(Space::Table, Bound::Unbounded, Bound::Unbounded, false)?
-                            .map(|e| e.map(|(_, item)| item))
+                            .map(|e| e.map(|(_, item)| item.into_owned()))
                             .collect::<Result<Vec<_>>>()?;
                         Ok((first, range))
                     })
@@ -1371,7 +1389,7 @@ mod tests {
             assert_eq!(refused, 8);
             let (counter, keys) = storage
                 .read(&schema, |view| {
-                    let counter = view.get(Space::Table, b"counter")?;
+                    let counter = view.get(Space::Table, b"counter")?.map(Cow::into_owned);
                     let keys = view
                         .range(
                             Space::Table,

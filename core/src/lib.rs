@@ -41,8 +41,9 @@ pub use expr::{
 };
 pub use item::{Item, Number, Value, ValueType};
 pub use repository::{
-    BatchGetOutput, BatchWriteOutput, DeleteItem, GetItem, Page, PutItem, Query, Repository,
-    ReturnValues, Scan, Segment, TransactWrite, TransactWriteItem, UpdateItem, WriteRequest,
+    BatchGetOutput, BatchWriteOutput, DeleteItem, GetItem, ItemVisitor, Page, PutItem, Query,
+    Repository, ReturnValues, Scan, Segment, TransactWrite, TransactWriteItem, UpdateItem,
+    WriteRequest,
 };
 pub use schema::{
     IndexKind, IndexSchema, KeyAttribute, KeyType, Projection, QueryKeys, TableSchema,

@@ -542,4 +542,87 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
 
     /// Reads up to 100 items at one point in time; `None` where absent.
     async fn transact_get_items(&self, keys: Vec<Item>) -> Result<Vec<Option<Item>>>;
+
+    /// Reads one item like [`get_item`](Self::get_item), but lends it to `visit` instead of
+    /// handing out a copy; returns whether there was one. A local store lends the item it
+    /// holds, so a caller that only decodes it (the typed API) copies nothing. The default
+    /// calls `get_item`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> monotable_core::Result<()> {
+    /// use monotable_core::{GetItem, Item, PutItem, Repository, TableSchema};
+    /// # let repo = monotable_memory::MemoryRepository::new(
+    /// #     monotable_memory::MemoryStorage::new(), TableSchema::single_table("app"))?;
+    /// # repo.create_table().await?;
+    /// let ada = Item::from([("pk", "USER#u1"), ("sk", "PROFILE"), ("name", "Ada")]);
+    /// repo.put_item(PutItem { item: ada, ..Default::default() }).await?;
+    /// let key = Item::from([("pk", "USER#u1"), ("sk", "PROFILE")]);
+    /// let mut name = None;
+    /// let found = repo
+    ///     .get_item_with(GetItem { key, ..Default::default() }, &mut |item| {
+    ///         name = item.get("name").and_then(|n| n.as_s()).map(str::len);
+    ///         Ok(())
+    ///     })
+    ///     .await?;
+    /// assert!(found);
+    /// assert_eq!(name, Some(3));
+    /// # Ok(()) }
+    /// ```
+    async fn get_item_with(&self, request: GetItem, visit: &mut ItemVisitor<'_>) -> Result<bool> {
+        match self.get_item(request).await? {
+            Some(item) => visit(&item).map(|()| true),
+            None => Ok(false),
+        }
+    }
+
+    /// Reads one page of a partition like [`query`](Self::query), but lends each item of the
+    /// page to `visit`, in order, instead of handing out copies; the page returned has no
+    /// `items` (its counts and last evaluated key are as `query` gives them). The default
+    /// calls `query`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> monotable_core::Result<()> {
+    /// use monotable_core::{Item, KeyCondition, PutItem, Query, Repository, TableSchema};
+    /// # let repo = monotable_memory::MemoryRepository::new(
+    /// #     monotable_memory::MemoryStorage::new(), TableSchema::single_table("app"))?;
+    /// # repo.create_table().await?;
+    /// for sk in ["ORDER#1", "ORDER#2", "PROFILE"] {
+    ///     let item = Item::from([("pk", "USER#u1"), ("sk", sk)]);
+    ///     repo.put_item(PutItem { item, ..Default::default() }).await?;
+    /// }
+    /// let mut sort_keys = Vec::new();
+    /// let query = Query { limit: Some(2), ..Query::new(KeyCondition::partition("USER#u1")) };
+    /// let page = repo
+    ///     .query_with(query, &mut |item| {
+    ///         sort_keys.push(item["sk"].as_s().unwrap_or_default().to_string());
+    ///         Ok(())
+    ///     })
+    ///     .await?;
+    /// assert_eq!(sort_keys, ["ORDER#1", "ORDER#2"]);
+    /// assert!(page.items.is_empty());
+    /// assert_eq!(page.count, 2);
+    /// assert!(page.last_evaluated_key.is_some());
+    /// # Ok(()) }
+    /// ```
+    async fn query_with(&self, request: Query, visit: &mut ItemVisitor<'_>) -> Result<Page> {
+        lend_page(self.query(request).await?, visit)
+    }
+
+    /// Reads one page of the table or index like [`scan`](Self::scan), lending each item to
+    /// `visit` as [`query_with`](Self::query_with) does. The default calls `scan`.
+    async fn scan_with(&self, request: Scan, visit: &mut ItemVisitor<'_>) -> Result<Page> {
+        lend_page(self.scan(request).await?, visit)
+    }
+}
+
+/// What [`Repository::get_item_with`], [`Repository::query_with`] and
+/// [`Repository::scan_with`] lend each item to.
+pub type ItemVisitor<'a> = dyn FnMut(&Item) -> Result<()> + Send + 'a;
+
+/// Lends a page's items to `visit` and returns the page without them.
+fn lend_page(mut page: Page, visit: &mut ItemVisitor<'_>) -> Result<Page> {
+    for item in std::mem::take(&mut page.items) {
+        visit(&item)?;
+    }
+    Ok(page)
 }

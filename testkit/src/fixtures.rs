@@ -119,9 +119,12 @@ pub fn qs(pk: &str, sort: SortKeyCondition) -> Query {
     Query::new(KeyCondition::partition(pk).with_sort(sort))
 }
 
-/// Runs a query, panicking on error.
+/// Runs a query, panicking on error; also reads it through
+/// [`Repository::query_with`] and asserts that it lends the same page ([`crate::lent`]).
 pub async fn query(repo: &dyn Repository, query: Query) -> Page {
-    repo.query(query).await.expect("query")
+    let copied = repo.query(query.clone()).await;
+    let lent = crate::lent::query(repo, query).await;
+    crate::lent::same(copied, lent, "query").expect("query")
 }
 
 /// The values of attribute `name` in a page's items.
@@ -167,14 +170,16 @@ pub async fn all_pages(repo: &dyn Repository, mut request: Query) -> Vec<Page> {
     }
 }
 
-/// Gets an item by `{pk, sk}`.
+/// Gets an item by `{pk, sk}`; also reads it through [`Repository::get_item_with`] and
+/// asserts that it lends the same item.
 pub async fn get(repo: &dyn Repository, pk: &str, sk: impl Into<Value>) -> Option<Item> {
-    repo.get_item(monotable_core::GetItem {
+    let request = monotable_core::GetItem {
         key: key(pk, sk),
         ..Default::default()
-    })
-    .await
-    .expect("get")
+    };
+    let copied = repo.get_item(request.clone()).await;
+    let lent = crate::lent::get_item(repo, request).await;
+    crate::lent::same(copied, lent, "get").expect("get")
 }
 
 // ---- entities ------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ pub mod cases;
 pub mod dynamodb_local;
 pub mod fixtures;
 pub mod fuzz;
+pub mod lent;
 pub mod vectors;
 
 /// Makes a repository for a table schema on the backend under test: what a backend gives

@@ -4,7 +4,8 @@ use async_trait::async_trait;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 
 use super::query::{
-    entity_filter, entity_page, CollectionPage, CollectionQuery, EntityQuery, EntityScan, QueryPage,
+    decode_into, entity_filter, entity_page, CollectionPage, CollectionQuery, EntityQuery,
+    EntityScan, QueryPage,
 };
 use crate::api::cursor::Cursor;
 use crate::api::writes::*;
@@ -517,18 +518,20 @@ pub trait RepositoryExt: Repository {
             .as_ref()
             .map(|c| c.decode_for(&scope, self.schema(), query.index.as_deref()))
             .transpose()?;
+        let mut items = Vec::new();
+        let request = Query {
+            index: query.index.clone(),
+            filter: query.filter.clone(),
+            forward: query.forward,
+            limit: query.limit,
+            exclusive_start_key: start,
+            consistent_read: query.consistent_read,
+            ..Query::new(kc)
+        };
         let page = self
-            .query(Query {
-                index: query.index.clone(),
-                filter: query.filter.clone(),
-                forward: query.forward,
-                limit: query.limit,
-                exclusive_start_key: start,
-                consistent_read: query.consistent_read,
-                ..Query::new(kc)
-            })
+            .query_with(request, &mut decode_into(&mut items))
             .await?;
-        entity_page(page, &scope)
+        Ok(entity_page(page, items, &scope))
     }
 
     /// Every entity of a query, page after page, as a stream.
@@ -1215,18 +1218,20 @@ pub trait RepositoryExt: Repository {
             .as_ref()
             .map(|c| c.decode_for(&scope, self.schema(), scan.index.as_deref()))
             .transpose()?;
+        let mut items = Vec::new();
+        let request = Scan {
+            index: scan.index.clone(),
+            filter: scan.full_filter(),
+            limit: scan.limit,
+            exclusive_start_key: start,
+            segment: scan.segment,
+            consistent_read: scan.consistent_read,
+            ..Default::default()
+        };
         let page = self
-            .scan(Scan {
-                index: scan.index.clone(),
-                filter: scan.full_filter(),
-                limit: scan.limit,
-                exclusive_start_key: start,
-                segment: scan.segment,
-                consistent_read: scan.consistent_read,
-                ..Default::default()
-            })
+            .scan_with(request, &mut decode_into(&mut items))
             .await?;
-        entity_page(page, &scope)
+        Ok(entity_page(page, items, &scope))
     }
 
     /// Every entity of a scan (or of one segment of a parallel scan), as a stream.

@@ -832,20 +832,29 @@ pub(crate) fn epoch_seconds(t: std::time::SystemTime) -> u64 {
 
 /// A backend page as a page of `E`: items of other entity types left out, the rest decoded,
 /// the last evaluated key as a cursor of `scope`.
+/// Decodes each lent item of entity type `E` into `items` (the visitor of a typed page).
+pub(super) fn decode_into<E: Entity>(
+    items: &mut Vec<E>,
+) -> impl FnMut(&crate::item::Item) -> Result<()> + Send + '_ {
+    move |item| {
+        if entity::is_entity::<E>(item) {
+            items.push(entity::decode::<E>(item)?);
+        }
+        Ok(())
+    }
+}
+
+/// The typed page of a page read by `query_with`/`scan_with` into `items`.
 pub(super) fn entity_page<E: Entity>(
     page: crate::repository::Page,
+    items: Vec<E>,
     scope: &str,
-) -> Result<QueryPage<E>> {
-    Ok(QueryPage {
-        items: page
-            .items
-            .iter()
-            .filter(|i| entity::is_entity::<E>(i))
-            .map(entity::decode::<E>)
-            .collect::<Result<_>>()?,
+) -> QueryPage<E> {
+    QueryPage {
+        items,
         cursor: page.last_evaluated_key.map(|k| Cursor::encode(scope, &k)),
         scanned_count: page.scanned_count,
-    })
+    }
 }
 
 /// `filter` joined with "the item is of entity type `E`" (when `E` stores its type).

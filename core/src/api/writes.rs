@@ -32,17 +32,20 @@ pub(super) async fn get_entity<R: Repository + ?Sized, E: Entity>(
     consistent_read: bool,
 ) -> Result<Option<E>> {
     let key = entity::primary_key::<E>(repo.schema(), &Item::from_serialize(key)?)?;
-    match repo
-        .get_item(GetItem {
-            key,
-            consistent_read,
-            ..Default::default()
-        })
-        .await?
-    {
-        Some(item) if entity::is_entity::<E>(&item) => entity::decode::<E>(&item).map(Some),
-        _ => Ok(None),
-    }
+    let mut found = None;
+    let request = GetItem {
+        key,
+        consistent_read,
+        ..Default::default()
+    };
+    repo.get_item_with(request, &mut |item| {
+        if entity::is_entity::<E>(item) {
+            found = Some(entity::decode::<E>(item)?);
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(found)
 }
 
 /// An update of `E`; an entity with a validation hook is read, updated locally, validated,

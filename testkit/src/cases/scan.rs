@@ -24,7 +24,9 @@ async fn table_of(
 async fn scan_all(repo: &dyn monotable_core::Repository, mut req: Scan) -> Vec<Item> {
     let mut out = Vec::new();
     loop {
-        let page = repo.scan(req.clone()).await.unwrap();
+        let copied = repo.scan(req.clone()).await;
+        let lent = crate::lent::scan(repo, req.clone()).await;
+        let page = crate::lent::same(copied, lent, "scan").unwrap();
         out.extend(page.items);
         match page.last_evaluated_key {
             Some(k) => req.exclusive_start_key = Some(k),

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use monotable_core::{Error, Item, Page, Query, Repository, Scan, TableSchema, TransactWrite};
 
 use super::{Op, Sequence};
+use crate::lent;
 
 /// One side's answer to one operation, as text: results, error kind and message, pagination
 /// key — everything the comparison looks at.
@@ -57,6 +58,17 @@ pub struct State {
     last_keys: BTreeMap<String, Item>,
 }
 
+/// The outcome of a read, unless reading it again by lending (`get_item_with`,
+/// `query_with`, `scan_with`) gave another: then both, marked, so the campaign reports the
+/// backend whose two read paths disagree.
+fn same_when_lent(owned: String, lent: String) -> String {
+    if owned == lent {
+        owned
+    } else {
+        format!("LENT READ DIFFERS: {owned} / lent: {lent}")
+    }
+}
+
 fn target(kind: &str, index: &Option<String>) -> String {
     format!("{kind}:{}", index.as_deref().unwrap_or("table"))
 }
@@ -67,7 +79,10 @@ pub async fn execute(repo: &dyn Repository, op: &Op, state: &mut State) -> Strin
         Op::Put(r) => outcome_text(&repo.put_item(r.clone()).await, |o| format!("{o:?}")),
         Op::Update(r) => outcome_text(&repo.update_item(r.clone()).await, |o| format!("{o:?}")),
         Op::Delete(r) => outcome_text(&repo.delete_item(r.clone()).await, |o| format!("{o:?}")),
-        Op::Get(r) => outcome_text(&repo.get_item(r.clone()).await, |o| format!("{o:?}")),
+        Op::Get(r) => same_when_lent(
+            outcome_text(&repo.get_item(r.clone()).await, |o| format!("{o:?}")),
+            outcome_text(&lent::get_item(repo, r.clone()).await, |o| format!("{o:?}")),
+        ),
         Op::Query(q) => {
             let t = target("query", &q.index);
             let request = Query {
@@ -85,14 +100,15 @@ pub async fn execute(repo: &dyn Repository, op: &Op, state: &mut State) -> Strin
                 count_only: q.count_only,
                 consistent_read: q.consistent_read,
             };
-            let r = repo.query(request).await;
+            let r = repo.query(request.clone()).await;
             if let Ok(p) = &r {
                 match &p.last_evaluated_key {
                     Some(k) => state.last_keys.insert(t, k.clone()),
                     None => state.last_keys.remove(&t),
                 };
             }
-            outcome_text(&r, page_text)
+            let lent = lent::query(repo, request).await;
+            same_when_lent(outcome_text(&r, page_text), outcome_text(&lent, page_text))
         }
         Op::Scan(s) => {
             let t = target("scan", &s.index);
@@ -110,14 +126,15 @@ pub async fn execute(repo: &dyn Repository, op: &Op, state: &mut State) -> Strin
                 count_only: s.count_only,
                 consistent_read: s.consistent_read,
             };
-            let r = repo.scan(request).await;
+            let r = repo.scan(request.clone()).await;
             if let Ok(p) = &r {
                 match &p.last_evaluated_key {
                     Some(k) => state.last_keys.insert(t, k.clone()),
                     None => state.last_keys.remove(&t),
                 };
             }
-            outcome_text(&r, page_text)
+            let lent = lent::scan(repo, request).await;
+            same_when_lent(outcome_text(&r, page_text), outcome_text(&lent, page_text))
         }
         Op::BatchGet(keys, projection) => outcome_text(
             &repo.batch_get_item(keys.clone(), projection.clone()).await,

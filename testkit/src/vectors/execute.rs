@@ -24,6 +24,7 @@ use serde_json::{json, Map, Value as Json};
 use super::load::{schema_of, Refused};
 use super::tables::{wire_error, Fail, Skip, Tables, Wire, WireError};
 use super::{Backend, Outcome};
+use crate::lent;
 
 fn is_json_shape_error(m: &str) -> bool {
     m.contains("must be a") || m.contains("is not an object")
@@ -346,7 +347,9 @@ pub(super) async fn execute(
             let projection = projection(&mut ph, body)?;
             ph.finish().map_err(wire_error)?;
             let key = item(&body["Key"])?;
-            let got = repo.get_item(GetItem { key, projection, consistent_read: consistent_read(body)? }).await?;
+            let request = GetItem { key, projection, consistent_read: consistent_read(body)? };
+            let copied = repo.get_item(request.clone()).await;
+            let got = lent::same(copied, lent::get_item(&*repo, request).await, "GetItem")?;
             Ok(match got {
                 Some(i) => json!({ "Item": i.to_json() }),
                 None => json!({}),
@@ -398,7 +401,9 @@ pub(super) async fn execute(
         }
         "Query" => {
             let (q, count_only, repo) = query(tables, body).await?;
-            Ok(page_json(&repo.query(q).await?, count_only))
+            let copied = repo.query(q.clone()).await;
+            let page = lent::same(copied, lent::query(&*repo, q).await, "Query")?;
+            Ok(page_json(&page, count_only))
         }
         "Scan" => {
             let repo = tables.get(body).await?;
@@ -428,7 +433,9 @@ pub(super) async fn execute(
                 count_only,
                 consistent_read: consistent_read(body)?,
             };
-            Ok(page_json(&repo.scan(req).await?, count_only))
+            let copied = repo.scan(req.clone()).await;
+            let page = lent::same(copied, lent::scan(&*repo, req).await, "Scan")?;
+            Ok(page_json(&page, count_only))
         }
         "BatchGetItem" => {
             let (repo, name, spec) = match single_table(&body["RequestItems"])? {

@@ -1,5 +1,6 @@
 //! Checks shared by the operations, made before any storage is read.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use crate::error::{Error, Result};
@@ -36,13 +37,13 @@ pub(super) fn condition_holds(c: &Option<Condition>, old: Option<&Item>) -> bool
 /// on `old`.
 pub(super) fn require_condition(
     c: &Option<Condition>,
-    old: &Option<Item>,
+    old: Option<&Item>,
     return_old: bool,
 ) -> Result<()> {
-    if condition_holds(c, old.as_ref()) {
+    if condition_holds(c, old) {
         Ok(())
     } else {
-        Err(condition_failed(old.clone(), return_old))
+        Err(condition_failed(old.cloned(), return_old))
     }
 }
 
@@ -52,9 +53,10 @@ pub(super) fn condition_failed(old: Option<Item>, return_old: bool) -> Error {
     }
 }
 
-pub(super) fn project(item: Item, projection: &Option<Vec<Path>>) -> Item {
+/// The item, or the attributes of it the projection names (a new item).
+pub(super) fn project<'a>(item: Cow<'a, Item>, projection: &Option<Vec<Path>>) -> Cow<'a, Item> {
     match projection {
-        Some(p) => eval::project(&item, p),
+        Some(p) => Cow::Owned(eval::project(&item, p)),
         None => item,
     }
 }

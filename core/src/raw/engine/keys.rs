@@ -224,7 +224,7 @@ pub(super) fn local_index_entries<'a>(
             }
             k
         };
-        let mut entries: Vec<(Vec<u8>, Vec<u8>, Item)> = entries
+        let mut entries: Vec<_> = entries
             .into_iter()
             .map(|(key, item)| (order(&item), key, item))
             .collect();

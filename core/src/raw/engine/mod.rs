@@ -11,6 +11,7 @@ mod pages;
 mod storage;
 mod transact;
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::ops::Bound;
 use std::sync::{Arc, Mutex};
@@ -91,137 +92,9 @@ impl<S: Storage> Engine<S> {
     }
 }
 
-#[async_trait]
-impl<S: Storage> Repository for Engine<S> {
-    fn schema(&self) -> &TableSchema {
-        &self.schema
-    }
-
-    async fn create_table(&self) -> Result<()> {
-        self.storage
-            .create(&self.schema)
-            .instrument(self.span("CreateTable"))
-            .await
-    }
-
-    async fn get_item(&self, request: GetItem) -> Result<Option<Item>> {
-        check_projection(&request.projection)?;
-        check_scalar_keys(&self.schema, request.projection.iter().flatten())?;
-        validate::check_key(&self.schema, &request.key)?;
-        let key = table_key(&self.schema, &request.key);
-        self.storage
-            .read(&self.schema, move |view| {
-                Ok(view
-                    .get(Space::Table, &key)?
-                    .map(|item| project(item, &request.projection)))
-            })
-            .instrument(self.span("GetItem"))
-            .await
-    }
-
-    async fn put_item(&self, request: PutItem) -> Result<Option<Item>> {
-        only_none_or_all_old(request.return_values)?;
-        check_item(&self.schema, &request.item, WriteKind::Put)?;
-        check_condition(&request.condition)?;
-        check_scalar_keys(&self.schema, read_paths(&request.condition, &None))?;
-        let schema = self.schema.clone();
-        self.storage
-            .write(&self.schema, move |view| {
-                let key = table_key(&schema, &request.item);
-                let old = view.get(Space::Table, &key)?;
-                require_condition(
-                    &request.condition,
-                    &old,
-                    request.return_old_on_condition_failure,
-                )?;
-                let mutations = item_mutations(&schema, old.as_ref(), Some(&request.item));
-                let out = (request.return_values == ReturnValues::AllOld)
-                    .then_some(old)
-                    .flatten();
-                Ok((out, mutations))
-            })
-            .instrument(self.span("PutItem"))
-            .await
-    }
-
-    async fn update_item(&self, request: UpdateItem) -> Result<Option<Item>> {
-        validate::check_key(&self.schema, &request.key)?;
-        if !request.update.is_empty() {
-            check::check_update_expression(&request.update)?;
-        }
-        check_condition(&request.condition)?;
-        check_scalar_keys(&self.schema, read_paths(&request.condition, &None))?;
-        let schema = self.schema.clone();
-        self.storage
-            .write(&self.schema, move |view| {
-                let key = table_key(&schema, &request.key);
-                let old = view.get(Space::Table, &key)?;
-                require_condition(
-                    &request.condition,
-                    &old,
-                    request.return_old_on_condition_failure,
-                )?;
-                // A key attribute in the update, or a path into one, is reported only once
-                // the condition holds.
-                if !request.update.is_empty() {
-                    eval::check_update_keys(&schema, &request.update)?;
-                    check_scalar_keys(&schema, update_paths(&request.update))?;
-                }
-                let updated = if request.update.is_empty() {
-                    eval::Updated {
-                        item: old.clone().unwrap_or_else(|| request.key.clone()),
-                        touched: BTreeSet::new(),
-                        touched_new: BTreeSet::new(),
-                    }
-                } else {
-                    eval::apply_update(old.as_ref(), &request.key, &request.update)?
-                };
-                check_item(&schema, &updated.item, WriteKind::Update)?;
-                let mutations = item_mutations(&schema, old.as_ref(), Some(&updated.item));
-                let out = match request.return_values {
-                    ReturnValues::None => None,
-                    ReturnValues::AllOld => old,
-                    ReturnValues::AllNew => Some(updated.item),
-                    ReturnValues::UpdatedOld => select_touched(old, &updated.touched),
-                    ReturnValues::UpdatedNew => {
-                        select_touched(Some(updated.item), &updated.touched_new)
-                    }
-                };
-                Ok((out, mutations))
-            })
-            .instrument(self.span("UpdateItem"))
-            .await
-    }
-
-    async fn delete_item(&self, request: DeleteItem) -> Result<Option<Item>> {
-        only_none_or_all_old(request.return_values)?;
-        validate::check_key(&self.schema, &request.key)?;
-        check_condition(&request.condition)?;
-        check_scalar_keys(&self.schema, read_paths(&request.condition, &None))?;
-        let schema = self.schema.clone();
-        self.storage
-            .write(&self.schema, move |view| {
-                let key = table_key(&schema, &request.key);
-                let old = view.get(Space::Table, &key)?;
-                require_condition(
-                    &request.condition,
-                    &old,
-                    request.return_old_on_condition_failure,
-                )?;
-                let mutations = match &old {
-                    Some(o) => item_mutations(&schema, Some(o), None),
-                    None => Vec::new(),
-                };
-                let out = (request.return_values == ReturnValues::AllOld)
-                    .then_some(old)
-                    .flatten();
-                Ok((out, mutations))
-            })
-            .instrument(self.span("DeleteItem"))
-            .await
-    }
-
-    async fn query(&self, request: Query) -> Result<Page> {
+impl<S: Storage> Engine<S> {
+    /// Checks a query and plans its read.
+    fn checked_query(&self, request: Query) -> Result<PageRead> {
         let schema = self.schema.clone();
         check_limit(request.limit)?;
         check_read_expressions(&request.filter, &request.projection)?;
@@ -322,26 +195,23 @@ impl<S: Storage> Repository for Engine<S> {
             filter_on_table,
         };
         let exclusive_lower = request.exclusive_start_key.is_some() && forward;
-        let schema2 = schema.clone();
-        self.storage
-            .read(&self.schema, move |view| {
-                let lo = if exclusive_lower {
-                    Bound::Excluded(lower.as_slice())
+        Ok(PageRead {
+            entries: EntriesOf::Range {
+                space,
+                lower: if exclusive_lower {
+                    Bound::Excluded(lower)
                 } else {
-                    Bound::Included(lower.as_slice())
-                };
-                let hi = match &upper {
-                    Some(u) => Bound::Excluded(u.as_slice()),
-                    None => Bound::Unbounded,
-                };
-                let entries = view.range(space, lo, hi, !forward)?;
-                read_page(&schema2, view, entries, &spec)
-            })
-            .instrument(self.span("Query"))
-            .await
+                    Bound::Included(lower)
+                },
+                upper: upper.map_or(Bound::Unbounded, Bound::Excluded),
+                reverse: !forward,
+            },
+            spec,
+        })
     }
 
-    async fn scan(&self, request: Scan) -> Result<Page> {
+    /// Checks a scan and plans its read.
+    fn checked_scan(&self, request: Scan) -> Result<PageRead> {
         let schema = self.schema.clone();
         check_limit(request.limit)?;
         check_read_expressions(&request.filter, &request.projection)?;
@@ -403,28 +273,278 @@ impl<S: Storage> Repository for Engine<S> {
             fetch_from_table,
             filter_on_table,
         };
-        let schema2 = schema.clone();
+        let entries = match local {
+            Some(position) => EntriesOf::LocalIndex {
+                position,
+                start: start_partition.zip(start_key),
+            },
+            None => EntriesOf::Range {
+                space,
+                lower: start.map_or(Bound::Unbounded, Bound::Excluded),
+                upper: Bound::Unbounded,
+                reverse: false,
+            },
+        };
+        Ok(PageRead { entries, spec })
+    }
+
+    /// Checks a GetItem and encodes its key.
+    fn checked_get(&self, request: &GetItem) -> Result<Vec<u8>> {
+        check_projection(&request.projection)?;
+        check_scalar_keys(&self.schema, request.projection.iter().flatten())?;
+        validate::check_key(&self.schema, &request.key)?;
+        Ok(table_key(&self.schema, &request.key))
+    }
+
+    /// Reads a page, its items copied out of the store.
+    async fn read_page(&self, read: PageRead, operation: &'static str) -> Result<Page> {
+        let schema = self.schema.clone();
         self.storage
             .read(&self.schema, move |view| {
-                let entries = match local {
-                    Some(i) => local_index_entries(
-                        view,
-                        &schema2,
-                        i,
-                        start_partition.as_ref().zip(start_key.as_ref()),
-                    )?,
-                    None => {
-                        let lo = match &start {
-                            Some(s) => Bound::Excluded(s.as_slice()),
-                            None => Bound::Unbounded,
-                        };
-                        view.range(space, lo, Bound::Unbounded, false)?
+                let entries = read.entries.of(&schema, view)?;
+                read_owned_page(&schema, view, entries, &read.spec)
+            })
+            .instrument(self.span(operation))
+            .await
+    }
+
+    /// Reads a page, lending its items to `visit`: on the calling thread where the store can
+    /// read there (no copies), else through [`Engine::read_page`].
+    async fn lend_page(
+        &self,
+        read: PageRead,
+        operation: &'static str,
+        visit: &mut ItemVisitor<'_>,
+    ) -> Result<Page> {
+        let schema = &*self.schema;
+        let here = self.span(operation).in_scope(|| {
+            self.storage.read_here(schema, |view| {
+                let entries = read.entries.of(schema, view)?;
+                pages::read_page(schema, view, entries, &read.spec, &mut |item| visit(&item))
+            })
+        });
+        if let Ok(out) = here {
+            return out;
+        }
+        let mut page = self.read_page(read, operation).await?;
+        for item in std::mem::take(&mut page.items) {
+            visit(&item)?;
+        }
+        Ok(page)
+    }
+}
+
+/// A checked query or scan: which entries it reads, and how it makes its page of them.
+struct PageRead {
+    entries: EntriesOf,
+    spec: PageSpec,
+}
+
+/// The entries a page is read from.
+enum EntriesOf {
+    /// A range of one space.
+    Range {
+        space: Space,
+        lower: Bound<Vec<u8>>,
+        upper: Bound<Vec<u8>>,
+        reverse: bool,
+    },
+    /// A local index, partition by partition in the table's order, after the start (its
+    /// partition value and the exclusive start key).
+    LocalIndex {
+        position: usize,
+        start: Option<(Value, Item)>,
+    },
+}
+
+impl EntriesOf {
+    fn of<'a>(&self, schema: &TableSchema, view: &'a dyn StorageRead) -> Result<Entries<'a>> {
+        match self {
+            EntriesOf::Range {
+                space,
+                lower,
+                upper,
+                reverse,
+            } => view.range(
+                *space,
+                lower.as_ref().map(Vec::as_slice),
+                upper.as_ref().map(Vec::as_slice),
+                *reverse,
+            ),
+            EntriesOf::LocalIndex { position, start } => local_index_entries(
+                view,
+                schema,
+                *position,
+                start.as_ref().map(|(pk, esk)| (pk, esk)),
+            ),
+        }
+    }
+}
+
+#[async_trait]
+impl<S: Storage> Repository for Engine<S> {
+    fn schema(&self) -> &TableSchema {
+        &self.schema
+    }
+
+    async fn create_table(&self) -> Result<()> {
+        self.storage
+            .create(&self.schema)
+            .instrument(self.span("CreateTable"))
+            .await
+    }
+
+    async fn get_item(&self, request: GetItem) -> Result<Option<Item>> {
+        let key = self.checked_get(&request)?;
+        self.storage
+            .read(&self.schema, move |view| {
+                Ok(view
+                    .get(Space::Table, &key)?
+                    .map(|item| project(item, &request.projection).into_owned()))
+            })
+            .instrument(self.span("GetItem"))
+            .await
+    }
+
+    async fn get_item_with(&self, request: GetItem, visit: &mut ItemVisitor<'_>) -> Result<bool> {
+        let key = self.checked_get(&request)?;
+        let here = self.span("GetItem").in_scope(|| {
+            self.storage
+                .read_here(&self.schema, |view| match view.get(Space::Table, &key)? {
+                    Some(item) => visit(&project(item, &request.projection)).map(|()| true),
+                    None => Ok(false),
+                })
+        });
+        if let Ok(out) = here {
+            return out;
+        }
+        match self.get_item(request).await? {
+            Some(item) => visit(&item).map(|()| true),
+            None => Ok(false),
+        }
+    }
+
+    async fn query_with(&self, request: Query, visit: &mut ItemVisitor<'_>) -> Result<Page> {
+        let read = self.checked_query(request)?;
+        self.lend_page(read, "Query", visit).await
+    }
+
+    async fn scan_with(&self, request: Scan, visit: &mut ItemVisitor<'_>) -> Result<Page> {
+        let read = self.checked_scan(request)?;
+        self.lend_page(read, "Scan", visit).await
+    }
+
+    async fn put_item(&self, request: PutItem) -> Result<Option<Item>> {
+        only_none_or_all_old(request.return_values)?;
+        check_item(&self.schema, &request.item, WriteKind::Put)?;
+        check_condition(&request.condition)?;
+        check_scalar_keys(&self.schema, read_paths(&request.condition, &None))?;
+        let schema = self.schema.clone();
+        self.storage
+            .write(&self.schema, move |view| {
+                let key = table_key(&schema, &request.item);
+                let old = view.get(Space::Table, &key)?;
+                require_condition(
+                    &request.condition,
+                    old.as_deref(),
+                    request.return_old_on_condition_failure,
+                )?;
+                let mutations = item_mutations(&schema, old.as_deref(), Some(&request.item));
+                let out = (request.return_values == ReturnValues::AllOld)
+                    .then(|| old.map(Cow::into_owned))
+                    .flatten();
+                Ok((out, mutations))
+            })
+            .instrument(self.span("PutItem"))
+            .await
+    }
+
+    async fn update_item(&self, request: UpdateItem) -> Result<Option<Item>> {
+        validate::check_key(&self.schema, &request.key)?;
+        if !request.update.is_empty() {
+            check::check_update_expression(&request.update)?;
+        }
+        check_condition(&request.condition)?;
+        check_scalar_keys(&self.schema, read_paths(&request.condition, &None))?;
+        let schema = self.schema.clone();
+        self.storage
+            .write(&self.schema, move |view| {
+                let key = table_key(&schema, &request.key);
+                let old = view.get(Space::Table, &key)?;
+                let old = old.as_deref();
+                require_condition(
+                    &request.condition,
+                    old,
+                    request.return_old_on_condition_failure,
+                )?;
+                // A key attribute in the update, or a path into one, is reported only once
+                // the condition holds.
+                if !request.update.is_empty() {
+                    eval::check_update_keys(&schema, &request.update)?;
+                    check_scalar_keys(&schema, update_paths(&request.update))?;
+                }
+                let updated = if request.update.is_empty() {
+                    eval::Updated {
+                        item: old.cloned().unwrap_or_else(|| request.key.clone()),
+                        touched: BTreeSet::new(),
+                        touched_new: BTreeSet::new(),
+                    }
+                } else {
+                    eval::apply_update(old, &request.key, &request.update)?
+                };
+                check_item(&schema, &updated.item, WriteKind::Update)?;
+                let mutations = item_mutations(&schema, old, Some(&updated.item));
+                let out = match request.return_values {
+                    ReturnValues::None => None,
+                    ReturnValues::AllOld => old.cloned(),
+                    ReturnValues::AllNew => Some(updated.item),
+                    ReturnValues::UpdatedOld => select_touched(old.cloned(), &updated.touched),
+                    ReturnValues::UpdatedNew => {
+                        select_touched(Some(updated.item), &updated.touched_new)
                     }
                 };
-                read_page(&schema2, view, entries, &spec)
+                Ok((out, mutations))
             })
-            .instrument(self.span("Scan"))
+            .instrument(self.span("UpdateItem"))
             .await
+    }
+
+    async fn delete_item(&self, request: DeleteItem) -> Result<Option<Item>> {
+        only_none_or_all_old(request.return_values)?;
+        validate::check_key(&self.schema, &request.key)?;
+        check_condition(&request.condition)?;
+        check_scalar_keys(&self.schema, read_paths(&request.condition, &None))?;
+        let schema = self.schema.clone();
+        self.storage
+            .write(&self.schema, move |view| {
+                let key = table_key(&schema, &request.key);
+                let old = view.get(Space::Table, &key)?;
+                require_condition(
+                    &request.condition,
+                    old.as_deref(),
+                    request.return_old_on_condition_failure,
+                )?;
+                let mutations = match &old {
+                    Some(o) => item_mutations(&schema, Some(o), None),
+                    None => Vec::new(),
+                };
+                let out = (request.return_values == ReturnValues::AllOld)
+                    .then(|| old.map(Cow::into_owned))
+                    .flatten();
+                Ok((out, mutations))
+            })
+            .instrument(self.span("DeleteItem"))
+            .await
+    }
+
+    async fn query(&self, request: Query) -> Result<Page> {
+        let read = self.checked_query(request)?;
+        self.read_page(read, "Query").await
+    }
+
+    async fn scan(&self, request: Scan) -> Result<Page> {
+        let read = self.checked_scan(request)?;
+        self.read_page(read, "Scan").await
     }
 
     async fn batch_get_item(
@@ -455,7 +575,7 @@ impl<S: Storage> Repository for Engine<S> {
                 let mut items = Vec::new();
                 for k in &encoded {
                     if let Some(item) = view.get(Space::Table, k)? {
-                        items.push(project(item, &projection));
+                        items.push(project(item, &projection).into_owned());
                     }
                 }
                 Ok(BatchGetOutput {
@@ -506,7 +626,7 @@ impl<S: Storage> Repository for Engine<S> {
                     };
                     let old = view.get(Space::Table, &table_key(&schema, key))?;
                     if old.is_some() || new.is_some() {
-                        mutations.extend(item_mutations(&schema, old.as_ref(), new));
+                        mutations.extend(item_mutations(&schema, old.as_deref(), new));
                     }
                 }
                 Ok((BatchWriteOutput::default(), mutations))

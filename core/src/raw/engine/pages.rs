@@ -1,6 +1,8 @@
 //! Reading one page of a query or scan: Limit before the filter, 1 MB pages, the last
 //! evaluated key, parallel-scan segments.
 
+use std::borrow::Cow;
+
 use super::checks::project;
 use super::keys::lek_of;
 use super::keys::table_key;
@@ -40,11 +42,14 @@ pub(super) struct PageSpec {
     pub(super) filter_on_table: bool,
 }
 
-pub(super) fn read_page(
+/// Reads one page from `entries`, handing each item it returns to `keep` in order (lent
+/// where the store lends it); the page's `items` stay empty.
+pub(super) fn read_page<'a>(
     schema: &TableSchema,
-    view: &dyn StorageRead,
-    entries: Entries<'_>,
+    view: &'a dyn StorageRead,
+    entries: Entries<'a>,
     spec: &PageSpec,
+    keep: &mut dyn FnMut(Cow<'a, Item>) -> Result<()>,
 ) -> Result<Page> {
     let mut page = Page::default();
     let mut bytes = 0usize;
@@ -87,12 +92,28 @@ pub(super) fn read_page(
                     Some(t) if spec.fetch_from_table => t,
                     _ => item,
                 };
-                page.items.push(project(item, &spec.projection));
+                keep(project(item, &spec.projection))?;
             }
         }
         if full {
             break;
         }
     }
+    Ok(page)
+}
+
+/// [`read_page`] with the page's items copied into it.
+pub(super) fn read_owned_page<'a>(
+    schema: &TableSchema,
+    view: &'a dyn StorageRead,
+    entries: Entries<'a>,
+    spec: &PageSpec,
+) -> Result<Page> {
+    let mut items = Vec::new();
+    let mut page = read_page(schema, view, entries, spec, &mut |item| {
+        items.push(item.into_owned());
+        Ok(())
+    })?;
+    page.items = items;
     Ok(page)
 }

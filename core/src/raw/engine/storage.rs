@@ -1,6 +1,7 @@
 //! The contract a local backend implements: an ordered key-value store with consistent
 //! reads and atomic writes.
 
+use std::borrow::Cow;
 use std::future::Future;
 use std::ops::Bound;
 
@@ -18,8 +19,10 @@ pub enum Space {
     Index(usize),
 }
 
-/// Entries of a range read, in key order (or reverse); see [`StorageRead`]'s example.
-pub type Entries<'a> = Box<dyn Iterator<Item = Result<(Vec<u8>, Item)>> + 'a>;
+/// Entries of a range read, in key order (or reverse); see [`StorageRead`]'s example. A store
+/// that holds its items lends them ([`Cow::Borrowed`]: the memory backend); one that decodes
+/// them hands out owned ones (SQLite).
+pub type Entries<'a> = Box<dyn Iterator<Item = Result<(Cow<'a, [u8]>, Cow<'a, Item>)>> + 'a>;
 
 /// Read access to a store, inside [`Storage::read`] or [`Storage::write`].
 ///
@@ -46,8 +49,8 @@ pub type Entries<'a> = Box<dyn Iterator<Item = Result<(Vec<u8>, Item)>> + 'a>;
 /// # Ok(()) }
 /// ```
 pub trait StorageRead {
-    /// The entry at `key`.
-    fn get(&self, space: Space, key: &[u8]) -> Result<Option<Item>>;
+    /// The entry at `key`, lent by a store that holds it (see [`Entries`]).
+    fn get(&self, space: Space, key: &[u8]) -> Result<Option<Cow<'_, Item>>>;
     /// The entries between the bounds, ascending, or descending if `reverse`.
     fn range<'a>(
         &'a self,
@@ -98,7 +101,9 @@ pub struct Mutation {
 /// let put = item_mutations(&schema, None, Some(&item));
 /// storage.write(&schema, move |_view| Ok(((), put))).await?;
 /// let key = table_key(&schema, &item);
-/// let stored = storage.read(&schema, move |view| view.get(Space::Table, &key)).await?;
+/// let stored = storage
+///     .read(&schema, move |view| Ok(view.get(Space::Table, &key)?.map(|i| i.into_owned())))
+///     .await?;
 /// assert_eq!(stored, Some(item));
 /// # Ok(()) }
 /// ```
@@ -116,6 +121,43 @@ pub trait Storage: Send + Sync + 'static {
     where
         R: Send + 'static,
         F: FnOnce(&dyn StorageRead) -> Result<R> + Send + 'static;
+
+    /// Runs `f` against a consistent view on the calling thread, if the store can do that
+    /// now without waiting; otherwise hands `f` back (`Err(f)`), and the caller reads through
+    /// [`Storage::read`] instead. Because `f` need not be `'static`, it may borrow: the engine
+    /// lends stored items to the caller's decoder this way
+    /// ([`Repository::get_item_with`](crate::Repository::get_item_with)). The default never
+    /// can.
+    ///
+    /// ```
+    /// # use monotable_core::raw::{item_mutations, table_key, Space, Storage};
+    /// # use monotable_core::{Item, TableSchema, Value};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> monotable_core::Result<()> {
+    /// # let schema = TableSchema::single_table("app");
+    /// let storage = monotable_memory::MemoryStorage::new();
+    /// storage.create(&schema).await?;
+    /// let item = Item::from([("pk", "USER#u1"), ("sk", "PROFILE"), ("name", "Ada")]);
+    /// let put = item_mutations(&schema, None, Some(&item));
+    /// storage.write(&schema, move |_| Ok(((), put))).await?;
+    /// // The memory store always reads here, and lends its item: no copy is made.
+    /// let mut name = String::new();
+    /// let read = storage.read_here(&schema, |view| {
+    ///     if let Some(stored) = view.get(Space::Table, &table_key(&schema, &item))? {
+    ///         name.push_str(stored["name"].as_s().unwrap_or_default());
+    ///     }
+    ///     Ok(())
+    /// });
+    /// assert!(matches!(read, Ok(Ok(()))));
+    /// assert_eq!(name, "Ada");
+    /// # Ok(()) }
+    /// ```
+    fn read_here<R, F>(&self, schema: &TableSchema, f: F) -> std::result::Result<Result<R>, F>
+    where
+        F: FnOnce(&dyn StorageRead) -> Result<R>,
+    {
+        let _ = schema;
+        Err(f)
+    }
 
     /// Runs `f` with exclusive write access to `schema`'s table and applies its mutations
     /// atomically.
@@ -141,6 +183,13 @@ impl<S: Storage> Storage for std::sync::Arc<S> {
         F: FnOnce(&dyn StorageRead) -> Result<R> + Send + 'static,
     {
         S::read(self, schema, f)
+    }
+
+    fn read_here<R, F>(&self, schema: &TableSchema, f: F) -> std::result::Result<Result<R>, F>
+    where
+        F: FnOnce(&dyn StorageRead) -> Result<R>,
+    {
+        S::read_here(self, schema, f)
     }
 
     fn write<R, F>(&self, schema: &TableSchema, f: F) -> impl Future<Output = Result<R>> + Send

@@ -1,6 +1,7 @@
 //! TransactWriteItems and TransactGetItems: validation, idempotency tokens, conditions and
 //! cancellation reasons, all-or-nothing.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
@@ -181,7 +182,7 @@ impl<S: Storage> Engine<S> {
                     let k = table_key(&schema, p.key());
                     let old = match written.get(&k) {
                         Some(w) => w.clone(),
-                        None => view.get(Space::Table, &k)?,
+                        None => view.get(Space::Table, &k)?.map(Cow::into_owned),
                     };
                     let old = &old;
                     let new = match p {
@@ -354,7 +355,10 @@ impl<S: Storage> Engine<S> {
         }
         self.storage
             .read(&self.schema, move |view| {
-                encoded.iter().map(|k| view.get(Space::Table, k)).collect()
+                encoded
+                    .iter()
+                    .map(|k| Ok(view.get(Space::Table, k)?.map(Cow::into_owned)))
+                    .collect()
             })
             .instrument(self.span("TransactGetItems"))
             .await
