@@ -28,24 +28,102 @@ pub enum NumberError {
 ///
 /// Held in canonical form: `1.000`, `1e0` and `+1` are the same number and print as `1`.
 /// Equality and ordering are by value.
+///
+/// The digits are held inline, two to a byte, so a number never allocates.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Number {
+    /// The significant digits (0..=9) in packed BCD: digit `i` is the high nibble of
+    /// `bcd[i / 2]` for even `i`, the low nibble for odd `i`. No leading or trailing zero
+    /// digits; every nibble past the last digit is zero, so the derived `Eq` and `Hash` and
+    /// the byte order of `bcd` are those of the digit sequence.
+    bcd: [u8; BCD_BYTES],
+    /// The number of significant digits; 0 for zero.
+    len: u8,
     negative: bool,
-    /// Significant digits (0..=9), no leading or trailing zeros; empty for zero.
-    digits: Box<[u8]>,
-    /// The value is `0.d1d2d3… × 10^exponent`.
-    exponent: i32,
+    /// The value is `0.d1d2d3… × 10^exponent`: -129..=126, and 0 for zero.
+    exponent: i16,
 }
 
 /// Largest number of significant digits DynamoDB stores.
 pub const MAX_DIGITS: usize = 38;
 
+/// Bytes of packed digits: two digits a byte.
+const BCD_BYTES: usize = MAX_DIGITS.div_ceil(2);
+
+/// The value of a byte of two packed digits.
+#[inline]
+fn pair_value(byte: u8) -> u8 {
+    (byte >> 4) * 10 + (byte & 0x0F)
+}
+
+/// The byte of two packed digits of `pair` (0..=99).
+#[inline]
+fn pack_pair(pair: u8) -> u8 {
+    ((pair / 10) << 4) | (pair % 10)
+}
+
+/// Sets digit `i` (0..=9) of packed digits whose nibbles from `i` on are still zero.
+#[inline]
+fn put_digit(bcd: &mut [u8; BCD_BYTES], i: usize, d: u8) {
+    bcd[i / 2] |= (d << 4) >> ((i & 1) * 4);
+}
+
+/// Digit `i` of packed digits.
+#[inline]
+fn digit_at(bcd: &[u8; BCD_BYTES], i: usize) -> u8 {
+    (bcd[i / 2] >> (4 - (i & 1) * 4)) & 0x0F
+}
+
+/// The significant digits of a [`Number`], most significant first (see [`Number::parts`]).
+#[derive(Clone)]
+struct Digits<'a> {
+    bcd: &'a [u8; BCD_BYTES],
+    front: usize,
+    back: usize,
+}
+
+impl Iterator for Digits<'_> {
+    type Item = u8;
+
+    #[inline]
+    fn next(&mut self) -> Option<u8> {
+        if self.front == self.back {
+            return None;
+        }
+        let d = digit_at(self.bcd, self.front);
+        self.front += 1;
+        Some(d)
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.back - self.front;
+        (n, Some(n))
+    }
+}
+
+impl DoubleEndedIterator for Digits<'_> {
+    #[inline]
+    fn next_back(&mut self) -> Option<u8> {
+        if self.front == self.back {
+            return None;
+        }
+        self.back -= 1;
+        Some(digit_at(self.bcd, self.back))
+    }
+}
+
+impl ExactSizeIterator for Digits<'_> {}
+
+impl std::iter::FusedIterator for Digits<'_> {}
+
 impl Number {
     /// Zero.
     pub fn zero() -> Self {
         Number {
+            bcd: [0; BCD_BYTES],
+            len: 0,
             negative: false,
-            digits: Box::new([]),
             exponent: 0,
         }
     }
@@ -122,44 +200,69 @@ impl Number {
         if exponent < -129 {
             return Err(NumberError::Underflow);
         }
-        let digits: Box<[u8]> = bytes[start..end]
-            .iter()
-            .filter(|b| b.is_ascii_digit())
-            .skip(lead as usize)
-            .take(len as usize)
-            .map(|b| b - b'0')
-            .collect();
+        // Pack the digits `lead..last_nonzero` of the mantissa (the point is not a digit).
+        let mut bcd = [0u8; BCD_BYTES];
+        let (lead, len) = (lead as usize, len as usize);
+        let mut pos = 0;
+        let mut k = 0;
+        for &b in &bytes[start..end] {
+            if b == b'.' {
+                continue;
+            }
+            if pos >= lead {
+                put_digit(&mut bcd, k, b - b'0');
+                k += 1;
+                if k == len {
+                    break;
+                }
+            }
+            pos += 1;
+        }
         Ok(Number {
+            bcd,
+            len: len as u8,
             negative,
-            digits,
-            exponent: exponent as i32,
+            exponent: exponent as i16,
         })
     }
 
     /// The number of an unsigned magnitude and a sign, without going through text.
-    fn from_magnitude(negative: bool, mut magnitude: u64) -> Self {
+    fn from_magnitude(negative: bool, magnitude: u64) -> Self {
         if magnitude == 0 {
             return Number::zero();
         }
-        // Digits from the lowest; trailing zeros of the value are not significant.
-        let mut low_first = [0u8; 20];
-        let mut n = 0;
-        while magnitude > 0 {
-            low_first[n] = (magnitude % 10) as u8;
-            magnitude /= 10;
-            n += 1;
+        // The value has `n` digits; its trailing zeros are not significant.
+        let n = magnitude.ilog10() + 1;
+        let mut m = magnitude;
+        let mut len = n as usize;
+        while m % 10 == 0 {
+            m /= 10;
+            len -= 1;
         }
-        let zeros = low_first[..n].iter().take_while(|d| **d == 0).count();
+        // Place the digits from the lowest, two at a time once the rest pair up.
+        let mut bcd = [0u8; BCD_BYTES];
+        let mut p = len;
+        if p % 2 == 1 {
+            bcd[p / 2] = ((m % 10) as u8) << 4;
+            m /= 10;
+            p -= 1;
+        }
+        while p > 0 {
+            bcd[p / 2 - 1] = pack_pair((m % 100) as u8);
+            m /= 100;
+            p -= 2;
+        }
         Number {
+            bcd,
+            len: len as u8,
             negative,
-            digits: low_first[zeros..n].iter().rev().copied().collect(),
-            exponent: n as i32,
+            exponent: n as i16,
         }
     }
 
     /// True for zero.
     pub fn is_zero(&self) -> bool {
-        self.digits.is_empty()
+        self.len == 0
     }
 
     /// True below zero.
@@ -167,15 +270,64 @@ impl Number {
         self.negative
     }
 
-    /// The significant digits (each 0..=9) and the exponent `e` such that the magnitude is
-    /// `0.d1d2… × 10^e`; used by order-preserving key encodings.
-    pub fn parts(&self) -> (&[u8], i32) {
-        (&self.digits, self.exponent)
+    /// The significant digits (each 0..=9, most significant first; none for zero) and the
+    /// exponent `e` such that the magnitude is `0.d1d2… × 10^e`; used by order-preserving
+    /// key encodings. The digits are read from the number's inline form, without allocating.
+    pub fn parts(
+        &self,
+    ) -> (
+        impl ExactSizeIterator<Item = u8> + DoubleEndedIterator + Clone + '_,
+        i32,
+    ) {
+        let digits = Digits {
+            bcd: &self.bcd,
+            front: 0,
+            back: usize::from(self.len),
+        };
+        (digits, i32::from(self.exponent))
+    }
+
+    /// Digit `i` (below `len`).
+    #[inline]
+    fn digit(&self, i: usize) -> u8 {
+        digit_at(&self.bcd, i)
     }
 
     /// True if the value has no fractional part.
     pub fn is_integer(&self) -> bool {
-        self.exponent >= self.digits.len() as i32
+        self.exponent >= i16::from(self.len)
+    }
+
+    /// The value of the first `count` digits (at most 19, so it fits).
+    #[inline]
+    fn leading_value(&self, count: usize) -> u64 {
+        let mut v: u64 = 0;
+        let mut i = 0;
+        while i + 1 < count {
+            v = v * 100 + u64::from(pair_value(self.bcd[i / 2]));
+            i += 2;
+        }
+        if i < count {
+            v = v * 10 + u64::from(self.digit(i));
+        }
+        v
+    }
+
+    /// The magnitude as a `u64`, if the value is an integer and its magnitude fits.
+    fn integer_magnitude_u64(&self) -> Option<u64> {
+        // u64::MAX has 20 digits.
+        if !self.is_integer() || self.exponent > 20 {
+            return None;
+        }
+        let len = usize::from(self.len);
+        let head = len.min(19);
+        let mut v = self.leading_value(head);
+        if len > head {
+            v = v
+                .checked_mul(10)?
+                .checked_add(u64::from(self.digit(head)))?;
+        }
+        v.checked_mul(10_u64.checked_pow((self.exponent - i16::from(self.len)) as u32)?)
     }
 
     /// The value as an `i128`, if it is an integer that fits.
@@ -183,11 +335,14 @@ impl Number {
         if !self.is_integer() || self.exponent > 38 {
             return None;
         }
-        let mut v: i128 = 0;
-        for i in 0..self.exponent as usize {
-            let d = self.digits.get(i).copied().unwrap_or(0);
-            v = v.checked_mul(10)?.checked_add(i128::from(d))?;
+        // At most 38 digits: below 10^38, which fits an i128.
+        let len = usize::from(self.len);
+        let head = len.min(19);
+        let mut v = u128::from(self.leading_value(head));
+        for i in head..len {
+            v = v * 10 + u128::from(self.digit(i));
         }
+        let v = (v * 10_u128.pow((self.exponent - i16::from(self.len)) as u32)) as i128;
         Some(if self.negative { -v } else { v })
     }
 
@@ -202,15 +357,16 @@ impl Number {
         if self.is_zero() {
             return 1;
         }
-        let p_max = self.exponent - 1;
-        let p_min = self.exponent - self.digits.len() as i32;
+        let exponent = i32::from(self.exponent);
+        let p_max = exponent - 1;
+        let p_min = exponent - i32::from(self.len);
         let pairs = p_max.div_euclid(2) - p_min.div_euclid(2) + 1;
         1 + pairs as usize + usize::from(self.negative)
     }
 
     fn to_bigdecimal(&self) -> bigdecimal::BigDecimal {
         // Canonical text always parses.
-        bigdecimal::BigDecimal::from_str(&self.to_string()).unwrap_or_default()
+        self.with_text(|text| bigdecimal::BigDecimal::from_str(text).unwrap_or_default())
     }
 
     fn from_bigdecimal(value: bigdecimal::BigDecimal) -> Result<Self, NumberError> {
@@ -239,9 +395,11 @@ impl Number {
             (false, true) => return Ordering::Greater,
             _ => {}
         }
+        // Unused nibbles are zero and the digits have no trailing zeros, so the packed bytes
+        // order as the digit sequences do.
         self.exponent
             .cmp(&other.exponent)
-            .then_with(|| self.digits.cmp(&other.digits))
+            .then_with(|| self.bcd.cmp(&other.bcd))
     }
 }
 
@@ -294,24 +452,21 @@ impl Number {
         if self.negative {
             push(b'-');
         }
-        let n = self.digits.len() as i32;
-        let e = self.exponent;
+        let n = usize::from(self.len);
+        let e = i32::from(self.exponent);
         if e <= 0 {
             push(b'0');
             push(b'.');
             (0..-e).for_each(|_| push(b'0'));
-            self.digits.iter().for_each(|d| push(b'0' + d));
-        } else if e < n {
-            self.digits[..e as usize]
-                .iter()
-                .for_each(|d| push(b'0' + d));
+            (0..n).for_each(|i| push(b'0' + self.digit(i)));
+        } else if (e as usize) < n {
+            let e = e as usize;
+            (0..e).for_each(|i| push(b'0' + self.digit(i)));
             push(b'.');
-            self.digits[e as usize..]
-                .iter()
-                .for_each(|d| push(b'0' + d));
+            (e..n).for_each(|i| push(b'0' + self.digit(i)));
         } else {
-            self.digits.iter().for_each(|d| push(b'0' + d));
-            (0..e - n).for_each(|_| push(b'0'));
+            (0..n).for_each(|i| push(b'0' + self.digit(i)));
+            (0..e as usize - n).for_each(|_| push(b'0'));
         }
         // Only ASCII digits, `-` and `.` were written.
         std::str::from_utf8(&buf[..len]).unwrap_or("0")
@@ -325,12 +480,20 @@ impl Number {
 
     /// The value as an `i64`, if it is an integer that fits (as `text.parse::<i64>()`).
     pub(crate) fn to_i64(&self) -> Option<i64> {
-        self.to_i128().and_then(|v| i64::try_from(v).ok())
+        let magnitude = self.integer_magnitude_u64()?;
+        if self.negative {
+            // -2^63 is the one magnitude past i64::MAX that fits.
+            (magnitude <= 1 << 63).then(|| (magnitude as i64).wrapping_neg())
+        } else {
+            i64::try_from(magnitude).ok()
+        }
     }
 
     /// The value as a `u64`, if it is an integer that fits (as `text.parse::<u64>()`).
     pub(crate) fn to_u64(&self) -> Option<u64> {
-        self.to_i128().and_then(|v| u64::try_from(v).ok())
+        let magnitude = self.integer_magnitude_u64()?;
+        // Zero is never negative.
+        (!self.negative).then_some(magnitude)
     }
 }
 
@@ -530,7 +693,7 @@ mod tests {
             return Ok(Number::zero());
         }
         let trail = mantissa.iter().rev().take_while(|d| **d == 0).count();
-        let digits: Box<[u8]> = mantissa[lead..mantissa.len() - trail].into();
+        let digits = &mantissa[lead..mantissa.len() - trail];
         let exponent = int_len + exp - lead as i64;
         if digits.len() > MAX_DIGITS {
             return Err(NumberError::Precision);
@@ -541,11 +704,27 @@ mod tests {
         if exponent < -129 {
             return Err(NumberError::Underflow);
         }
-        Ok(Number {
+        Ok(from_digits(negative, digits, exponent as i32))
+    }
+
+    /// The number of a sign, significant digits (no leading or trailing zeros) and an
+    /// exponent, packed one digit at a time.
+    fn from_digits(negative: bool, digits: &[u8], exponent: i32) -> Number {
+        let mut bcd = [0u8; BCD_BYTES];
+        for (i, d) in digits.iter().enumerate() {
+            put_digit(&mut bcd, i, *d);
+        }
+        Number {
+            bcd,
+            len: digits.len() as u8,
             negative,
-            digits,
-            exponent: exponent as i32,
-        })
+            exponent: exponent as i16,
+        }
+    }
+
+    /// The digits as a vector, for comparisons.
+    fn digit_vec(n: &Number) -> Vec<u8> {
+        n.parts().0.collect()
     }
 
     fn display_reference(n: &Number) -> String {
@@ -557,27 +736,61 @@ mod tests {
             out.push('-');
         }
         let digit = |d: &u8| char::from(b'0' + d);
-        let len = n.digits.len() as i32;
-        let e = n.exponent;
+        let digits = digit_vec(n);
+        let len = digits.len() as i32;
+        let e = i32::from(n.exponent);
         if e <= 0 {
             out.push_str("0.");
             out.extend(std::iter::repeat_n('0', (-e) as usize));
-            out.extend(n.digits.iter().map(digit));
+            out.extend(digits.iter().map(digit));
         } else if e < len {
-            out.extend(n.digits[..e as usize].iter().map(digit));
+            out.extend(digits[..e as usize].iter().map(digit));
             out.push('.');
-            out.extend(n.digits[e as usize..].iter().map(digit));
+            out.extend(digits[e as usize..].iter().map(digit));
         } else {
-            out.extend(n.digits.iter().map(digit));
+            out.extend(digits.iter().map(digit));
             out.extend(std::iter::repeat_n('0', (e - len) as usize));
         }
         out
     }
 
+    /// The representation's invariants: digits 0..=9, no leading or trailing zero digit,
+    /// zero nibbles past the last digit, the exponent in range, zero held one way.
+    fn well_formed(n: &Number) -> bool {
+        let len = usize::from(n.len);
+        let nibbles_ok = (0..BCD_BYTES * 2).all(|i| {
+            let d = digit_at(&n.bcd, i);
+            if i < len {
+                d <= 9
+            } else {
+                d == 0
+            }
+        });
+        if len == 0 {
+            return nibbles_ok && !n.negative && n.exponent == 0;
+        }
+        nibbles_ok
+            && len <= MAX_DIGITS
+            && n.digit(0) != 0
+            && n.digit(len - 1) != 0
+            && (-129..=126).contains(&n.exponent)
+    }
+
+    fn hash_of(n: &Number) -> u64 {
+        use std::hash::{BuildHasher, BuildHasherDefault};
+        BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default().hash_one(n)
+    }
+
     fn same(a: &Result<Number, NumberError>, b: &Result<Number, NumberError>) -> bool {
         match (a, b) {
             (Ok(x), Ok(y)) => {
-                x.negative == y.negative && x.digits == y.digits && x.exponent == y.exponent
+                well_formed(x)
+                    && well_formed(y)
+                    && x.negative == y.negative
+                    && digit_vec(x) == digit_vec(y)
+                    && x.exponent == y.exponent
+                    && x.bcd == y.bcd
+                    && x.len == y.len
             }
             (Err(x), Err(y)) => x == y,
             _ => false,
@@ -594,6 +807,34 @@ mod tests {
                 proptest::prop_assert_eq!(n.with_text(str::to_string), n.to_string());
                 proptest::prop_assert!(same(&Number::parse(&n.to_string()), &Ok(n.clone())));
             }
+        }
+
+        #[test]
+        fn order_equality_and_hash_by_value(
+            a in "-?[0-9]{1,19}(\\.[0-9]{0,19})?(e-?[0-9])?",
+            b in "-?[0-9]{1,19}(\\.[0-9]{0,19})?(e-?[0-9])?",
+        ) {
+            let (x, y) = (n(&a), n(&b));
+            let exact = |s: &str| bigdecimal::BigDecimal::from_str(s).unwrap();
+            proptest::prop_assert_eq!(x.cmp(&y), exact(&a).cmp(&exact(&b)), "{} {}", a, b);
+            proptest::prop_assert_eq!(x == y, exact(&a) == exact(&b));
+            if x == y {
+                proptest::prop_assert_eq!(hash_of(&x), hash_of(&y));
+            }
+            // The same value written another way is the same number, hash and all.
+            let (sign, rest) = a.strip_prefix('-').map_or(("", a.as_str()), |r| ("-", r));
+            let z = n(&format!("{sign}00{rest}"));
+            proptest::prop_assert!(same(&Ok(z.clone()), &Ok(x.clone())));
+            proptest::prop_assert_eq!(hash_of(&z), hash_of(&x));
+        }
+
+        #[test]
+        fn integers_of_text(text in "-?[0-9]{1,21}(\\.[0-9]{0,3})?(e[0-9])?") {
+            let x = n(&text);
+            let canonical = x.to_string();
+            proptest::prop_assert_eq!(x.to_i64(), canonical.parse::<i64>().ok());
+            proptest::prop_assert_eq!(x.to_u64(), canonical.parse::<u64>().ok());
+            proptest::prop_assert_eq!(x.to_i128(), canonical.parse::<i128>().ok());
         }
 
         #[test]
@@ -616,6 +857,48 @@ mod tests {
                 proptest::prop_assert!(same(&Ok(Number::from(small)), &Number::parse(&small.to_string())));
             }
         }
+    }
+
+    #[test]
+    fn no_larger_than_before() {
+        // Before the digits were held inline: `Number` was 24 bytes (a bool, a boxed slice
+        // and an i32) and `Value` 32; the memory backend's bytes per item depend on both.
+        assert!(std::mem::size_of::<Number>() <= 24);
+        assert!(std::mem::size_of::<crate::item::Value>() <= 32);
+        assert_eq!(
+            std::mem::size_of::<Option<Number>>(),
+            std::mem::size_of::<Number>()
+        );
+    }
+
+    #[test]
+    fn parts_and_integers() {
+        let x = n("-12.5");
+        let (digits, e) = x.parts();
+        assert_eq!((digits.collect::<Vec<_>>(), e), (vec![1, 2, 5], 2));
+        let x = n("0");
+        let (digits, e) = x.parts();
+        assert_eq!((digits.len(), e), (0, 0));
+        let x = n("1E-130");
+        let (digits, e) = x.parts();
+        assert_eq!((digits.rev().collect::<Vec<_>>(), e), (vec![1], -129));
+        let full = "12345678901234567890123456789012345678";
+        let x = n(full);
+        let (digits, e) = x.parts();
+        let text: String = digits.map(|d| char::from(b'0' + d)).collect();
+        assert_eq!((text.as_str(), e), (full, 38));
+        assert_eq!(n(full).to_i128(), Some(full.parse().unwrap()));
+        assert_eq!(n("-1e37").to_i128(), Some(-(10_i128.pow(37))));
+        assert_eq!(n("1e38").to_i128(), None);
+        assert_eq!(n("1.5").to_i128(), None);
+        assert_eq!(n("0").to_i128(), Some(0));
+        assert_eq!(n("-9223372036854775808").to_i64(), Some(i64::MIN));
+        assert_eq!(n("-9223372036854775809").to_i64(), None);
+        assert_eq!(n("18446744073709551615").to_u64(), Some(u64::MAX));
+        assert_eq!(n("18446744073709551616").to_u64(), None);
+        assert_eq!(n("1e19").to_u64(), Some(10_u64.pow(19)));
+        assert_eq!(n("1e20").to_u64(), None);
+        assert_eq!(n("-1").to_u64(), None);
     }
 
     #[test]

@@ -57,12 +57,12 @@ pub fn encode_into(out: &mut Vec<u8>, v: &Value) {
             if n.is_negative() {
                 out.push(0x01);
                 out.extend_from_slice(&(!exp).to_be_bytes());
-                out.extend(digits.iter().map(|d| !(b'0' + d)));
+                out.extend(digits.map(|d| !(b'0' + d)));
                 out.push(0xFF);
             } else {
                 out.push(0x03);
                 out.extend_from_slice(&exp.to_be_bytes());
-                out.extend(digits.iter().map(|d| b'0' + d));
+                out.extend(digits.map(|d| b'0' + d));
                 out.push(0x00);
             }
         }
@@ -87,7 +87,7 @@ pub fn dynamodb_number_bytes(n: &crate::Number) -> Vec<u8> {
         padded.push(0);
         e += 1;
     }
-    padded.extend_from_slice(digits);
+    padded.extend(digits);
     if padded.len() % 2 != 0 {
         padded.push(0);
     }
