@@ -6,9 +6,11 @@ mod de;
 mod dynamo;
 mod number;
 mod ser;
+mod text;
 mod value;
 
 pub use check::{check_value, container_depth, MAX_NESTING};
 pub use dynamo::{number_from_text, unique_set};
 pub use number::{Number, NumberError};
+pub use text::ItemText;
 pub use value::*;
