@@ -9,10 +9,10 @@ pub use monotable_core::{
     CancellationReason, CollectionPage, CollectionQuery, Comparator, Condition, Cursor, DeleteItem,
     Entity, EntityKeys, EntityOptions, EntityQuery, EntityScan, Error, GetItem, IndexKeys,
     IndexKind, IndexSchema, Item, ItemVisitor, KeyAttribute, KeyCondition, KeySchema, KeyTemplate,
-    KeyType, Number, Page, Path, PathOf, Projection, PutItem, Query, QueryKeys, QueryPage,
-    Repository, RepositoryExt, Result, ReturnValues, Scan, Segment, SortKeyCondition, TableSchema,
-    TransactWrite, TransactWriteItem, Transaction, TransactionContext, TypedPath, Update,
-    UpdateItem, Value, ValueType, WriteRequest,
+    KeyType, LentItem, Number, Page, Path, PathOf, Projection, PutItem, Query, QueryKeys,
+    QueryPage, Repository, RepositoryExt, Result, ReturnValues, Scan, Segment, SortKeyCondition,
+    TableSchema, TransactWrite, TransactWriteItem, Transaction, TransactionContext, TypedPath,
+    Update, UpdateItem, Value, ValueType, WriteRequest,
 };
 
 mod connect;

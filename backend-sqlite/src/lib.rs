@@ -43,7 +43,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{mpsc, Arc, Mutex, RwLock, TryLockError};
 
-use monotable_core::raw::{self, Engine, Entries, Mutation, Space, Storage, StorageRead};
+use monotable_core::raw::{
+    self, Engine, Entries, Mutation, Space, Storage, StorageRead, Stored, StoredEntries,
+};
 use monotable_core::{
     Error, IndexKind, IndexSchema, Item, KeyAttribute, KeyType, Projection, Result, TableSchema,
 };
@@ -933,6 +935,28 @@ struct View<'c> {
 
 impl StorageRead for View<'_> {
     fn get(&self, space: Space, key: &[u8]) -> Result<Option<Cow<'_, Item>>> {
+        match self.get_stored(space, key)? {
+            Some(stored) => self.item_of(stored).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn range<'a>(
+        &'a self,
+        space: Space,
+        lower: Bound<&[u8]>,
+        upper: Bound<&[u8]>,
+        reverse: bool,
+    ) -> Result<Entries<'a>> {
+        let entries = self.range_stored(space, lower, upper, reverse)?;
+        Ok(Box::new(entries.map(move |entry| {
+            let (key, stored) = entry?;
+            Ok((key, self.item_of(stored)?))
+        })))
+    }
+
+    /// The stored text: a typed read decodes straight from it.
+    fn get_stored(&self, space: Space, key: &[u8]) -> Result<Option<Stored<'_>>> {
         self.pace.run(1, || {
             let mut stmt = self
                 .conn
@@ -945,20 +969,20 @@ impl StorageRead for View<'_> {
                     let text = text
                         .as_str()
                         .map_err(|e| Error::backend("sqlite", false, e))?;
-                    codec::decode(text).map(|item| Some(Cow::Owned(item)))
+                    Ok(Some(Stored::Text(text.to_owned())))
                 }
                 None => Ok(None),
             }
         })
     }
 
-    fn range<'a>(
+    fn range_stored<'a>(
         &'a self,
         space: Space,
         lower: Bound<&[u8]>,
         upper: Bound<&[u8]>,
         reverse: bool,
-    ) -> Result<Entries<'a>> {
+    ) -> Result<StoredEntries<'a>> {
         Ok(Box::new(RangeIter {
             view: self,
             sql: self.sql.space(space),
@@ -968,6 +992,10 @@ impl StorageRead for View<'_> {
             buffer: VecDeque::new(),
             done: false,
         }))
+    }
+
+    fn item_of_text(&self, text: &str) -> Result<Item> {
+        codec::decode(text)
     }
 }
 
@@ -979,7 +1007,7 @@ struct RangeIter<'a> {
     lower: Bound<Vec<u8>>,
     upper: Bound<Vec<u8>>,
     reverse: bool,
-    buffer: VecDeque<(Vec<u8>, Item)>,
+    buffer: VecDeque<(Vec<u8>, String)>,
     done: bool,
 }
 
@@ -1011,7 +1039,7 @@ impl RangeIter<'_> {
             let text = text
                 .as_str()
                 .map_err(|e| Error::backend("sqlite", false, e))?;
-            self.buffer.push_back((key, codec::decode(text)?));
+            self.buffer.push_back((key, text.to_owned()));
             got += 1;
         }
         drop(rows);
@@ -1031,7 +1059,7 @@ impl RangeIter<'_> {
 }
 
 impl<'a> Iterator for RangeIter<'a> {
-    type Item = Result<(Cow<'a, [u8]>, Cow<'a, Item>)>;
+    type Item = Result<(Cow<'a, [u8]>, Stored<'a>)>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.buffer.is_empty() && !self.done {
@@ -1042,7 +1070,7 @@ impl<'a> Iterator for RangeIter<'a> {
         }
         self.buffer
             .pop_front()
-            .map(|(key, item)| Ok((Cow::Owned(key), Cow::Owned(item))))
+            .map(|(key, text)| Ok((Cow::Owned(key), Stored::Text(text))))
     }
 }
 

@@ -41,8 +41,8 @@ pub use expr::{
 };
 pub use item::{Item, Number, Value, ValueType};
 pub use repository::{
-    BatchGetOutput, BatchWriteOutput, DeleteItem, GetItem, ItemVisitor, Page, PutItem, Query,
-    Repository, ReturnValues, Scan, Segment, TransactWrite, TransactWriteItem, UpdateItem,
+    BatchGetOutput, BatchWriteOutput, DeleteItem, GetItem, ItemVisitor, LentItem, Page, PutItem,
+    Query, Repository, ReturnValues, Scan, Segment, TransactWrite, TransactWriteItem, UpdateItem,
     WriteRequest,
 };
 pub use schema::{

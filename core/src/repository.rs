@@ -1,10 +1,12 @@
 //! The `Repository` contract: the item-level operations every backend implements.
 
+use std::borrow::Cow;
+
 use async_trait::async_trait;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::expr::{Condition, KeyCondition, Path, Update};
-use crate::item::Item;
+use crate::item::{Item, ItemText, Value};
 use crate::schema::TableSchema;
 
 /// What a write returns of the item (DynamoDB's `ReturnValues`).
@@ -560,7 +562,7 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
     /// let mut name = None;
     /// let found = repo
     ///     .get_item_with(GetItem { key, ..Default::default() }, &mut |item| {
-    ///         name = item.get("name").and_then(|n| n.as_s()).map(str::len);
+    ///         name = item.attribute("name")?.and_then(|n| n.as_s().map(str::len));
     ///         Ok(())
     ///     })
     ///     .await?;
@@ -570,7 +572,7 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
     /// ```
     async fn get_item_with(&self, request: GetItem, visit: &mut ItemVisitor<'_>) -> Result<bool> {
         match self.get_item(request).await? {
-            Some(item) => visit(&item).map(|()| true),
+            Some(item) => visit(LentItem::item(&item)).map(|()| true),
             None => Ok(false),
         }
     }
@@ -594,7 +596,7 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
     /// let query = Query { limit: Some(2), ..Query::new(KeyCondition::partition("USER#u1")) };
     /// let page = repo
     ///     .query_with(query, &mut |item| {
-    ///         sort_keys.push(item["sk"].as_s().unwrap_or_default().to_string());
+    ///         sort_keys.push(item.to_item()?["sk"].as_s().unwrap_or_default().to_string());
     ///         Ok(())
     ///     })
     ///     .await?;
@@ -617,12 +619,92 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
 
 /// What [`Repository::get_item_with`], [`Repository::query_with`] and
 /// [`Repository::scan_with`] lend each item to.
-pub type ItemVisitor<'a> = dyn FnMut(&Item) -> Result<()> + Send + 'a;
+pub type ItemVisitor<'a> = dyn FnMut(LentItem<'_>) -> Result<()> + Send + 'a;
+
+/// An item a read lends: one the store holds, or the store's text of it (SQLite's), read
+/// only as far as the caller needs: [`decode`](Self::decode) goes straight from the text to
+/// the type.
+///
+/// ```
+/// use monotable_core::{Item, LentItem, Value};
+/// let ada = Item::from([("pk", "USER#u1"), ("sk", "PROFILE"), ("name", "Ada")]);
+/// let text = ada.to_json().to_string();
+/// for lent in [LentItem::item(&ada), LentItem::text(&text, "sqlite")] {
+///     assert_eq!(lent.attribute("name")?.as_deref(), Some(&Value::from("Ada")));
+///     assert_eq!(*lent.to_item()?, ada);
+/// }
+/// # Ok::<(), monotable_core::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct LentItem<'a>(Lent<'a>);
+
+#[derive(Debug, Clone, Copy)]
+enum Lent<'a> {
+    Item(&'a Item),
+    Text(ItemText<'a>, &'static str),
+}
+
+impl<'a> LentItem<'a> {
+    /// An item the store holds.
+    pub fn item(item: &'a Item) -> Self {
+        LentItem(Lent::Item(item))
+    }
+
+    /// The stored text of an item (DynamoDB JSON) in `backend`, which names the backend in
+    /// the error if the text is not an item.
+    pub fn text(text: &'a str, backend: &'static str) -> Self {
+        LentItem(Lent::Text(ItemText::new(text), backend))
+    }
+
+    /// The stored text, if the store lent its text.
+    pub fn as_text(&self) -> Option<ItemText<'a>> {
+        match self.0 {
+            Lent::Text(text, _) => Some(text),
+            Lent::Item(_) => None,
+        }
+    }
+
+    /// The item, read from the text if the store lent its text.
+    pub fn to_item(&self) -> Result<Cow<'a, Item>> {
+        match self.0 {
+            Lent::Item(item) => Ok(Cow::Borrowed(item)),
+            Lent::Text(text, backend) => text
+                .to_item()
+                .map(Cow::Owned)
+                .map_err(|e| Error::backend(backend, false, e)),
+        }
+    }
+
+    /// The top-level attribute `name`.
+    pub fn attribute(&self, name: &str) -> Result<Option<Cow<'a, Value>>> {
+        match self.0 {
+            Lent::Item(item) => Ok(item.get(name).map(Cow::Borrowed)),
+            Lent::Text(text, _) => match text.attribute(name) {
+                Some(value) => Ok(value.map(Cow::Owned)),
+                None => Ok(match self.to_item()? {
+                    Cow::Owned(mut item) => item.remove(name).map(Cow::Owned),
+                    Cow::Borrowed(item) => item.get(name).map(Cow::Borrowed),
+                }),
+            },
+        }
+    }
+
+    /// The item decoded into `T` as [`Item::deserialize_into`] decodes it (from the text
+    /// directly where it can).
+    pub fn decode<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
+        if let Lent::Text(text, _) = self.0 {
+            if let Some(decoded) = text.decode::<T>() {
+                return decoded;
+            }
+        }
+        self.to_item()?.deserialize_into()
+    }
+}
 
 /// Lends a page's items to `visit` and returns the page without them.
 fn lend_page(mut page: Page, visit: &mut ItemVisitor<'_>) -> Result<Page> {
     for item in std::mem::take(&mut page.items) {
-        visit(&item)?;
+        visit(LentItem::item(&item))?;
     }
     Ok(page)
 }

@@ -8,6 +8,7 @@ use crate::entity::{self, AttributeIndex, Entity};
 use crate::error::{Error, Result};
 use crate::expr::{Condition, KeyCondition, SortKeyCondition};
 use crate::item::{Item, Value};
+use crate::repository::LentItem;
 use crate::schema::TableSchema;
 
 /// One page of a typed query.
@@ -835,13 +836,40 @@ pub(crate) fn epoch_seconds(t: std::time::SystemTime) -> u64 {
 /// Decodes each lent item of entity type `E` into `items` (the visitor of a typed page).
 pub(super) fn decode_into<E: Entity>(
     items: &mut Vec<E>,
-) -> impl FnMut(&crate::item::Item) -> Result<()> + Send + '_ {
-    move |item| {
-        if entity::is_entity::<E>(item) {
-            items.push(entity::decode::<E>(item)?);
+) -> impl FnMut(LentItem<'_>) -> Result<()> + Send + '_ {
+    move |lent| {
+        if let Some(entity) = decode_lent::<E>(lent)? {
+            items.push(entity);
         }
         Ok(())
     }
+}
+
+/// `E` from a lent item as [`entity::is_entity`] and [`entity::decode`] read it from the item,
+/// or `None` if it is of another entity type. A stored text of `E`'s current schema version
+/// (and without encrypted fields) is decoded straight from the text.
+pub(super) fn decode_lent<E: Entity>(lent: LentItem<'_>) -> Result<Option<E>> {
+    if lent.as_text().is_some() && E::ENCRYPTED.is_empty() {
+        if let Some(a) = E::options().entity_attribute {
+            match lent.attribute(a)?.as_deref() {
+                Some(Value::S(t)) if t == E::ENTITY_TYPE => {}
+                _ => return Ok(None),
+            }
+        }
+        let version = lent.attribute(entity::SCHEMA_VERSION_ATTRIBUTE)?;
+        let version = match version.as_deref() {
+            Some(Value::N(n)) => n.to_string().parse().unwrap_or(u32::MAX),
+            _ => 0,
+        };
+        if version == E::SCHEMA_VERSION {
+            return lent.decode::<E>().map(Some);
+        }
+    }
+    let item = lent.to_item()?;
+    if !entity::is_entity::<E>(&item) {
+        return Ok(None);
+    }
+    entity::decode::<E>(&item).map(Some)
 }
 
 /// The typed page of a page read by `query_with`/`scan_with` into `items`.

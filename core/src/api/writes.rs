@@ -2,6 +2,7 @@
 //! plan `entity::write` makes, through the unique-field guards when the entity has them,
 //! and names a failed condition by what was stored.
 
+use crate::api::query::decode_lent;
 use crate::api::{batch, unique, RepositoryExt};
 use crate::entity::write::{self, Planned};
 use crate::entity::{self, Entity};
@@ -38,10 +39,8 @@ pub(super) async fn get_entity<R: Repository + ?Sized, E: Entity>(
         consistent_read,
         ..Default::default()
     };
-    repo.get_item_with(request, &mut |item| {
-        if entity::is_entity::<E>(item) {
-            found = Some(entity::decode::<E>(item)?);
-        }
+    repo.get_item_with(request, &mut |lent| {
+        found = decode_lent::<E>(lent)?;
         Ok(())
     })
     .await?;

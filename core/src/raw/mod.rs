@@ -21,5 +21,5 @@ pub use crate::expr::check::{check_condition, check_projection, check_update_exp
 pub use crate::expr::reserved::{is_reserved, RESERVED_WORDS};
 pub use engine::{
     backfill_index, index_key, item_mutations, table_key, Engine, Entries, Mutation, Space,
-    Storage, StorageRead, PAGE_SIZE_LIMIT,
+    Storage, StorageRead, Stored, StoredEntries, PAGE_SIZE_LIMIT,
 };

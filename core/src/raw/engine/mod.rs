@@ -36,7 +36,7 @@ use transact::Seen;
 
 pub use keys::{backfill_index, index_key, item_mutations, table_key};
 pub use pages::PAGE_SIZE_LIMIT;
-pub use storage::{Entries, Mutation, Space, Storage, StorageRead};
+pub use storage::{Entries, Mutation, Space, Storage, StorageRead, Stored, StoredEntries};
 
 /// A [`Repository`] over a [`Storage`], with DynamoDB's semantics.
 ///
@@ -320,7 +320,9 @@ impl<S: Storage> Engine<S> {
         let here = self.span(operation).in_scope(|| {
             self.storage.read_here(schema, |view| {
                 let entries = read.entries.of(schema, view)?;
-                pages::read_page(schema, view, entries, &read.spec, &mut |item| visit(&item))
+                pages::read_page(schema, view, entries, &read.spec, &mut |stored| {
+                    visit(lent::<S>(&stored))
+                })
             })
         });
         if let Ok(out) = here {
@@ -328,7 +330,7 @@ impl<S: Storage> Engine<S> {
         }
         let mut page = self.read_page(read, operation).await?;
         for item in std::mem::take(&mut page.items) {
-            visit(&item)?;
+            visit(LentItem::item(&item))?;
         }
         Ok(page)
     }
@@ -358,25 +360,30 @@ enum EntriesOf {
 }
 
 impl EntriesOf {
-    fn of<'a>(&self, schema: &TableSchema, view: &'a dyn StorageRead) -> Result<Entries<'a>> {
+    fn of<'a>(&self, schema: &TableSchema, view: &'a dyn StorageRead) -> Result<StoredEntries<'a>> {
         match self {
             EntriesOf::Range {
                 space,
                 lower,
                 upper,
                 reverse,
-            } => view.range(
+            } => view.range_stored(
                 *space,
                 lower.as_ref().map(Vec::as_slice),
                 upper.as_ref().map(Vec::as_slice),
                 *reverse,
             ),
-            EntriesOf::LocalIndex { position, start } => local_index_entries(
-                view,
-                schema,
-                *position,
-                start.as_ref().map(|(pk, esk)| (pk, esk)),
-            ),
+            EntriesOf::LocalIndex { position, start } => {
+                let entries = local_index_entries(
+                    view,
+                    schema,
+                    *position,
+                    start.as_ref().map(|(pk, esk)| (pk, esk)),
+                )?;
+                Ok(Box::new(entries.map(|entry| {
+                    entry.map(|(key, item)| (key, Stored::Item(item)))
+                })))
+            }
         }
     }
 }
@@ -409,17 +416,22 @@ impl<S: Storage> Repository for Engine<S> {
     async fn get_item_with(&self, request: GetItem, visit: &mut ItemVisitor<'_>) -> Result<bool> {
         let key = self.checked_get(&request)?;
         let here = self.span("GetItem").in_scope(|| {
-            self.storage
-                .read_here(&self.schema, |view| match view.get(Space::Table, &key)? {
-                    Some(item) => visit(&project(item, &request.projection)).map(|()| true),
-                    None => Ok(false),
-                })
+            self.storage.read_here(&self.schema, |view| {
+                let Some(stored) = view.get_stored(Space::Table, &key)? else {
+                    return Ok(false);
+                };
+                let stored = match &request.projection {
+                    Some(_) => Stored::Item(project(view.item_of(stored)?, &request.projection)),
+                    None => stored,
+                };
+                visit(lent::<S>(&stored)).map(|()| true)
+            })
         });
         if let Ok(out) = here {
             return out;
         }
         match self.get_item(request).await? {
-            Some(item) => visit(&item).map(|()| true),
+            Some(item) => visit(LentItem::item(&item)).map(|()| true),
             None => Ok(false),
         }
     }
@@ -641,5 +653,13 @@ impl<S: Storage> Repository for Engine<S> {
 
     async fn transact_get_items(&self, keys: Vec<Item>) -> Result<Vec<Option<Item>>> {
         self.transact_get(keys).await
+    }
+}
+
+/// A stored entry as the item a read lends.
+fn lent<'a, S: Storage>(stored: &'a Stored<'_>) -> LentItem<'a> {
+    match stored {
+        Stored::Item(item) => LentItem::item(item),
+        Stored::Text(text) => LentItem::text(text, S::BACKEND),
     }
 }

@@ -1,15 +1,13 @@
 //! Reading one page of a query or scan: Limit before the filter, 1 MB pages, the last
 //! evaluated key, parallel-scan segments.
 
-use std::borrow::Cow;
-
 use super::checks::project;
 use super::keys::lek_of;
 use super::keys::table_key;
-use super::storage::{Entries, Space, StorageRead};
+use super::storage::{Space, StorageRead, Stored, StoredEntries};
 use crate::error::Result;
 use crate::expr::{Condition, Path};
-use crate::item::{Item, Value};
+use crate::item::{Item, ItemText, Value};
 use crate::raw::{eval, keycodec};
 use crate::repository::*;
 use crate::schema::{KeyAttribute, TableSchema};
@@ -42,36 +40,81 @@ pub(super) struct PageSpec {
     pub(super) filter_on_table: bool,
 }
 
-/// Reads one page from `entries`, handing each item it returns to `keep` in order (lent
-/// where the store lends it); the page's `items` stay empty.
+impl PageSpec {
+    /// True when each entry must be read as an item (a filter, a projection, a segment, the
+    /// table's item): otherwise a stored text is read only for its size, and for the last
+    /// key at the end of a page.
+    fn reads_items(&self) -> bool {
+        self.filter.is_some()
+            || self.projection.is_some()
+            || self.segment.is_some()
+            || self.fetch_from_table
+            || self.filter_on_table
+    }
+}
+
+/// Reads one page from `entries`, handing each entry it returns to `keep` in order, as the
+/// store keeps it where no item was needed (lent by a store that holds items; its text
+/// from one that keeps text); the page's `items` stay empty.
 pub(super) fn read_page<'a>(
     schema: &TableSchema,
     view: &'a dyn StorageRead,
-    entries: Entries<'a>,
+    entries: StoredEntries<'a>,
     spec: &PageSpec,
-    keep: &mut dyn FnMut(Cow<'a, Item>) -> Result<()>,
+    keep: &mut dyn FnMut(Stored<'a>) -> Result<()>,
 ) -> Result<Page> {
     let mut page = Page::default();
     let mut bytes = 0usize;
     let keys: Vec<&KeyAttribute> = spec.lek_keys.iter().collect();
+    let reads_items = spec.reads_items();
     for entry in entries {
-        let (_, item) = entry?;
-        if let Some(seg) = spec.segment {
-            if segment_of(schema, &item, seg.total) != seg.segment {
+        let (_, mut stored) = entry?;
+        if reads_items {
+            stored = Stored::Item(view.item_of(stored)?);
+        }
+        let size = match &stored {
+            Stored::Item(item) => item.size(),
+            Stored::Text(text) => match ItemText::new(text).size() {
+                Some(size) => size,
+                None => {
+                    let item = view.item_of(stored)?;
+                    let size = item.size();
+                    stored = Stored::Item(item);
+                    size
+                }
+            },
+        };
+        if let (Some(seg), Stored::Item(item)) = (spec.segment, &stored) {
+            if segment_of(schema, item, seg.total) != seg.segment {
                 continue;
             }
         }
         page.scanned_count += 1;
-        bytes += item.size();
+        bytes += size;
         let by_limit = spec.limit.is_some_and(|l| page.scanned_count >= l as usize);
         let full = by_limit || bytes >= PAGE_SIZE_LIMIT;
-        let at_end_bound = spec
-            .end_bound
-            .as_ref()
-            .is_some_and(|(attr, bound)| item.get(attr) == Some(bound));
-        if full && !(by_limit && at_end_bound && bytes < PAGE_SIZE_LIMIT) {
-            page.last_evaluated_key = Some(lek_of(&keys, &item));
+        if full {
+            let item = view.item_of(stored)?;
+            let at_end_bound = spec
+                .end_bound
+                .as_ref()
+                .is_some_and(|(attr, bound)| item.get(attr) == Some(bound));
+            if !(by_limit && at_end_bound && bytes < PAGE_SIZE_LIMIT) {
+                page.last_evaluated_key = Some(lek_of(&keys, &item));
+            }
+            stored = Stored::Item(item);
         }
+        let Stored::Item(item) = stored else {
+            // Text: no filter, projection or table read to make.
+            page.count += 1;
+            if !spec.count_only {
+                keep(stored)?;
+            }
+            if full {
+                break;
+            }
+            continue;
+        };
         let table_item = if spec.filter_on_table || (spec.fetch_from_table && !spec.count_only) {
             view.get(Space::Table, &table_key(schema, &item))?
         } else {
@@ -92,7 +135,7 @@ pub(super) fn read_page<'a>(
                     Some(t) if spec.fetch_from_table => t,
                     _ => item,
                 };
-                keep(project(item, &spec.projection))?;
+                keep(Stored::Item(project(item, &spec.projection)))?;
             }
         }
         if full {
@@ -106,12 +149,12 @@ pub(super) fn read_page<'a>(
 pub(super) fn read_owned_page<'a>(
     schema: &TableSchema,
     view: &'a dyn StorageRead,
-    entries: Entries<'a>,
+    entries: StoredEntries<'a>,
     spec: &PageSpec,
 ) -> Result<Page> {
     let mut items = Vec::new();
-    let mut page = read_page(schema, view, entries, spec, &mut |item| {
-        items.push(item.into_owned());
+    let mut page = read_page(schema, view, entries, spec, &mut |stored| {
+        items.push(view.item_of(stored)?.into_owned());
         Ok(())
     })?;
     page.items = items;

@@ -6,7 +6,7 @@ use std::future::Future;
 use std::ops::Bound;
 
 use crate::error::Result;
-use crate::item::Item;
+use crate::item::{Item, ItemText};
 use crate::schema::TableSchema;
 
 /// Where an entry lives: the table, or one of its indexes (by position in the schema). See
@@ -23,6 +23,20 @@ pub enum Space {
 /// that holds its items lends them ([`Cow::Borrowed`]: the memory backend); one that decodes
 /// them hands out owned ones (SQLite).
 pub type Entries<'a> = Box<dyn Iterator<Item = Result<(Cow<'a, [u8]>, Cow<'a, Item>)>> + 'a>;
+
+/// An entry as a store keeps it: an item, or the item's stored text (DynamoDB JSON, as
+/// SQLite keeps it), which a reader that only decodes it need not turn into an [`Item`].
+#[derive(Debug, Clone)]
+pub enum Stored<'a> {
+    /// The item, lent by a store that holds it.
+    Item(Cow<'a, Item>),
+    /// The item's text.
+    Text(String),
+}
+
+/// Entries of a range read in the form the store keeps them; see
+/// [`StorageRead::range_stored`].
+pub type StoredEntries<'a> = Box<dyn Iterator<Item = Result<(Cow<'a, [u8]>, Stored<'a>)>> + 'a>;
 
 /// Read access to a store, inside [`Storage::read`] or [`Storage::write`].
 ///
@@ -59,6 +73,44 @@ pub trait StorageRead {
         upper: Bound<&[u8]>,
         reverse: bool,
     ) -> Result<Entries<'a>>;
+
+    /// The entry at `key` as the store keeps it. The default is [`get`](Self::get)'s item;
+    /// a store that keeps text gives the text, so that a typed read can decode straight
+    /// from it ([`LentItem`](crate::LentItem)).
+    fn get_stored(&self, space: Space, key: &[u8]) -> Result<Option<Stored<'_>>> {
+        Ok(self.get(space, key)?.map(Stored::Item))
+    }
+
+    /// [`range`](Self::range), each entry as the store keeps it (see
+    /// [`get_stored`](Self::get_stored)).
+    fn range_stored<'a>(
+        &'a self,
+        space: Space,
+        lower: Bound<&[u8]>,
+        upper: Bound<&[u8]>,
+        reverse: bool,
+    ) -> Result<StoredEntries<'a>> {
+        let entries = self.range(space, lower, upper, reverse)?;
+        Ok(Box::new(entries.map(|entry| {
+            entry.map(|(key, item)| (key, Stored::Item(item)))
+        })))
+    }
+
+    /// The item of a stored text (see [`Stored::Text`]), read as the store reads its own
+    /// entries. The default reads DynamoDB JSON through [`ItemText::to_item`].
+    fn item_of_text(&self, text: &str) -> Result<Item> {
+        ItemText::new(text)
+            .to_item()
+            .map_err(|e| crate::Error::backend("storage", false, e))
+    }
+
+    /// The item of a stored entry.
+    fn item_of<'a>(&self, stored: Stored<'a>) -> Result<Cow<'a, Item>> {
+        match stored {
+            Stored::Item(item) => Ok(item),
+            Stored::Text(text) => self.item_of_text(&text).map(Cow::Owned),
+        }
+    }
 }
 
 /// One change to a store: put `item` at `key`, or delete `key` if `item` is `None`.
