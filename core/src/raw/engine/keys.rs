@@ -1,6 +1,7 @@
 //! Encoded keys: where an item and its index entries live in a [`Storage`], the ranges a
 //! key condition reads, and the checks on start keys.
 
+use std::borrow::Cow;
 use std::ops::Bound;
 
 use super::storage::{Entries, Mutation, Space, StorageRead};
@@ -51,7 +52,17 @@ pub(super) fn partition_prefix(space: Space, value: &Value) -> Vec<u8> {
 /// the index keys, then DynamoDB Local's tie order (for a global index, its hash of the
 /// table keys; for a local one, the hash of the table's sort key), then the table key.
 pub fn index_key(schema: &TableSchema, index: &IndexSchema, item: &Item) -> Option<Vec<u8>> {
-    let mut out = Vec::new();
+    index_key_at(schema, index, item, &table_key(schema, item))
+}
+
+/// [`index_key`] for an item whose [`table_key`] is `table_key`.
+fn index_key_at(
+    schema: &TableSchema,
+    index: &IndexSchema,
+    item: &Item,
+    table_key: &[u8],
+) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(64 + table_key.len());
     for k in index.keys() {
         let v = item.get(&k.name).filter(|v| k.key_type.matches(v))?;
         keycodec::encode_into(&mut out, v);
@@ -62,7 +73,7 @@ pub fn index_key(schema: &TableSchema, index: &IndexSchema, item: &Item) -> Opti
         (IndexKind::Local, Some(sk)) => out.extend_from_slice(&keycodec::local_hash(sk)),
         _ => out.extend_from_slice(&keycodec::local_tie(pk, sk)),
     }
-    out.extend(table_key(schema, item));
+    out.extend_from_slice(table_key);
     Some(out)
 }
 
@@ -104,16 +115,24 @@ pub fn item_mutations(
     old: Option<&Item>,
     new: Option<&Item>,
 ) -> Vec<Mutation> {
-    let mut out = Vec::new();
     let key = table_key(schema, new.or(old).expect("an old or a new item"));
-    out.push(Mutation {
-        space: Space::Table,
-        key,
-        item: new.cloned(),
-    });
+    item_mutations_at(schema, key, old, new.map(Cow::Borrowed))
+}
+
+/// [`item_mutations`] for the item whose [`table_key`] is `key` (both items have that
+/// primary key); the new item is moved into the table entry if owned.
+pub(super) fn item_mutations_at(
+    schema: &TableSchema,
+    key: Vec<u8>,
+    old: Option<&Item>,
+    new: Option<Cow<'_, Item>>,
+) -> Vec<Mutation> {
+    let mut out = Vec::with_capacity(1 + 2 * schema.indexes.len());
     for (i, index) in schema.indexes.iter().enumerate() {
-        let old_key = old.and_then(|o| index_key(schema, index, o));
-        let new_key = new.and_then(|n| index_key(schema, index, n));
+        let old_key = old.and_then(|o| index_key_at(schema, index, o, &key));
+        let new_key = new
+            .as_deref()
+            .and_then(|n| index_key_at(schema, index, n, &key));
         if let Some(ok) = &old_key {
             if new_key.as_ref() != Some(ok) {
                 out.push(Mutation {
@@ -123,7 +142,7 @@ pub fn item_mutations(
                 });
             }
         }
-        if let (Some(nk), Some(n)) = (new_key, new) {
+        if let (Some(nk), Some(n)) = (new_key, new.as_deref()) {
             out.push(Mutation {
                 space: Space::Index(i),
                 key: nk,
@@ -131,6 +150,15 @@ pub fn item_mutations(
             });
         }
     }
+    // The table's entry first (the order applied and documented).
+    out.insert(
+        0,
+        Mutation {
+            space: Space::Table,
+            key,
+            item: new.map(Cow::into_owned),
+        },
+    );
     out
 }
 

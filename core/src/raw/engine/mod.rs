@@ -461,7 +461,8 @@ impl<S: Storage> Repository for Engine<S> {
                     old.as_deref(),
                     request.return_old_on_condition_failure,
                 )?;
-                let mutations = item_mutations(&schema, old.as_deref(), Some(&request.item));
+                let new = Some(Cow::Owned(request.item));
+                let mutations = item_mutations_at(&schema, key, old.as_deref(), new);
                 let out = (request.return_values == ReturnValues::AllOld)
                     .then(|| old.map(Cow::into_owned))
                     .flatten();
@@ -505,16 +506,17 @@ impl<S: Storage> Repository for Engine<S> {
                     eval::apply_update(old, &request.key, &request.update)?
                 };
                 check_item(&schema, &updated.item, WriteKind::Update)?;
-                let mutations = item_mutations(&schema, old, Some(&updated.item));
                 let out = match request.return_values {
                     ReturnValues::None => None,
                     ReturnValues::AllOld => old.cloned(),
-                    ReturnValues::AllNew => Some(updated.item),
+                    ReturnValues::AllNew => Some(updated.item.clone()),
                     ReturnValues::UpdatedOld => select_touched(old.cloned(), &updated.touched),
                     ReturnValues::UpdatedNew => {
-                        select_touched(Some(updated.item), &updated.touched_new)
+                        select_touched(Some(updated.item.clone()), &updated.touched_new)
                     }
                 };
+                let new = Some(Cow::Owned(updated.item));
+                let mutations = item_mutations_at(&schema, key, old, new);
                 Ok((out, mutations))
             })
             .instrument(self.span("UpdateItem"))
@@ -537,7 +539,7 @@ impl<S: Storage> Repository for Engine<S> {
                     request.return_old_on_condition_failure,
                 )?;
                 let mutations = match &old {
-                    Some(o) => item_mutations(&schema, Some(o), None),
+                    Some(o) => item_mutations_at(&schema, key, Some(o), None),
                     None => Vec::new(),
                 };
                 let out = (request.return_values == ReturnValues::AllOld)
@@ -631,14 +633,15 @@ impl<S: Storage> Repository for Engine<S> {
         self.storage
             .write(&self.schema, move |view| {
                 let mut mutations = Vec::new();
-                for w in &writes {
+                for w in writes {
                     let (key, new) = match w {
-                        WriteRequest::Put(item) => (item, Some(item)),
-                        WriteRequest::Delete(key) => (key, None),
+                        WriteRequest::Put(item) => (table_key(&schema, &item), Some(item)),
+                        WriteRequest::Delete(key) => (table_key(&schema, &key), None),
                     };
-                    let old = view.get(Space::Table, &table_key(&schema, key))?;
+                    let old = view.get(Space::Table, &key)?;
                     if old.is_some() || new.is_some() {
-                        mutations.extend(item_mutations(&schema, old.as_deref(), new));
+                        let new = new.map(Cow::Owned);
+                        mutations.extend(item_mutations_at(&schema, key, old.as_deref(), new));
                     }
                 }
                 Ok((BatchWriteOutput::default(), mutations))
