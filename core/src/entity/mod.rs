@@ -2,6 +2,7 @@
 
 pub mod collision;
 pub mod encrypt;
+mod keys;
 pub mod template;
 pub mod update;
 pub mod write;
@@ -9,7 +10,8 @@ pub mod write;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::entity::template::{Composed, KeyTemplate};
+pub(crate) use crate::entity::keys::primary_key_of;
+use crate::entity::template::{Attributes, KeyTemplate};
 use crate::error::{Error, Result};
 use crate::item::{Item, Value};
 use crate::schema::{IndexKind, IndexSchema, KeyAttribute, TableSchema};
@@ -422,8 +424,29 @@ pub trait KeySchema {
 pub fn keys<E: Entity>() -> &'static EntityKeys {
     use std::any::TypeId;
     use std::collections::HashMap;
+    use std::hash::{BuildHasherDefault, Hasher};
     use std::sync::{OnceLock, RwLock};
-    static CACHE: OnceLock<RwLock<HashMap<TypeId, &'static EntityKeys>>> = OnceLock::new();
+    /// A `TypeId` is already a hash: mixing its bits once is enough (SipHash cost more than
+    /// the rest of the lookup).
+    #[derive(Default)]
+    struct TypeIdHasher(u64);
+    impl Hasher for TypeIdHasher {
+        fn finish(&self) -> u64 {
+            self.0
+        }
+        fn write(&mut self, bytes: &[u8]) {
+            for chunk in bytes.chunks(8) {
+                let mut word = [0u8; 8];
+                word[..chunk.len()].copy_from_slice(chunk);
+                self.write_u64(u64::from_le_bytes(word));
+            }
+        }
+        fn write_u64(&mut self, n: u64) {
+            self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    type Cache = HashMap<TypeId, &'static EntityKeys, BuildHasherDefault<TypeIdHasher>>;
+    static CACHE: OnceLock<RwLock<Cache>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     let id = TypeId::of::<E>();
     if let Some(k) = cache.read().unwrap_or_else(|e| e.into_inner()).get(&id) {
@@ -651,36 +674,48 @@ pub fn validation_error<E: Entity>(attribute: &str, reason: impl Into<String>) -
 /// # Ok::<(), monotable_core::Error>(())
 /// ```
 pub fn primary_key<E: Entity>(schema: &TableSchema, attrs: &Item) -> Result<Item> {
-    let keys = keys::<E>();
+    primary_key_from::<E, _>(schema, attrs)
+}
+
+/// [`primary_key`] over any source of attribute values (an item, or a key struct's fields).
+pub(crate) fn primary_key_from<E: Entity, A: Attributes + ?Sized>(
+    schema: &TableSchema,
+    attrs: &A,
+) -> Result<Item> {
+    let (partition, sort) = primary_key_values::<E, A>(schema, attrs)?;
     let mut out = Item::new();
-    out.insert(
-        schema.partition_key.name.clone(),
-        keys.partition.compose_complete(attrs)?,
-    );
-    match (&schema.sort_key, &keys.sort) {
-        (Some(sk), Some(t)) => {
-            out.insert(sk.name.clone(), t.compose_complete(attrs)?);
-        }
-        (Some(sk), None) => {
-            return Err(Error::InvalidKey {
-                template: keys.partition.to_string(),
-                part: sk.name.clone(),
-                reason: format!(
-                    "the table has a sort key; entity {} declares no sort template",
-                    E::ENTITY_TYPE
-                ),
-            })
-        }
-        (None, Some(t)) => {
-            return Err(Error::InvalidKey {
-                template: t.to_string(),
-                part: t.to_string(),
-                reason: "the table has no sort key".into(),
-            })
-        }
-        (None, None) => {}
+    out.insert(schema.partition_key.name.clone(), partition);
+    if let Some((name, v)) = sort {
+        out.insert(name.to_string(), v);
     }
     Ok(out)
+}
+
+/// The values of the table's partition key and of its sort key (with the sort key's name),
+/// composed from `attrs`.
+fn primary_key_values<'s, E: Entity, A: Attributes + ?Sized>(
+    schema: &'s TableSchema,
+    attrs: &A,
+) -> Result<(Value, Option<(&'s str, Value)>)> {
+    let keys = keys::<E>();
+    let partition = keys.partition.compose_complete_from(attrs)?;
+    match (&schema.sort_key, &keys.sort) {
+        (Some(sk), Some(t)) => Ok((partition, Some((&sk.name, t.compose_complete_from(attrs)?)))),
+        (Some(sk), None) => Err(Error::InvalidKey {
+            template: keys.partition.to_string(),
+            part: sk.name.clone(),
+            reason: format!(
+                "the table has a sort key; entity {} declares no sort template",
+                E::ENTITY_TYPE
+            ),
+        }),
+        (None, Some(t)) => Err(Error::InvalidKey {
+            template: t.to_string(),
+            part: t.to_string(),
+            reason: "the table has no sort key".into(),
+        }),
+        (None, None) => Ok((partition, None)),
+    }
 }
 
 /// The index key attributes of an entity, composed from `attrs`. An index whose template
@@ -709,22 +744,32 @@ pub fn primary_key<E: Entity>(schema: &TableSchema, attrs: &Item) -> Result<Item
 /// # Ok::<(), monotable_core::Error>(())
 /// ```
 pub fn index_keys<E: Entity>(schema: &TableSchema, attrs: &Item) -> Result<Vec<(String, Value)>> {
-    let keys = keys::<E>();
     let mut out = Vec::new();
-    for ik in &keys.indexes {
-        let mut composed = Vec::new();
+    push_index_keys::<E>(schema, attrs, &mut out)?;
+    Ok(out)
+}
+
+/// [`index_keys`], appended to `out`.
+fn push_index_keys<E: Entity>(
+    schema: &TableSchema,
+    attrs: &Item,
+    out: &mut Vec<(String, Value)>,
+) -> Result<()> {
+    for ik in &keys::<E>().indexes {
+        let (partition, sort) = index_key_pair::<E>(schema, ik)?;
+        let start = out.len();
         let mut complete = true;
-        for (attr, template) in index_key_templates::<E>(schema, ik)? {
-            match template.compose(attrs)? {
-                Composed::Complete(v) => composed.push((attr.name.clone(), v)),
-                Composed::Partial { .. } => complete = false,
+        for (attr, template) in partition.into_iter().chain(sort) {
+            match template.value_if_complete(attrs)? {
+                Some(v) => out.push((attr.name.clone(), v)),
+                None => complete = false,
             }
         }
-        if complete {
-            out.extend(composed);
+        if !complete {
+            out.truncate(start);
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The key attributes of one of the entity's indexes, each with the entity's template for
@@ -734,6 +779,19 @@ pub(crate) fn index_key_templates<'a, E: Entity>(
     schema: &'a TableSchema,
     ik: &'a IndexKeys,
 ) -> Result<Vec<(&'a KeyAttribute, &'a KeyTemplate)>> {
+    let (partition, sort) = index_key_pair::<E>(schema, ik)?;
+    Ok(partition.into_iter().chain(sort).collect())
+}
+
+/// A key attribute of an index with the entity's template for it.
+type KeyPart<'a> = Option<(&'a KeyAttribute, &'a KeyTemplate)>;
+
+/// [`index_key_templates`] without the list: the partition key (global indexes only) and
+/// the sort key.
+fn index_key_pair<'a, E: Entity>(
+    schema: &'a TableSchema,
+    ik: &'a IndexKeys,
+) -> Result<(KeyPart<'a>, KeyPart<'a>)> {
     let (_, index) = schema.index(&ik.index).map_err(|_| Error::InvalidKey {
         template: ik.index.clone(),
         part: ik.index.clone(),
@@ -748,7 +806,7 @@ pub(crate) fn index_key_templates<'a, E: Entity>(
         IndexKind::Local => None,
     };
     let sort = index.sort_keys.first().zip(ik.sort.as_ref());
-    Ok(partition.into_iter().chain(sort).collect())
+    Ok((partition, sort))
 }
 
 /// The current time in ISO 8601 (RFC 3339, UTC).
@@ -807,7 +865,7 @@ fn index_templates_use<E: Entity>(attribute: &str) -> bool {
         .indexes
         .iter()
         .flat_map(|ik| ik.partition.iter().chain(ik.sort.iter()))
-        .any(|t| t.attributes().contains(&attribute))
+        .any(|t| t.uses(attribute))
 }
 
 /// The creation-time attribute, if one of `E`'s index key templates uses it: a put that
@@ -881,8 +939,11 @@ fn build_item<E: Entity>(
     } else {
         entity.validate()?;
     }
-    let key = primary_key::<E>(schema, &item)?;
-    item.extend(key);
+    let (partition, sort) = primary_key_values::<E, _>(schema, &item)?;
+    item.insert(schema.partition_key.name.clone(), partition);
+    if let Some((name, v)) = sort {
+        item.insert(name.to_string(), v);
+    }
     let options = E::options();
     if let Some(a) = options.entity_attribute {
         item.insert(a.to_string(), Value::from(E::ENTITY_TYPE));
@@ -903,7 +964,8 @@ fn build_item<E: Entity>(
         item.insert(a.to_string(), v.clone());
     }
     // Index keys last: their templates may use the timestamps.
-    let index_keys = index_keys::<E>(schema, &item)?;
+    let mut index_keys = Vec::with_capacity(2 * keys.indexes.len());
+    push_index_keys::<E>(schema, &item, &mut index_keys)?;
     item.extend(index_keys);
     encrypt::seal_fields(&mut item, E::ENCRYPTED, E::ENTITY_TYPE)?;
     Ok(item)

@@ -227,43 +227,119 @@ impl KeyTemplate {
     /// # Ok::<(), monotable_core::Error>(())
     /// ```
     pub fn compose(&self, attrs: &Item) -> Result<Composed> {
+        self.compose_from(attrs)
+    }
+
+    /// [`compose`](Self::compose) over any source of attribute values: an [`Item`], or the
+    /// fields of a key struct captured without building one (`entity::keys`). The key is
+    /// written into one string sized first, each value straight into it.
+    pub(crate) fn compose_from<A: Attributes + ?Sized>(&self, attrs: &A) -> Result<Composed> {
+        self.compose_with(attrs, true)
+    }
+
+    /// The key if every attribute is present, `None` if one is absent; errors as
+    /// [`compose`](Self::compose).
+    pub(crate) fn value_if_complete<A: Attributes + ?Sized>(
+        &self,
+        attrs: &A,
+    ) -> Result<Option<Value>> {
+        match self.compose_with(attrs, false)? {
+            Composed::Complete(v) => Ok(Some(v)),
+            Composed::Partial { .. } => Ok(None),
+        }
+    }
+
+    /// True if the template reads `attribute`.
+    pub(crate) fn uses(&self, attribute: &str) -> bool {
+        self.parts.as_deref().is_ok_and(|parts| {
+            parts
+                .iter()
+                .any(|p| matches!(p, Part::Attribute { name, .. } if name == attribute))
+        })
+    }
+
+    /// Composes the key; `prefixes`: whether a [`Composed::Partial`] carries its prefixes
+    /// (left empty otherwise, for callers that only need to know the key is incomplete).
+    fn compose_with<A: Attributes + ?Sized>(&self, attrs: &A, prefixes: bool) -> Result<Composed> {
         let parts = self.parts()?;
         if let [Part::Attribute { name, width: None }] = parts {
-            return match attrs.get(name) {
-                None | Some(Value::Null) => Ok(Composed::Partial {
+            return match attrs.attribute(name).plain() {
+                Attr::Missing => Ok(Composed::Partial {
                     prefix: String::new(),
                     open_prefix: String::new(),
                     missing: name.clone(),
                 }),
-                Some(v @ (Value::S(_) | Value::N(_) | Value::B(_))) => {
-                    if matches!(v, Value::S(s) if s.is_empty())
-                        || matches!(v, Value::B(b) if b.is_empty())
-                    {
+                Attr::Str(s) => {
+                    if s.is_empty() {
                         return Err(self.invalid(name, "empty value"));
                     }
-                    Ok(Composed::Complete(v.clone()))
+                    Ok(Composed::Complete(Value::S(s.to_owned())))
                 }
-                Some(v) => Err(self.invalid(name, format!("a {} cannot be a key", v.value_type()))),
+                Attr::Int(i) => Ok(Composed::Complete(Value::N(i.number()))),
+                Attr::Value(v @ Value::N(_)) => Ok(Composed::Complete(v.clone())),
+                Attr::Value(Value::B(b)) => {
+                    if b.is_empty() {
+                        return Err(self.invalid(name, "empty value"));
+                    }
+                    Ok(Composed::Complete(Value::B(b.clone())))
+                }
+                Attr::Value(v) => {
+                    Err(self.invalid(name, format!("a {} cannot be a key", v.value_type())))
+                }
             };
         }
-        let mut out = String::new();
-        let mut open_prefix = None;
+        // The values of the first attributes, looked up once: their lengths size the key.
+        const AHEAD: usize = 4;
+        let mut ahead = [Attr::Missing; AHEAD];
+        let mut capacity = 0;
+        let mut n = 0;
+        for part in parts {
+            match part {
+                Part::Literal(l) => capacity += l.len(),
+                Part::Attribute { name, width } => {
+                    let v = if n < AHEAD {
+                        let v = attrs.attribute(name);
+                        ahead[n] = v;
+                        v
+                    } else {
+                        Attr::Missing
+                    };
+                    n += 1;
+                    capacity += v.text_len_hint().max(width.unwrap_or(0));
+                }
+            }
+        }
+        let mut out = String::with_capacity(capacity);
+        let mut open_len: Option<usize> = None;
+        let mut n = 0;
         for part in parts {
             match part {
                 Part::Literal(l) => out.push_str(l),
                 Part::Attribute { name, width } => {
-                    let text = match attrs.get(name) {
-                        None | Some(Value::Null) => {
-                            return Ok(Composed::Partial {
-                                open_prefix: open_prefix.unwrap_or_else(|| out.clone()),
-                                prefix: out,
-                                missing: name.clone(),
-                            })
-                        }
-                        Some(v) => self.render(name, v, *width)?,
+                    let v = if n < AHEAD {
+                        ahead[n]
+                    } else {
+                        attrs.attribute(name)
                     };
-                    out.push_str(&text);
-                    open_prefix = Some(out.clone());
+                    n += 1;
+                    if let Attr::Missing = v {
+                        let (prefix, open_prefix) = if prefixes {
+                            let open_prefix = match open_len {
+                                Some(len) => out[..len].to_string(),
+                                None => out.clone(),
+                            };
+                            (out, open_prefix)
+                        } else {
+                            (String::new(), String::new())
+                        };
+                        return Ok(Composed::Partial {
+                            prefix,
+                            open_prefix,
+                            missing: name.clone(),
+                        });
+                    }
+                    self.render_into(&mut out, name, v, *width)?;
+                    open_len = Some(out.len());
                 }
             }
         }
@@ -279,52 +355,207 @@ impl KeyTemplate {
     /// assert_eq!(err.to_string(), expected);
     /// ```
     pub fn compose_complete(&self, attrs: &Item) -> Result<Value> {
-        match self.compose(attrs)? {
+        self.compose_complete_from(attrs)
+    }
+
+    /// [`compose_complete`](Self::compose_complete) over any source of attribute values.
+    pub(crate) fn compose_complete_from<A: Attributes + ?Sized>(&self, attrs: &A) -> Result<Value> {
+        match self.compose_with(attrs, false)? {
             Composed::Complete(v) => Ok(v),
             Composed::Partial { missing, .. } => Err(self.invalid(&missing, "missing attribute")),
         }
     }
 
-    fn render(&self, name: &str, value: &Value, width: Option<usize>) -> Result<String> {
-        let text = match value {
-            Value::S(s) => {
+    /// Appends one present attribute's text to `out`, checked: not empty, no delimiter,
+    /// zero padding only of a non-negative integer that fits the width.
+    fn render_into(
+        &self,
+        out: &mut String,
+        name: &str,
+        value: Attr<'_>,
+        width: Option<usize>,
+    ) -> Result<()> {
+        let start = out.len();
+        // An integer stored as a number is written as one given as an integer: its digits
+        // straight into the key, not through the number's general text.
+        let value = match value.plain() {
+            Attr::Value(Value::N(n)) => n.to_i64().map_or(value, |v| Attr::Int(Int::Signed(v))),
+            other => other,
+        };
+        match value {
+            Attr::Str(s) => {
                 if width.is_some() {
                     return Err(self.invalid(name, "zero padding needs a number"));
                 }
-                s.clone()
+                out.push_str(s);
             }
-            Value::N(n) => match width {
-                None => n.to_string(),
+            Attr::Int(i) => {
+                let mut buf = [0u8; 20];
+                let digits = i.magnitude_digits(&mut buf);
+                match width {
+                    None => {
+                        if i.is_negative() {
+                            out.push('-');
+                        }
+                        push_ascii(out, digits);
+                    }
+                    Some(w) => {
+                        if i.is_negative() {
+                            return Err(
+                                self.invalid(name, "zero padding needs a non-negative integer")
+                            );
+                        }
+                        if digits.len() > w {
+                            let digits = String::from_utf8_lossy(digits);
+                            return Err(
+                                self.invalid(name, format!("{digits} is wider than {w} digits"))
+                            );
+                        }
+                        out.extend(std::iter::repeat_n('0', w - digits.len()));
+                        push_ascii(out, digits);
+                    }
+                }
+            }
+            Attr::Value(Value::N(n)) => match width {
+                None => n.with_text(|t| out.push_str(t)),
                 Some(w) => {
                     if n.is_negative() || !n.is_integer() {
                         return Err(self.invalid(name, "zero padding needs a non-negative integer"));
                     }
-                    let digits = n.to_string();
-                    if digits.len() > w {
-                        return Err(
-                            self.invalid(name, format!("{digits} is wider than {w} digits"))
-                        );
-                    }
-                    format!("{digits:0>w$}")
+                    n.with_text(|digits| self.pad_into(out, name, digits, w))?;
                 }
             },
-            other => {
+            Attr::Value(other) => {
                 return Err(self.invalid(
                     name,
                     format!("a {} cannot be part of a key", other.value_type()),
                 ))
             }
-        };
+            // The caller handles an absent attribute.
+            Attr::Missing => {}
+        }
+        let text = &out[start..];
         if text.is_empty() {
             return Err(self.invalid(name, "empty value"));
         }
-        if text.contains(self.delimiter) {
+        // Most delimiters are ASCII: a byte compare, cheaper than the general search for
+        // the few bytes of a key part.
+        let holds_delimiter = match u8::try_from(self.delimiter) {
+            Ok(d) if d.is_ascii() => text.bytes().any(|b| b == d),
+            _ => text.contains(self.delimiter),
+        };
+        if holds_delimiter {
             return Err(self.invalid(
                 name,
                 format!("value {text:?} contains the delimiter {:?}", self.delimiter),
             ));
         }
-        Ok(text)
+        Ok(())
+    }
+
+    /// Appends `digits` zero-padded to `width`; more digits than that is an error.
+    fn pad_into(&self, out: &mut String, name: &str, digits: &str, width: usize) -> Result<()> {
+        if digits.len() > width {
+            return Err(self.invalid(name, format!("{digits} is wider than {width} digits")));
+        }
+        out.extend(std::iter::repeat_n('0', width - digits.len()));
+        out.push_str(digits);
+        Ok(())
+    }
+}
+
+/// Appends ASCII bytes (digits) to `out`.
+fn push_ascii(out: &mut String, bytes: &[u8]) {
+    out.extend(bytes.iter().map(|&b| char::from(b)));
+}
+
+/// One attribute's value as a template reads it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Attr<'a> {
+    /// Absent or `NULL`.
+    Missing,
+    /// A string (`S`) not held in a [`Value`].
+    Str(&'a str),
+    /// An integer (`N`) not held in a [`Value`].
+    Int(Int),
+    /// Any other present value.
+    Value(&'a Value),
+}
+
+impl<'a> Attr<'a> {
+    /// A string value as [`Attr::Str`], so that each kind of value has one form.
+    fn plain(self) -> Attr<'a> {
+        match self {
+            Attr::Value(Value::S(s)) => Attr::Str(s),
+            other => other,
+        }
+    }
+
+    /// About how long the value's text is, to size a key.
+    fn text_len_hint(self) -> usize {
+        match self.plain() {
+            Attr::Missing => 0,
+            Attr::Str(s) => s.len(),
+            Attr::Int(_) => 20,
+            Attr::Value(Value::N(_)) => 24,
+            Attr::Value(_) => 0,
+        }
+    }
+}
+
+/// An integer, as serde gives it; the same value as `Number::from` of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Int {
+    /// From a signed type.
+    Signed(i64),
+    /// From an unsigned type.
+    Unsigned(u64),
+}
+
+impl Int {
+    fn is_negative(self) -> bool {
+        matches!(self, Int::Signed(v) if v < 0)
+    }
+
+    /// The number.
+    pub(crate) fn number(self) -> crate::item::Number {
+        match self {
+            Int::Signed(v) => v.into(),
+            Int::Unsigned(v) => v.into(),
+        }
+    }
+
+    /// The decimal digits (ASCII) of the magnitude, written at the end of `buf`.
+    fn magnitude_digits(self, buf: &mut [u8; 20]) -> &[u8] {
+        let mut m = match self {
+            Int::Signed(v) => v.unsigned_abs(),
+            Int::Unsigned(v) => v,
+        };
+        let mut at = buf.len();
+        loop {
+            at -= 1;
+            buf[at] = b'0' + (m % 10) as u8;
+            m /= 10;
+            if m == 0 {
+                break;
+            }
+        }
+        &buf[at..]
+    }
+}
+
+/// Where a template finds the values of the attributes it names.
+pub(crate) trait Attributes {
+    /// The value of attribute `name`.
+    fn attribute(&self, name: &str) -> Attr<'_>;
+}
+
+impl Attributes for Item {
+    fn attribute(&self, name: &str) -> Attr<'_> {
+        match self.get(name) {
+            None | Some(Value::Null) => Attr::Missing,
+            Some(v) => Attr::Value(v),
+        }
     }
 }
 
@@ -470,5 +701,176 @@ mod tests {
         for bad in ["{a}{b}", "A#{a}-{b}", "{", "X}", "{n:6}", "{}", ""] {
             assert!(KeyTemplate::new(bad).check().is_err(), "{bad}");
         }
+    }
+
+    /// `compose` as it was before it wrote into one string (each value formatted into its
+    /// own, the open prefix cloned at each attribute): the reference the new one must match.
+    fn reference_compose(t: &KeyTemplate, attrs: &Item) -> Result<Composed> {
+        let parts = t.parts()?;
+        if let [Part::Attribute { name, width: None }] = parts {
+            return match attrs.get(name) {
+                None | Some(Value::Null) => Ok(Composed::Partial {
+                    prefix: String::new(),
+                    open_prefix: String::new(),
+                    missing: name.clone(),
+                }),
+                Some(v @ (Value::S(_) | Value::N(_) | Value::B(_))) => {
+                    if matches!(v, Value::S(s) if s.is_empty())
+                        || matches!(v, Value::B(b) if b.is_empty())
+                    {
+                        return Err(t.invalid(name, "empty value"));
+                    }
+                    Ok(Composed::Complete(v.clone()))
+                }
+                Some(v) => Err(t.invalid(name, format!("a {} cannot be a key", v.value_type()))),
+            };
+        }
+        let mut out = String::new();
+        let mut open_prefix = None;
+        for part in parts {
+            match part {
+                Part::Literal(l) => out.push_str(l),
+                Part::Attribute { name, width } => {
+                    let text = match attrs.get(name) {
+                        None | Some(Value::Null) => {
+                            return Ok(Composed::Partial {
+                                open_prefix: open_prefix.unwrap_or_else(|| out.clone()),
+                                prefix: out,
+                                missing: name.clone(),
+                            })
+                        }
+                        Some(v) => reference_render(t, name, v, *width)?,
+                    };
+                    out.push_str(&text);
+                    open_prefix = Some(out.clone());
+                }
+            }
+        }
+        Ok(Composed::Complete(Value::S(out)))
+    }
+
+    fn reference_render(
+        t: &KeyTemplate,
+        name: &str,
+        value: &Value,
+        width: Option<usize>,
+    ) -> Result<String> {
+        let text = match value {
+            Value::S(s) => {
+                if width.is_some() {
+                    return Err(t.invalid(name, "zero padding needs a number"));
+                }
+                s.clone()
+            }
+            Value::N(n) => match width {
+                None => n.to_string(),
+                Some(w) => {
+                    if n.is_negative() || !n.is_integer() {
+                        return Err(t.invalid(name, "zero padding needs a non-negative integer"));
+                    }
+                    let digits = n.to_string();
+                    if digits.len() > w {
+                        return Err(t.invalid(name, format!("{digits} is wider than {w} digits")));
+                    }
+                    format!("{digits:0>w$}")
+                }
+            },
+            other => {
+                return Err(t.invalid(
+                    name,
+                    format!("a {} cannot be part of a key", other.value_type()),
+                ))
+            }
+        };
+        if text.is_empty() {
+            return Err(t.invalid(name, "empty value"));
+        }
+        if text.contains(t.delimiter) {
+            return Err(t.invalid(
+                name,
+                format!("value {text:?} contains the delimiter {:?}", t.delimiter),
+            ));
+        }
+        Ok(text)
+    }
+
+    #[test]
+    fn composes_as_the_reference_over_every_kind_of_value() {
+        let number = |s: &str| Value::number(s).unwrap();
+        let values = [
+            None,
+            Some(Value::Null),
+            Some(Value::from("")),
+            Some(Value::from("x")),
+            Some(Value::from("a#b")),
+            Some(Value::from("a|b")),
+            Some(Value::from("a-b")),
+            Some(Value::from("✓".repeat(40))),
+            Some(number("0")),
+            Some(number("7")),
+            Some(number("-7")),
+            Some(number("1.5")),
+            Some(number("1000")),
+            Some(number("123456")),
+            Some(number("1E+30")),
+            Some(number("1E-30")),
+            Some(number("99999999999999999999999999999999999999")),
+            Some(Value::from(true)),
+            Some(Value::B(vec![])),
+            Some(Value::B(vec![1])),
+            Some(Value::L(vec![])),
+        ];
+        let templates = [
+            KeyTemplate::new("{a}"),
+            KeyTemplate::new("{a:04}"),
+            KeyTemplate::new("A#{a}"),
+            KeyTemplate::new("A#{a}#B#{b:03}"),
+            KeyTemplate::new("{a}#{b}#C"),
+            KeyTemplate::new("A#{a:02}#{b:05}#{c}#{d}#{e:01}"),
+            KeyTemplate::new("PROFILE"),
+            KeyTemplate::new("{a"),
+            KeyTemplate::with_delimiter("A|{a}|{b}", '|'),
+            KeyTemplate::with_delimiter("A-{a}-{b:06}", '-'),
+        ];
+        for t in &templates {
+            for a in &values {
+                for b in &values {
+                    let mut item = Item::new();
+                    for (name, v) in [("a", a), ("b", b), ("c", a), ("d", b), ("e", a)] {
+                        if let Some(v) = v {
+                            item.insert(name.into(), v.clone());
+                        }
+                    }
+                    let new = t.compose(&item);
+                    let old = reference_compose(t, &item);
+                    assert_eq!(format!("{new:?}"), format!("{old:?}"), "{t:?} {item:?}");
+                    let new = t.compose_complete(&item);
+                    let old = match reference_compose(t, &item) {
+                        Ok(Composed::Complete(v)) => Ok(v),
+                        Ok(Composed::Partial { missing, .. }) => {
+                            Err(t.invalid(&missing, "missing attribute"))
+                        }
+                        Err(e) => Err(e),
+                    };
+                    assert_eq!(format!("{new:?}"), format!("{old:?}"), "{t:?} {item:?}");
+                    let complete = t.value_if_complete(&item);
+                    match (complete, new) {
+                        (Ok(Some(v)), Ok(w)) => assert_eq!(v, w),
+                        (Ok(None), Err(Error::InvalidKey { reason, .. })) => {
+                            assert_eq!(reason, "missing attribute")
+                        }
+                        (Err(e), Err(f)) => assert_eq!(e.to_string(), f.to_string()),
+                        (c, n) => panic!("{t:?} {item:?}: {c:?} / {n:?}"),
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn uses_names_the_attributes() {
+        let t = KeyTemplate::new("REV#{doc}#{n:06}");
+        assert!(t.uses("doc") && t.uses("n") && !t.uses("REV") && !t.uses("x"));
+        assert!(!KeyTemplate::new("{a").uses("a"));
     }
 }

@@ -528,7 +528,7 @@ pub fn delete<E: Entity>(
         (Some(_), Some(n)) => Some(Number::from(n)),
         (None, _) => None,
     };
-    let key = entity::primary_key::<E>(schema, &Item::from_serialize(key)?)?;
+    let key = entity::primary_key_of::<E>(schema, key)?;
     let expect = Expect {
         version,
         must_exist: false,
@@ -558,13 +558,11 @@ pub fn primary_key_fields<E: Entity>() -> Vec<String> {
 /// an attribute monotable manages.
 fn check_update_targets<E: Entity>(schema: &TableSchema, update: &Update) -> Result<()> {
     let keys = entity::keys::<E>();
-    let key_fields = primary_key_fields::<E>();
-    let mut managed = managed_attributes::<E>(schema);
-    managed.extend(E::options().version_attribute.map(str::to_string));
+    let version = E::options().version_attribute;
     for action in &update.actions {
         let root = action.path().root();
-        if key_fields.iter().any(|k| k == root) {
-            let template = if keys.partition.attributes().contains(&root) {
+        if keys.partition.uses(root) || keys.sort.as_ref().is_some_and(|t| t.uses(root)) {
+            let template = if keys.partition.uses(root) {
                 &keys.partition
             } else {
                 keys.sort.as_ref().unwrap_or(&keys.partition)
@@ -577,7 +575,8 @@ fn check_update_targets<E: Entity>(schema: &TableSchema, update: &Update) -> Res
                     .into(),
             });
         }
-        if managed.contains(root) {
+        // `is_managed` is membership in `managed_attributes`, without building the set.
+        if is_managed::<E>(schema, root) || version == Some(root) {
             return Err(validation_error::<E>(
                 root,
                 "this attribute is managed by monotable and cannot be updated directly",
