@@ -512,12 +512,19 @@ pub trait RepositoryExt: Repository {
     /// ```
     async fn query_page<E: Entity>(&self, query: &EntityQuery<E>) -> Result<QueryPage<E>> {
         let kc = query.key_condition(self.schema())?;
-        let scope = query.scope(&kc);
         let start = query
             .cursor
             .as_ref()
-            .map(|c| c.decode_for(&scope, self.schema(), query.index.as_deref()))
+            .map(|c| {
+                c.decode_for(
+                    &query.scope(&kc.partition),
+                    self.schema(),
+                    query.index.as_deref(),
+                )
+            })
             .transpose()?;
+        // The cursor's scope is written only for a page that has a last key.
+        let partition = kc.partition.clone();
         let mut items = Vec::new();
         let request = Query {
             index: query.index.clone(),
@@ -531,7 +538,7 @@ pub trait RepositoryExt: Repository {
         let page = self
             .query_with(request, &mut decode_into(&mut items))
             .await?;
-        Ok(entity_page(page, items, &scope))
+        Ok(entity_page(page, items, || query.scope(&partition)))
     }
 
     /// Every entity of a query, page after page, as a stream.
@@ -646,7 +653,7 @@ pub trait RepositoryExt: Repository {
     /// ```
     async fn query_page_follow<E: Entity>(&self, query: &EntityQuery<E>) -> Result<QueryPage<E>> {
         let kc = query.key_condition(self.schema())?;
-        let scope = query.scope(&kc);
+        let scope = query.scope(&kc.partition);
         let start = query
             .cursor
             .as_ref()
@@ -1212,11 +1219,10 @@ pub trait RepositoryExt: Repository {
     /// # Ok(()) }
     /// ```
     async fn scan_page<E: Entity>(&self, scan: &EntityScan<E>) -> Result<QueryPage<E>> {
-        let scope = scan.scope();
         let start = scan
             .cursor
             .as_ref()
-            .map(|c| c.decode_for(&scope, self.schema(), scan.index.as_deref()))
+            .map(|c| c.decode_for(&scan.scope(), self.schema(), scan.index.as_deref()))
             .transpose()?;
         let mut items = Vec::new();
         let request = Scan {
@@ -1231,7 +1237,7 @@ pub trait RepositoryExt: Repository {
         let page = self
             .scan_with(request, &mut decode_into(&mut items))
             .await?;
-        Ok(entity_page(page, items, &scope))
+        Ok(entity_page(page, items, || scan.scope()))
     }
 
     /// Every entity of a scan (or of one segment of a parallel scan), as a stream.

@@ -333,7 +333,7 @@ impl<E: Entity> EntityQuery<E> {
                 source: e.clone().into(),
             });
         }
-        let keys = E::key_templates();
+        let keys = entity::keys::<E>();
         if let Some(ai) = self.index.as_deref().and_then(|n| keys.attribute_index(n)) {
             ai.schema_index(E::ENTITY_TYPE, schema)?;
             return self.attribute_key_condition(ai);
@@ -467,8 +467,9 @@ impl<E: Entity> EntityQuery<E> {
         })
     }
 
-    pub(super) fn scope(&self, kc: &KeyCondition) -> String {
-        format!("{}|{:?}|{:?}", E::ENTITY_TYPE, self.index, kc.partition)
+    /// What a cursor of this query is for: the entity type, the index and the partition.
+    pub(super) fn scope(&self, partition: &[Value]) -> String {
+        format!("{}|{:?}|{:?}", E::ENTITY_TYPE, self.index, partition)
     }
 }
 
@@ -872,15 +873,18 @@ pub(super) fn decode_lent<E: Entity>(lent: LentItem<'_>) -> Result<Option<E>> {
     entity::decode::<E>(&item).map(Some)
 }
 
-/// The typed page of a page read by `query_with`/`scan_with` into `items`.
+/// The typed page of a page read by `query_with`/`scan_with` into `items`; `scope` is the
+/// cursor's scope, asked only if the page has a last key.
 pub(super) fn entity_page<E: Entity>(
     page: crate::repository::Page,
     items: Vec<E>,
-    scope: &str,
+    scope: impl FnOnce() -> String,
 ) -> QueryPage<E> {
     QueryPage {
         items,
-        cursor: page.last_evaluated_key.map(|k| Cursor::encode(scope, &k)),
+        cursor: page
+            .last_evaluated_key
+            .map(|k| Cursor::encode(&scope(), &k)),
         scanned_count: page.scanned_count,
     }
 }
