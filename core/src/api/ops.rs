@@ -1334,7 +1334,7 @@ pub trait RepositoryExt: Repository {
     async fn get_many<E: Entity>(&self, keys: &[E::Key]) -> Result<Vec<Option<E>>> {
         let keys: Vec<Item> = keys
             .iter()
-            .map(|k| entity::primary_key::<E>(self.schema(), &Item::from_serialize(k)?))
+            .map(|k| entity::primary_key_of::<E>(self.schema(), k))
             .collect::<Result<_>>()?;
         let mut unique: Vec<Item> = Vec::new();
         for k in &keys {
@@ -1378,7 +1378,7 @@ pub trait RepositoryExt: Repository {
     async fn get_many_atomic<E: Entity>(&self, keys: &[E::Key]) -> Result<Vec<Option<E>>> {
         let keys: Vec<Item> = keys
             .iter()
-            .map(|k| entity::primary_key::<E>(self.schema(), &Item::from_serialize(k)?))
+            .map(|k| entity::primary_key_of::<E>(self.schema(), k))
             .collect::<Result<_>>()?;
         self.transact_get_items(keys)
             .await?
@@ -1435,7 +1435,7 @@ pub trait RepositoryExt: Repository {
     {
         let composed: Vec<Item> = keys
             .iter()
-            .map(|k| entity::primary_key::<E>(self.schema(), &Item::from_serialize(k)?))
+            .map(|k| entity::primary_key_of::<E>(self.schema(), k))
             .collect::<Result<_>>()?;
         let mut attempt = 0;
         loop {
@@ -1495,7 +1495,7 @@ pub trait RepositoryExt: Repository {
     async fn batch_get<E: Entity>(&self, keys: &[E::Key]) -> Result<Vec<E>> {
         let keys: Vec<Item> = keys
             .iter()
-            .map(|k| entity::primary_key::<E>(self.schema(), &Item::from_serialize(k)?))
+            .map(|k| entity::primary_key_of::<E>(self.schema(), k))
             .collect::<Result<_>>()?;
         let items = self.batch_get_items(keys).await?;
         items
@@ -1633,9 +1633,9 @@ pub trait RepositoryExt: Repository {
         let writes = keys
             .iter()
             .map(|k| {
-                Ok(WriteRequest::Delete(entity::primary_key::<E>(
+                Ok(WriteRequest::Delete(entity::primary_key_of::<E>(
                     self.schema(),
-                    &Item::from_serialize(k)?,
+                    k,
                 )?))
             })
             .collect::<Result<Vec<_>>>()?;

@@ -858,11 +858,7 @@ pub(super) fn decode_lent<E: Entity>(lent: LentItem<'_>) -> Result<Option<E>> {
             }
         }
         let version = lent.attribute(entity::SCHEMA_VERSION_ATTRIBUTE)?;
-        let version = match version.as_deref() {
-            Some(Value::N(n)) => n.to_string().parse().unwrap_or(u32::MAX),
-            _ => 0,
-        };
-        if version == E::SCHEMA_VERSION {
+        if entity::schema_version_of(version.as_deref()) == E::SCHEMA_VERSION {
             return lent.decode::<E>().map(Some);
         }
     }

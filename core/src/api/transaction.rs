@@ -349,7 +349,7 @@ pub trait TransactionContext {
     where
         Self: Sized,
     {
-        let key = entity::primary_key::<E>(self.schema(), &Item::from_serialize(key)?)?;
+        let key = entity::primary_key_of::<E>(self.schema(), key)?;
         self.push(TransactWriteItem::ConditionCheck {
             key,
             condition,

@@ -32,7 +32,7 @@ pub(super) async fn get_entity<R: Repository + ?Sized, E: Entity>(
     key: &E::Key,
     consistent_read: bool,
 ) -> Result<Option<E>> {
-    let key = entity::primary_key::<E>(repo.schema(), &Item::from_serialize(key)?)?;
+    let key = entity::primary_key_of::<E>(repo.schema(), key)?;
     let mut found = None;
     let request = GetItem {
         key,
@@ -61,7 +61,7 @@ pub(super) async fn write_update<R: Repository + ?Sized, E: Entity>(
     // A validation hook needs the whole entity, and an index key using a timestamp the
     // stored attributes: both read the item first and write only if it is unchanged.
     let old = if E::VALIDATES || entity::timestamps_in_index_keys::<E>() {
-        let table_key = entity::primary_key::<E>(repo.schema(), &Item::from_serialize(key)?)?;
+        let table_key = entity::primary_key_of::<E>(repo.schema(), key)?;
         Some(read_stored(repo, table_key).await?)
     } else {
         None
@@ -219,7 +219,7 @@ pub(super) async fn rekey_entity<R: Repository + ?Sized, E: Entity>(
 ) -> Result<E> {
     unique::refuse::<E>("rekey")?;
     let schema = repo.schema();
-    let old_key = entity::primary_key::<E>(schema, &Item::from_serialize(from)?)?;
+    let old_key = entity::primary_key_of::<E>(schema, from)?;
     let not_found = || Error::NotFound {
         entity: E::ENTITY_TYPE.to_string(),
         key: write::key_string(&old_key),

@@ -976,8 +976,17 @@ pub const SCHEMA_VERSION_ATTRIBUTE: &str = "_sv";
 
 /// The schema version an item was written with (`0` if it carries none).
 pub fn stored_schema_version(item: &Item) -> u32 {
-    match item.get(SCHEMA_VERSION_ATTRIBUTE) {
-        Some(Value::N(n)) => n.to_string().parse().unwrap_or(u32::MAX),
+    schema_version_of(item.get(SCHEMA_VERSION_ATTRIBUTE))
+}
+
+/// The schema version a stored [`SCHEMA_VERSION_ATTRIBUTE`] value says: 0 if absent,
+/// `u32::MAX` for a number that is not one (so that it is refused as too new).
+pub(crate) fn schema_version_of(value: Option<&Value>) -> u32 {
+    match value {
+        Some(Value::N(n)) => n
+            .to_u64()
+            .and_then(|v| u32::try_from(v).ok())
+            .unwrap_or(u32::MAX),
         _ => 0,
     }
 }
@@ -1061,5 +1070,25 @@ pub fn is_entity<E: Entity>(item: &Item) -> bool {
             _ => false,
         },
         None => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The schema version read without printing the number, as the printed text parsed.
+    #[test]
+    fn schema_version_of_reads_the_number_as_its_text_parses() {
+        for text in [
+            "0", "1", "3", "1000", "1E3", "1.5", "-1", "-0", "4294967295", "4294967296",
+            "1E30", "0.0001", "99999999999999999999999999999999999999",
+        ] {
+            let n: crate::item::Number = text.parse().expect("a number");
+            let by_text = n.to_string().parse().unwrap_or(u32::MAX);
+            assert_eq!(schema_version_of(Some(&Value::N(n))), by_text, "{text}");
+        }
+        assert_eq!(schema_version_of(None), 0);
+        assert_eq!(schema_version_of(Some(&Value::from("2"))), 0);
     }
 }
