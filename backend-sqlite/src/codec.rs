@@ -3,14 +3,16 @@
 //!
 //! Reading goes straight from the text to the item, without building a JSON tree first, in
 //! up to three steps, each taking only what it is sure of and leaving the rest to the next:
-//! a scanner of the exact text [`encode`] writes (no whitespace, names in ascending order,
-//! strings without escapes, at most [`FAST_DEPTH`] levels), a serde reader of any JSON, and
-//! core's `Item::from_json` for anything neither takes (binary values, whose base64 is
-//! core's, and anything malformed), so the result and every error are exactly core's.
+//! core's reader of the exact text [`encode`] writes (`ItemText`: no whitespace, names in
+//! ascending order, strings without escapes, at most 32 levels; the reader the typed reads
+//! decode entities with), a serde reader of any JSON, and core's `Item::from_json` for
+//! anything neither takes (binary values, whose base64 is core's, and anything malformed), so
+//! the result and every error are exactly core's.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use monotable_core::item::ItemText;
 use monotable_core::{Error, Item, Number, Value};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
@@ -18,8 +20,8 @@ use serde::Serialize;
 
 /// Decodes a stored item.
 pub(crate) fn decode(text: &str) -> Result<Item, Error> {
-    if let Some(map) = Scan::item(text) {
-        return Ok(Item::from(map));
+    if let Some(item) = ItemText::new(text).canonical_item() {
+        return Ok(item);
     }
     match serde_json::from_str::<StoredMap>(text) {
         Ok(StoredMap(map)) => Ok(Item::from(map)),
@@ -88,162 +90,6 @@ impl Serialize for ListRef<'_> {
         }
         seq.end()
     }
-}
-
-/// Deepest nesting of maps and lists the scanner reads (DynamoDB allows 32; serde_json's
-/// reader stops at 128): anything deeper is left to the next reader.
-const FAST_DEPTH: usize = 32;
-
-/// The scanner of the text [`encode`] writes: `None` for anything else (whitespace, escapes,
-/// names out of order or repeated, binary values, sets with duplicates, an invalid number…),
-/// which the next reader then reads, or refuses with core's error.
-struct Scan<'a> {
-    text: &'a str,
-    at: usize,
-}
-
-impl<'a> Scan<'a> {
-    fn item(text: &'a str) -> Option<BTreeMap<String, Value>> {
-        let mut scan = Scan { text, at: 0 };
-        let map = scan.map(0)?;
-        (scan.at == text.len()).then_some(map)
-    }
-
-    fn next(&mut self) -> Option<u8> {
-        let b = *self.text.as_bytes().get(self.at)?;
-        self.at += 1;
-        Some(b)
-    }
-
-    fn eat(&mut self, want: u8) -> Option<()> {
-        (self.next()? == want).then_some(())
-    }
-
-    fn eat_str(&mut self, want: &str) -> bool {
-        let found = self.text.as_bytes()[self.at..].starts_with(want.as_bytes());
-        if found {
-            self.at += want.len();
-        }
-        found
-    }
-
-    /// A string without escapes or control characters.
-    fn string(&mut self) -> Option<&'a str> {
-        self.eat(b'"')?;
-        let start = self.at;
-        let bytes = self.text.as_bytes();
-        loop {
-            match *bytes.get(self.at)? {
-                b'"' => break,
-                b'\\' | 0..=0x1f => return None,
-                _ => self.at += 1,
-            }
-        }
-        let s = self.text.get(start..self.at)?;
-        self.at += 1;
-        Some(s)
-    }
-
-    /// `{"name":value,...}` with names in strictly ascending order.
-    fn map(&mut self, depth: usize) -> Option<BTreeMap<String, Value>> {
-        if depth >= FAST_DEPTH {
-            return None;
-        }
-        self.eat(b'{')?;
-        // One allocation for up to 16 names (a larger one grows once; 16 stay in the
-        // allocator's small sizes).
-        let mut entries: Vec<(String, Value)> = Vec::with_capacity(if depth == 0 { 16 } else { 4 });
-        if self.eat_str("}") {
-            return Some(BTreeMap::new());
-        }
-        let mut last: Option<&str> = None;
-        loop {
-            let name = self.string()?;
-            if last.is_some_and(|l| l >= name) {
-                return None;
-            }
-            last = Some(name);
-            self.eat(b':')?;
-            let value = self.value(depth)?;
-            entries.push((name.to_owned(), value));
-            match self.next()? {
-                b',' => {}
-                b'}' => break,
-                _ => return None,
-            }
-        }
-        // Sorted already: built in bulk, without a search per name.
-        Some(entries.into_iter().collect())
-    }
-
-    /// `[x,...]` of what `element` reads.
-    fn list<T>(&mut self, mut element: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
-        self.eat(b'[')?;
-        let mut out = Vec::new();
-        if self.eat_str("]") {
-            return Some(out);
-        }
-        loop {
-            out.push(element(self)?);
-            match self.next()? {
-                b',' => {}
-                b']' => return Some(out),
-                _ => return None,
-            }
-        }
-    }
-
-    /// `{"T":x}` for the types the scanner reads.
-    fn value(&mut self, depth: usize) -> Option<Value> {
-        self.eat(b'{')?;
-        let tag = self.string()?;
-        self.eat(b':')?;
-        let v = match tag {
-            "S" => Value::S(self.string()?.to_owned()),
-            "N" => Value::N(scan_number(self.string()?)?),
-            "BOOL" if self.eat_str("true") => Value::Bool(true),
-            "BOOL" if self.eat_str("false") => Value::Bool(false),
-            "NULL" if self.eat_str("true") => Value::Null,
-            "M" => Value::M(self.map(depth + 1)?),
-            "L" => {
-                if depth + 1 >= FAST_DEPTH {
-                    return None;
-                }
-                Value::L(self.list(|s| s.value(depth + 1))?)
-            }
-            "SS" => Value::Ss(fast_set(self.list(|s| s.string().map(str::to_owned))?)?),
-            "NS" => Value::Ns(fast_set(self.list(|s| s.string().and_then(scan_number))?)?),
-            _ => return None,
-        };
-        self.eat(b'}')?;
-        Some(v)
-    }
-}
-
-/// A stored number. An integer as `encode` writes one (no sign but `-`, no leading zero, up
-/// to 18 digits) is built from its value, which allocates its digits once; any other text
-/// goes to `Number::parse`, as does everything the serde reader reads.
-fn scan_number(text: &str) -> Option<Number> {
-    let digits = text.strip_prefix('-').unwrap_or(text);
-    let canonical = matches!(digits.as_bytes(), [b'1'..=b'9', rest @ ..]
-        if rest.len() < 18 && rest.iter().all(u8::is_ascii_digit));
-    if canonical {
-        let magnitude: i64 = digits.parse().ok()?;
-        let value = if digits.len() < text.len() {
-            -magnitude
-        } else {
-            magnitude
-        };
-        return Some(Number::from(value));
-    }
-    Number::parse(text).ok()
-}
-
-/// A set, if it is one (not empty, no duplicates).
-fn fast_set<T: Ord>(values: Vec<T>) -> Option<BTreeSet<T>> {
-    let count = values.len();
-    let set: BTreeSet<T> = values.into_iter().collect();
-    (count > 0 && set.len() == count).then_some(set)
 }
 
 struct StoredMap(BTreeMap<String, Value>);
@@ -369,6 +215,11 @@ impl<'de> Visitor<'de> for ListSeed {
 mod tests {
     use super::*;
 
+    /// Core's reader of the canonical text, as the codec uses it.
+    fn scan(text: &str) -> Option<BTreeMap<String, Value>> {
+        ItemText::new(text).canonical_item().map(Item::into_inner)
+    }
+
     /// The direct reader agrees with core's on every type, and leaves binary to core.
     #[test]
     fn direct_reader_agrees_with_core() {
@@ -414,7 +265,7 @@ mod tests {
         assert_eq!(decode(&text).expect("decode"), no_binary);
     }
 
-    /// The scanner reads what `encode` writes, as core reads it, and leaves binary values to
+    /// Core's reader takes what `encode` writes, as core reads it, and leaves binary values to
     /// the next reader.
     #[test]
     fn scanner_reads_what_encode_writes() {
@@ -450,15 +301,15 @@ mod tests {
                 ),
             );
         let text = encode(&item);
-        assert_eq!(Scan::item(&text), Some(item.clone().into_inner()));
+        assert_eq!(scan(&text), Some(item.clone().into_inner()));
         assert_eq!(decode_through_tree(&text).expect("core"), item);
-        assert_eq!(Scan::item("{}"), Some(BTreeMap::new()));
+        assert_eq!(scan("{}"), Some(BTreeMap::new()));
         let binary = Item::new().with("b", Value::B(vec![1, 2]));
-        assert_eq!(Scan::item(&encode(&binary)), None);
+        assert_eq!(scan(&encode(&binary)), None);
         assert_eq!(decode(&encode(&binary)).expect("decode"), binary);
     }
 
-    /// Text the scanner does not write is left to the next reader, which reads it as core
+    /// Text core's scanner does not take is left to the next reader, which reads it as core
     /// does (or refuses it with core's error).
     #[test]
     fn scanner_leaves_other_text_to_the_next_reader() {
@@ -492,7 +343,7 @@ mod tests {
             "",
             deep.as_str(),
         ] {
-            assert_eq!(Scan::item(text), None, "{text}");
+            assert_eq!(scan(text), None, "{text}");
             assert_eq!(
                 decode(text).map_err(|e| e.to_string()),
                 decode_through_tree(text).map_err(|e| e.to_string()),
@@ -501,7 +352,7 @@ mod tests {
         }
     }
 
-    /// Whatever the scanner accepts of damaged text, core reads the same way: every text
+    /// Whatever core's scanner accepts of damaged text, core reads the same way: every text
     /// one byte away from an encoded item (replaced, removed or doubled).
     #[test]
     fn scanner_agrees_with_core_on_damaged_text() {
@@ -535,7 +386,7 @@ mod tests {
                 let Ok(t) = String::from_utf8(t) else {
                     continue;
                 };
-                if let Some(map) = Scan::item(&t) {
+                if let Some(map) = scan(&t) {
                     accepted += 1;
                     assert_eq!(
                         decode_through_tree(&t).map_err(|e| e.to_string()),
@@ -546,39 +397,6 @@ mod tests {
             }
         }
         assert!(accepted > 10, "the scanner took {accepted} variants");
-    }
-
-    /// An integer read from its value is the number core parses from its text.
-    #[test]
-    fn scanned_integers_are_cores_numbers() {
-        let mut texts: Vec<String> = (0..20_000i64).map(|n| n.to_string()).collect();
-        for p in 0..19u32 {
-            let ten = 10i64.pow(p);
-            for n in [ten, ten - 1, ten + 1, 7 * ten, ten.saturating_mul(9) + 9] {
-                texts.push(n.to_string());
-                texts.push((-n).to_string());
-            }
-        }
-        texts.extend(
-            [
-                "0",
-                "-0",
-                "007",
-                "+5",
-                "1e3",
-                "1.0",
-                "-",
-                "",
-                "12a",
-                "9999999999999999999",
-            ]
-            .map(String::from),
-        );
-        texts.push(i64::MAX.to_string());
-        texts.push(i64::MIN.to_string());
-        for t in &texts {
-            assert_eq!(scan_number(t), Number::parse(t).ok(), "{t}");
-        }
     }
 
     /// Malformed text gets core's error.

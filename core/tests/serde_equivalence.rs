@@ -6,12 +6,18 @@
 //! The serde_dynamo path is written out here as it was in `core/src/item/value.rs`:
 //! `to_attribute_value`/`to_item` and the conversion of the result, `from_item` on a clone
 //! converted to a `serde_dynamo::Item`.
+//!
+//! Every item decoded here is also decoded from its stored text (`ItemText::decode`, the
+//! SQLite backend's typed reads) and compared with `deserialize_into` on the item, value and
+//! error message alike; so is a canonical twin of it (binary made text, escaped characters
+//! replaced, empty sets dropped), which the direct reader must take (see `text_agrees`).
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Debug;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use monotable_core::item::ItemText;
 use monotable_core::{Error, Item, Number, Value};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -101,12 +107,127 @@ fn decode_both<T: DeserializeOwned + PartialEq + Debug>(
     item: &Item,
     errors: Errors,
 ) -> bool {
+    text_agrees::<T>(what, item);
+    text_agrees::<T>(&format!("{what} (canonical twin)"), &canonical_twin(item));
     agree(
         what,
         old_decode::<T>(item),
         item.deserialize_into::<T>(),
         errors,
     )
+}
+
+// ---- the item's stored text -----------------------------------------------------------------
+
+/// Core's reading of an item's text, the reference `ItemText::to_item` must give.
+fn core_reading(text: &str) -> Result<Item, String> {
+    serde_json::from_str::<serde_json::Value>(text)
+        .map_err(|e| e.to_string())
+        .and_then(|j| Item::from_json(&j))
+}
+
+/// The item's stored text (`Item::to_json`'s, which the SQLite backend writes) read through
+/// `ItemText`: `to_item` is core's reading of the text; `decode`, `size` and `attribute` are
+/// `None` exactly when the text is not canonical, and otherwise give what the item gives
+/// (`deserialize_into` value for value, error for error with the same message; `Item::size`;
+/// `get`).
+fn text_agrees<T: DeserializeOwned + PartialEq + Debug>(what: &str, item: &Item) {
+    let text = item.to_json().to_string();
+    let t = ItemText::new(&text);
+    assert_eq!(t.as_str(), text);
+    let reference = core_reading(&text);
+    assert_eq!(t.to_item(), reference, "{what}: to_item of {text}");
+    let direct = t.decode::<T>();
+    assert_eq!(
+        direct.is_some(),
+        canonical(item),
+        "{what}: taken directly? {text}"
+    );
+    let Some(direct) = direct else {
+        assert_eq!(t.size(), None, "{what}: {text}");
+        assert_eq!(t.attribute("s"), None, "{what}: {text}");
+        assert_eq!(t.canonical_item(), None, "{what}: {text}");
+        return;
+    };
+    let item = reference.expect("a canonical text is an item");
+    same_decoding(what, item.deserialize_into::<T>(), direct);
+    assert_eq!(t.canonical_item().as_ref(), Some(&item), "{what}: {text}");
+    assert_eq!(t.size(), Some(item.size()), "{what}: size of {text}");
+    for name in item.keys().map(String::as_str).chain(["", "absent", "s"]) {
+        assert_eq!(
+            t.attribute(name),
+            Some(item.get(name).cloned()),
+            "{what}: {name} of {text}"
+        );
+    }
+}
+
+/// Two decodings of the same item by the same deserializer: the same value, or the same error
+/// (variant and message).
+fn same_decoding<T: PartialEq + Debug>(what: &str, item: Result<T, Error>, text: Result<T, Error>) {
+    match (&item, &text) {
+        (Ok(a), Ok(b)) => assert_eq!(a, b, "{what}: decoded from the text"),
+        (Err(a), Err(b)) => assert_eq!(
+            (kind(a), a.to_string()),
+            (kind(b), b.to_string()),
+            "{what}: error decoding the text"
+        ),
+        _ => panic!("{what}: the item gave {item:?}, its text {text:?}"),
+    }
+}
+
+/// Whether the direct reader takes the item's text: no binary, no empty set, no string
+/// (name, value, member) that JSON escapes, at most 32 levels of maps and lists.
+fn canonical(item: &Item) -> bool {
+    fn plain(s: &str) -> bool {
+        !s.chars().any(|c| c == '"' || c == '\\' || c < ' ')
+    }
+    fn value(v: &Value, level: usize) -> bool {
+        match v {
+            Value::S(s) => plain(s),
+            Value::N(_) | Value::Bool(_) | Value::Null => true,
+            Value::B(_) | Value::Bs(_) => false,
+            Value::Ss(s) => !s.is_empty() && s.iter().all(|s| plain(s)),
+            Value::Ns(s) => !s.is_empty(),
+            Value::L(l) => level < 32 && l.iter().all(|v| value(v, level + 1)),
+            Value::M(m) => level < 32 && m.iter().all(|(k, v)| plain(k) && value(v, level + 1)),
+        }
+    }
+    item.iter().all(|(k, v)| plain(k) && value(v, 1))
+}
+
+/// The item made canonical: binary as text, escaped characters replaced, empty sets `NULL`.
+fn canonical_twin(item: &Item) -> Item {
+    fn plain(s: &str) -> String {
+        s.chars()
+            .map(|c| {
+                if c == '"' || c == '\\' || c < ' ' {
+                    '#'
+                } else {
+                    c
+                }
+            })
+            .collect()
+    }
+    fn hex(b: &[u8]) -> String {
+        b.iter().map(|b| format!("{b:02x}")).collect()
+    }
+    fn value(v: &Value) -> Value {
+        match v {
+            Value::S(s) => Value::S(plain(s)),
+            Value::B(b) => Value::S(hex(b)),
+            Value::Ss(s) if !s.is_empty() => Value::Ss(s.iter().map(|s| plain(s)).collect()),
+            Value::Bs(s) if !s.is_empty() => Value::Ss(s.iter().map(|b| hex(b)).collect()),
+            Value::Ss(_) | Value::Bs(_) | Value::Null => Value::Null,
+            Value::Ns(s) if s.is_empty() => Value::Null,
+            Value::L(l) => Value::L(l.iter().map(value).collect()),
+            Value::M(m) => Value::M(m.iter().map(|(k, v)| (plain(k), value(v))).collect()),
+            Value::N(_) | Value::Ns(_) | Value::Bool(_) => v.clone(),
+        }
+    }
+    let twin: Item = item.iter().map(|(k, v)| (plain(k), value(v))).collect();
+    assert!(canonical(&twin), "{twin:?}");
+    twin
 }
 
 /// Encodes a value that is not a map: both paths agree on the value, and both refuse it as
@@ -1922,4 +2043,157 @@ fn random_serializer_calls_encode_the_same() {
     for outcome in ["ok", "item", "Encode", "InvalidRequest"] {
         assert!(outcomes.get(outcome) > Some(&100), "{outcomes:?}");
     }
+}
+
+// ---- stored text the direct reader leaves, or takes damaged -----------------------------------
+
+/// Text not in the canonical form is left to the item (`None`), and `to_item` reads it as
+/// core does, or refuses it with core's message.
+#[test]
+fn text_not_canonical_is_left_to_the_item() {
+    let deep = (0..40).fold("{\"S\":\"x\"}".to_string(), |inner, _| {
+        format!("{{\"M\":{{\"a\":{inner}}}}}")
+    });
+    let deep = format!("{{\"a\":{deep}}}");
+    let deep_list = (0..40).fold("{\"S\":\"x\"}".to_string(), |inner, _| {
+        format!("{{\"L\":[{inner}]}}")
+    });
+    let deep_list = format!("{{\"a\":{deep_list}}}");
+    for text in [
+        " {}",
+        "{} ",
+        "{ }",
+        "{\"a\": {\"S\":\"x\"}}",
+        "{\"a\":{\"S\": \"x\"}}",
+        "{\"a\":{\"S\":\"x\\\"y\"}}",
+        "{\"a\":{\"S\":\"\\u0041\"}}",
+        "{\"a\\u0041\":{\"S\":\"x\"}}",
+        "{\"a\":{\"S\":\"\u{1}\"}}",
+        "{\"b\":{\"S\":\"x\"},\"a\":{\"S\":\"y\"}}",
+        "{\"a\":{\"S\":\"x\"},\"a\":{\"S\":\"y\"}}",
+        "{\"a\":{\"M\":{\"d\":{\"NULL\":true},\"c\":{\"NULL\":true}}}}",
+        "{\"a\":{\"N\":\"1e999\"}}",
+        "{\"a\":{\"N\":\"x\"}}",
+        "{\"a\":{\"N\":1}}",
+        "{\"a\":{\"NULL\":false}}",
+        "{\"a\":{\"BOOL\":1}}",
+        "{\"a\":{\"SS\":[]}}",
+        "{\"a\":{\"NS\":[]}}",
+        "{\"a\":{\"SS\":[\"x\",\"x\"]}}",
+        "{\"a\":{\"SS\":[\"y\",\"x\"]}}",
+        "{\"a\":{\"NS\":[\"1\",\"1.0\"]}}",
+        "{\"a\":{\"NS\":[\"2\",\"10\",\"3\"]}}",
+        "{\"a\":{\"S\":\"x\",\"N\":\"1\"}}",
+        "{\"a\":{}}",
+        "{\"a\":{\"X\":\"1\"}}",
+        "{\"a\":{\"B\":\"AQI=\"}}",
+        "{\"a\":{\"BS\":[\"AQI=\"]}}",
+        "{\"a\":{\"L\":[{\"B\":\"AQI=\"}]}}",
+        "{\"a\":{\"S\":\"x\"}}x",
+        "{\"a\":{\"S\":\"x\"}",
+        "{\"a\":{\"S\":\"x\"},}",
+        "{\"a\":{\"L\":[{\"NULL\":true},]}}",
+        "[1]",
+        "\"x\"",
+        "",
+        deep.as_str(),
+        deep_list.as_str(),
+    ] {
+        let t = ItemText::new(text);
+        assert!(t.decode::<Tree>().is_none(), "{text}");
+        assert!(t.decode::<serde::de::IgnoredAny>().is_none(), "{text}");
+        assert_eq!(t.size(), None, "{text}");
+        assert_eq!(t.attribute("a"), None, "{text}");
+        assert_eq!(t.canonical_item(), None, "{text}");
+        assert_eq!(t.to_item(), core_reading(text), "{text}");
+    }
+    // The deepest canonical nesting is taken.
+    let deep = (0..30).fold("{\"S\":\"x\"}".to_string(), |inner, _| {
+        format!("{{\"M\":{{\"a\":{inner}}}}}")
+    });
+    let deep = format!("{{\"a\":{{\"L\":[{deep}]}}}}");
+    let t = ItemText::new(&deep);
+    let item = core_reading(&deep).expect("deep");
+    assert_eq!(t.canonical_item(), Some(item.clone()));
+    same_decoding(
+        "deep",
+        item.deserialize_into::<Tree>(),
+        t.decode().expect("taken"),
+    );
+}
+
+/// Whatever the direct reader takes of damaged text is an item, decoded as the item is: every
+/// text one byte away from a canonical one (replaced, removed or doubled).
+#[test]
+fn damaged_text_is_decoded_as_its_item_or_left() {
+    let item = Item::new()
+        .with("a", "xy")
+        .with("b", n("12.5"))
+        .with("c", Value::L(vec![Value::from(true), Value::Null, n("-3")]))
+        .with(
+            "d",
+            Value::M(BTreeMap::from([("e".to_string(), Value::from("f"))])),
+        )
+        .with("g", Value::Ss(["h", "i"].map(String::from).into()))
+        .with("j", Value::Ns([Number::from(1), Number::from(20)].into()))
+        .with("k", Value::from(7u64));
+    let text = item.to_json().to_string().into_bytes();
+    let alphabet = b"{}[]:,\"\\ 0123456789.eE+-abcdefghijkSNLMBOtrufalsx\x01";
+    let (mut taken, mut left) = (0, 0);
+    for at in 0..text.len() {
+        let mut variants = vec![];
+        for &b in alphabet {
+            let mut t = text.clone();
+            t[at] = b;
+            variants.push(t);
+        }
+        let mut t = text.clone();
+        t.remove(at);
+        variants.push(t);
+        let mut t = text.clone();
+        t.insert(at, text[at]);
+        variants.push(t);
+        for t in variants {
+            let Ok(t) = String::from_utf8(t) else {
+                continue;
+            };
+            let text = ItemText::new(&t);
+            let reference = core_reading(&t);
+            assert_eq!(text.to_item(), reference, "{t}");
+            let Some(direct) = text.decode::<Tree>() else {
+                left += 1;
+                assert_eq!(text.size(), None, "{t}");
+                continue;
+            };
+            taken += 1;
+            let item = reference.expect("taken, so an item");
+            same_decoding(&t, item.deserialize_into::<Tree>(), direct);
+            same_decoding(
+                &t,
+                item.deserialize_into::<Probe>(),
+                text.decode().expect("taken"),
+            );
+            assert_eq!(text.size(), Some(item.size()), "{t}");
+            assert_eq!(text.attribute("k"), Some(item.get("k").cloned()), "{t}");
+        }
+    }
+    assert!(taken > 50 && left > 1000, "taken {taken}, left {left}");
+}
+
+/// Random items: many texts are taken directly and some left (binary, escapes, empty sets).
+#[test]
+fn random_items_are_mostly_read_from_their_text() {
+    let mut g = Gen::new(99);
+    let (mut taken, mut left) = (0, 0);
+    for _ in 0..2000 {
+        let item = g.item();
+        let text = item.to_json().to_string();
+        if ItemText::new(&text).decode::<Tree>().is_some() {
+            taken += 1;
+        } else {
+            left += 1;
+        }
+        text_agrees::<Tree>("random", &item);
+    }
+    assert!(taken > 200 && left > 200, "taken {taken}, left {left}");
 }

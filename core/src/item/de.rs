@@ -9,6 +9,10 @@
 //! but built through `serde::de::Error::custom` (their `Debug` shows a message where
 //! serde_dynamo's showed a variant); and a visitor asking for a map value before its key
 //! gets an error where serde_dynamo panicked.
+//!
+//! The same deserializer reads an item's stored text in place (`item/text`: its lists, maps
+//! and sets as nodes borrowing the text), so a value decoded from the text is the one decoded
+//! from the item the text holds, error for error.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -16,6 +20,7 @@ use serde::de::value::BorrowedStrDeserializer;
 use serde::de::{self, DeserializeSeed, Visitor};
 use serde::forward_to_deserialize_any;
 
+use crate::item::text::{self, Node};
 use crate::item::{Number, Value};
 
 type Error = serde_dynamo::Error;
@@ -33,6 +38,14 @@ pub(crate) fn from_map<'de, T: de::Deserialize<'de>>(
     T::deserialize(ValueDeserializer(Ref::M(map))).map_err(crate::Error::decode)
 }
 
+/// Decodes the item whose text's nodes are `nodes` (`item/text`) into `T`: what [`from_map`]
+/// decodes from the item.
+pub(crate) fn from_nodes<'de, T: de::Deserialize<'de>>(
+    nodes: &'de [Node<'de>],
+) -> std::result::Result<T, crate::Error> {
+    T::deserialize(ValueDeserializer(Ref::TextM(nodes))).map_err(crate::Error::decode)
+}
+
 /// A value, borrowed.
 #[derive(Clone, Copy)]
 enum Ref<'de> {
@@ -46,6 +59,12 @@ enum Ref<'de> {
     Ss(&'de BTreeSet<String>),
     Ns(&'de BTreeSet<Number>),
     Bs(&'de BTreeSet<Vec<u8>>),
+    /// A list, map, string set or number set read from an item's text: its node and its
+    /// descendants' (`item/text`), read as `L`, `M`, `Ss`, `Ns` are.
+    TextL(&'de [Node<'de>]),
+    TextM(&'de [Node<'de>]),
+    TextSs(&'de [Node<'de>]),
+    TextNs(&'de [Node<'de>]),
 }
 
 impl<'de> From<&'de Value> for Ref<'de> {
@@ -61,6 +80,21 @@ impl<'de> From<&'de Value> for Ref<'de> {
             Value::Ss(s) => Ref::Ss(s),
             Value::Ns(s) => Ref::Ns(s),
             Value::Bs(s) => Ref::Bs(s),
+        }
+    }
+}
+
+impl<'de> From<&'de [Node<'de>]> for Ref<'de> {
+    fn from(nodes: &'de [Node<'de>]) -> Self {
+        match nodes.first() {
+            Some(Node::S(s) | Node::Name(s)) => Ref::S(s),
+            Some(Node::N(n)) => Ref::N(n),
+            Some(Node::Bool(b)) => Ref::Bool(*b),
+            Some(Node::L { .. }) => Ref::TextL(nodes),
+            Some(Node::M { .. }) => Ref::TextM(nodes),
+            Some(Node::Ss { .. }) => Ref::TextSs(nodes),
+            Some(Node::Ns { .. }) => Ref::TextNs(nodes),
+            Some(Node::Null) | None => Ref::Null,
         }
     }
 }
@@ -89,8 +123,14 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
             Ref::Bool(b) => visitor.visit_bool(b),
             Ref::B(b) => visitor.visit_borrowed_bytes(b),
             Ref::Null => visitor.visit_unit(),
-            Ref::M(_) => self.deserialize_map(visitor),
-            Ref::L(_) | Ref::Ss(_) | Ref::Ns(_) | Ref::Bs(_) => self.deserialize_seq(visitor),
+            Ref::M(_) | Ref::TextM(_) => self.deserialize_map(visitor),
+            Ref::L(_)
+            | Ref::Ss(_)
+            | Ref::Ns(_)
+            | Ref::Bs(_)
+            | Ref::TextL(_)
+            | Ref::TextSs(_)
+            | Ref::TextNs(_) => self.deserialize_seq(visitor),
         }
     }
 
@@ -122,6 +162,11 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
             Ref::Ss(s) => visitor.visit_seq(Seq(s.iter().map(|s| StrDeserializer::new(s)))),
             Ref::Ns(s) => visitor.visit_seq(Seq(s.iter().map(NumberDeserializer))),
             Ref::Bs(s) => visitor.visit_seq(Seq(s.iter().map(|b| BytesDeserializer(b)))),
+            Ref::TextL(n) => {
+                visitor.visit_seq(Seq(text::children(n).map(|v| ValueDeserializer(v.into()))))
+            }
+            Ref::TextSs(n) => visitor.visit_seq(Seq(text::strings(n).map(StrDeserializer::new))),
+            Ref::TextNs(n) => visitor.visit_seq(Seq(text::numbers(n).map(NumberDeserializer))),
             _ => Err(error("Expected seq")),
         }
     }
@@ -142,7 +187,11 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         match self.0 {
             Ref::M(m) => visitor.visit_map(Map {
-                entries: m.iter(),
+                entries: m.iter().map(|(k, v)| (k.as_str(), v.into())),
+                value: None,
+            }),
+            Ref::TextM(n) => visitor.visit_map(Map {
+                entries: text::entries(n).map(|(k, v)| (k, v.into())),
                 value: None,
             }),
             _ => Err(error("Expected map")),
@@ -156,7 +205,7 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
         visitor: V,
     ) -> Result<V::Value> {
         match self.0 {
-            Ref::L(_) => self.deserialize_seq(visitor),
+            Ref::L(_) | Ref::TextL(_) => self.deserialize_seq(visitor),
             _ => self.deserialize_map(visitor),
         }
     }
@@ -219,7 +268,20 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
             Ref::M(m) => {
                 let mut entries = m.iter();
                 match (entries.next(), entries.next()) {
-                    (Some((variant, value)), None) => visitor.visit_enum(Enum { variant, value }),
+                    (Some((variant, value)), None) => visitor.visit_enum(Enum {
+                        variant,
+                        value: value.into(),
+                    }),
+                    _ => Err(error("Expected an item with a single key")),
+                }
+            }
+            Ref::TextM(n) => {
+                let mut entries = text::entries(n);
+                match (entries.next(), entries.next()) {
+                    (Some((variant, value)), None) => visitor.visit_enum(Enum {
+                        variant,
+                        value: value.into(),
+                    }),
                     _ => Err(error("Expected an item with a single key")),
                 }
             }
@@ -370,12 +432,15 @@ where
 }
 
 /// The entries of a map, in key order.
-struct Map<'de> {
-    entries: std::collections::btree_map::Iter<'de, String, Value>,
-    value: Option<&'de Value>,
+struct Map<'de, I> {
+    entries: I,
+    value: Option<Ref<'de>>,
 }
 
-impl<'de> de::MapAccess<'de> for Map<'de> {
+impl<'de, I> de::MapAccess<'de> for Map<'de, I>
+where
+    I: ExactSizeIterator<Item = (&'de str, Ref<'de>)>,
+{
     type Error = Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
@@ -390,7 +455,7 @@ impl<'de> de::MapAccess<'de> for Map<'de> {
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value> {
         match self.value.take() {
-            Some(v) => seed.deserialize(ValueDeserializer(v.into())),
+            Some(v) => seed.deserialize(ValueDeserializer(v)),
             None => Err(error("value asked before its key")),
         }
     }
@@ -403,7 +468,7 @@ impl<'de> de::MapAccess<'de> for Map<'de> {
         match self.entries.next() {
             Some((k, v)) => {
                 let key = kseed.deserialize(KeyDeserializer(k))?;
-                let value = vseed.deserialize(ValueDeserializer(v.into()))?;
+                let value = vseed.deserialize(ValueDeserializer(v))?;
                 Ok(Some((key, value)))
             }
             None => Ok(None),
@@ -493,7 +558,7 @@ impl<'de> de::Deserializer<'de> for KeyDeserializer<'de> {
 /// An externally tagged variant: a map of one entry, the variant's name to its value.
 struct Enum<'de> {
     variant: &'de str,
-    value: &'de Value,
+    value: Ref<'de>,
 }
 
 impl<'de> de::EnumAccess<'de> for Enum<'de> {
@@ -506,7 +571,7 @@ impl<'de> de::EnumAccess<'de> for Enum<'de> {
     }
 }
 
-struct Variant<'de>(&'de Value);
+struct Variant<'de>(Ref<'de>);
 
 impl<'de> de::VariantAccess<'de> for Variant<'de> {
     type Error = Error;
@@ -517,11 +582,11 @@ impl<'de> de::VariantAccess<'de> for Variant<'de> {
     }
 
     fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value> {
-        seed.deserialize(ValueDeserializer(self.0.into()))
+        seed.deserialize(ValueDeserializer(self.0))
     }
 
     fn tuple_variant<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value> {
-        de::Deserializer::deserialize_seq(ValueDeserializer(self.0.into()), visitor)
+        de::Deserializer::deserialize_seq(ValueDeserializer(self.0), visitor)
     }
 
     fn struct_variant<V: Visitor<'de>>(
@@ -529,7 +594,7 @@ impl<'de> de::VariantAccess<'de> for Variant<'de> {
         _fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value> {
-        de::Deserializer::deserialize_map(ValueDeserializer(self.0.into()), visitor)
+        de::Deserializer::deserialize_map(ValueDeserializer(self.0), visitor)
     }
 }
 
