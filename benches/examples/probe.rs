@@ -9,7 +9,8 @@
 //! ```
 //!
 //! Operations: `sqlite-get`, `sqlite-query`, `sqlite-gsi`, `memory-get`, `memory-query`,
-//! `memory-create`; then the number of operations (default 10,000) and the table size
+//! `memory-create`, `memory-batch` (25 rows by `batch_put`), `memory-tx` (100 creates in one
+//! transaction); then the number of operations (default 10,000) and the table size
 //! (default 10,000). Prints the time per operation, which is noisy on a shared machine:
 //! to compare two builds, count instructions instead (callgrind's total for two operation
 //! counts, differenced, gives the instructions of one operation without the setup; they
@@ -119,6 +120,23 @@ fn main() {
                         "memory-query" => query(&*repo, parts, i, false).await,
                         "memory-create" => {
                             repo.create(&fresh_row(i)).await.expect("create");
+                        }
+                        // One operation: 25 fresh rows by `batch_put`, or 100 created in one
+                        // transaction (as the SQLite insert rows write them).
+                        "memory-batch" => {
+                            let rows: Vec<Row> = (i * 25..(i + 1) * 25).map(fresh_row).collect();
+                            repo.batch_put(&rows).await.expect("batch_put");
+                        }
+                        "memory-tx" => {
+                            let rows: Vec<Row> = (i * 100..(i + 1) * 100).map(fresh_row).collect();
+                            repo.transaction(|tx| {
+                                for row in &rows {
+                                    tx.create(row)?;
+                                }
+                                Ok(())
+                            })
+                            .await
+                            .expect("transaction");
                         }
                         other => panic!("unknown operation {other}"),
                     }

@@ -7,15 +7,16 @@
 //! ([`Error::Unprocessed`]) tells how many requests were done, the keys of the others, and
 //! the last error of the backend.
 
-use std::collections::BTreeSet;
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use futures::stream::{self, StreamExt};
 
 use crate::error::{Error, Result};
-use crate::item::Item;
+use crate::item::{Item, Value};
 use crate::repository::{Repository, WriteRequest, MAX_BATCH_GET, MAX_BATCH_WRITE};
+use crate::schema::TableSchema;
 
 /// How many batch requests the typed API keeps in flight at once.
 pub const BATCH_CONCURRENCY: usize = 4;
@@ -140,6 +141,22 @@ fn account<T>(outcomes: Vec<Outcome<T>>, key: impl Fn(T) -> Item) -> Result<Vec<
     })
 }
 
+/// The values of `item`'s key attributes, in the schema's order: equal for two items exactly
+/// when their primary keys are.
+pub(crate) fn key_values<'a>(schema: &TableSchema, item: &'a Item) -> Vec<Option<&'a Value>> {
+    schema.keys().map(|k| item.get(&k.name)).collect()
+}
+
+/// `all` in chunks of `size`, moved, not copied.
+fn into_chunks<T>(all: Vec<T>, size: usize) -> Vec<Vec<T>> {
+    let mut chunks = Vec::with_capacity(all.len().div_ceil(size));
+    let mut all = all.into_iter().peekable();
+    while all.peek().is_some() {
+        chunks.push(all.by_ref().take(size).collect());
+    }
+    chunks
+}
+
 /// Reads many items by primary key, in chunks of 100 with a few in flight, retrying
 /// unprocessed keys with backoff.
 pub(crate) async fn get_items<R: Repository + ?Sized>(
@@ -148,7 +165,7 @@ pub(crate) async fn get_items<R: Repository + ?Sized>(
 ) -> Result<Vec<Item>> {
     let stop = AtomicBool::new(false);
     let stop = &stop;
-    let chunks: Vec<Vec<Item>> = keys.chunks(MAX_BATCH_GET).map(<[Item]>::to_vec).collect();
+    let chunks = into_chunks(keys, MAX_BATCH_GET);
     let outcomes: Vec<Outcome<Item>> = stream::iter(chunks)
         .map(|chunk| {
             run_chunk(chunk, stop, |pending| async move {
@@ -169,23 +186,19 @@ pub(crate) async fn write_all<R: Repository + ?Sized>(
     repo: &R,
     writes: Vec<WriteRequest>,
 ) -> Result<()> {
-    let mut seen = BTreeSet::new();
+    let mut seen = HashSet::with_capacity(writes.len());
     for w in &writes {
         let (WriteRequest::Put(i) | WriteRequest::Delete(i)) = w;
-        // The key attributes' values, in the schema's order: one entry per item.
-        let key = format!("{:?}", repo.schema().key_of(i));
-        if !seen.insert(key) {
+        if !seen.insert(key_values(repo.schema(), i)) {
             return Err(Error::invalid(
                 "Provided list of item keys contains duplicates",
             ));
         }
     }
+    drop(seen);
     let stop = AtomicBool::new(false);
     let stop = &stop;
-    let chunks: Vec<Vec<WriteRequest>> = writes
-        .chunks(MAX_BATCH_WRITE)
-        .map(<[WriteRequest]>::to_vec)
-        .collect();
+    let chunks = into_chunks(writes, MAX_BATCH_WRITE);
     let outcomes: Vec<Outcome<WriteRequest>> = stream::iter(chunks)
         .map(|chunk| {
             run_chunk(chunk, stop, |pending| async move {

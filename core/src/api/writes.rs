@@ -186,25 +186,23 @@ pub(super) async fn batch_put_entities<R: Repository + ?Sized, E: Entity>(
         // Keep the creation time of items that exist: read it first.
         let keys: Vec<Item> = items.iter().map(|i| repo.schema().key_of(i)).collect();
         let stored = batch::get_items(repo, keys).await?;
-        let created_at: std::collections::HashMap<String, Value> = stored
-            .into_iter()
-            .filter_map(|i| {
-                let c = i.get(created)?.clone();
-                Some((format!("{:?}", repo.schema().key_of(&i)), c))
-            })
+        let created_at: std::collections::HashMap<Vec<Option<&Value>>, &Value> = stored
+            .iter()
+            .filter_map(|i| Some((batch::key_values(repo.schema(), i), i.get(created)?)))
             .collect();
         let recompose = entity::created_in_index_keys::<E>().is_some();
         for (item, e) in items.iter_mut().zip(entities) {
-            if let Some(c) = created_at.get(&format!("{:?}", repo.schema().key_of(item))) {
+            let stored_created = created_at.get(&batch::key_values(repo.schema(), item));
+            if let Some(c) = stored_created.map(|&c| c.clone()) {
                 if recompose {
                     // An index key uses the creation time: compose it with the stored one.
                     let version = item.get(options.version_attribute.unwrap_or("")).cloned();
-                    *item = entity::entity_item_created(repo.schema(), e, &now, Some(c))?;
+                    *item = entity::entity_item_created(repo.schema(), e, &now, Some(&c))?;
                     if let (Some(v), Some(n)) = (options.version_attribute, version) {
                         item.insert(v.to_string(), n);
                     }
                 }
-                item.insert(created.to_string(), c.clone());
+                item.insert(created.to_string(), c);
             }
         }
     }

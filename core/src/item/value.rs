@@ -80,7 +80,7 @@ impl fmt::Display for ValueType {
 ///
 /// Sets are held as ordered sets (strings and binaries by bytes, numbers by value), so two
 /// sets with the same members are equal whatever order they were written in.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub enum Value {
     /// A string (`S`).
     S(String),
@@ -338,7 +338,7 @@ macro_rules! value_from_int {
 value_from_int!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
 
 /// An item: attribute names to values.
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
 pub struct Item(BTreeMap<String, Value>);
 
 impl Item {

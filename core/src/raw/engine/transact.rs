@@ -176,20 +176,20 @@ impl<S: Storage> Engine<S> {
                 // An action on an item that an earlier one wrote sees that write.
                 let mut written: std::collections::BTreeMap<Vec<u8>, Option<Item>> =
                     std::collections::BTreeMap::new();
+                let mut keys = Vec::with_capacity(n);
                 let mut olds = Vec::with_capacity(n);
-                let mut news = Vec::with_capacity(n);
+                let mut news: Vec<Option<Cow<'_, Item>>> = Vec::with_capacity(n);
                 for p in &prepared {
                     let k = table_key(&schema, p.key());
                     let old = match written.get(&k) {
                         Some(w) => w.clone(),
                         None => view.get(Space::Table, &k)?.map(Cow::into_owned),
                     };
-                    let old = &old;
                     let new = match p {
-                        Prepared::Put(item) => Some(item.clone()),
+                        Prepared::Put(item) => Some(Cow::Borrowed(item)),
                         Prepared::Delete(_) | Prepared::Check(_) => None,
                         Prepared::Update(key, update) if update.is_empty() => {
-                            Some(old.clone().unwrap_or_else(|| key.clone()))
+                            Some(Cow::Owned(old.clone().unwrap_or_else(|| key.clone())))
                         }
                         // An update whose key has the wrong type, or whose own condition
                         // fails, is not evaluated.
@@ -219,28 +219,32 @@ impl<S: Storage> Engine<S> {
                             // An index key left empty rejects the whole request, as
                             // UpdateItem's does (MK11): not a cancellation reason.
                             validate::check_index_keys_not_emptied(&schema, &updated)?;
-                            Some(updated)
+                            Some(Cow::Owned(updated))
                         }
                     };
                     if duplicate {
                         let after = match p {
-                            Prepared::Put(_) | Prepared::Update(..) if new.is_some() => new.clone(),
+                            Prepared::Put(_) | Prepared::Update(..) if new.is_some() => {
+                                new.as_deref().cloned()
+                            }
                             Prepared::Delete(_) => None,
                             _ => old.clone(),
                         };
-                        written.insert(k, after);
+                        written.insert(k.clone(), after);
                     }
-                    olds.push(old.clone());
+                    keys.push(k);
+                    olds.push(old);
                     news.push(new);
                 }
                 // Then conditions and what the table's keys and limits say, one reason each.
                 let mut reasons = Vec::with_capacity(n);
                 let mut mutations = Vec::new();
-                for (((action, p), (old, new)), put_error) in actions
+                for ((((action, p), (old, new)), put_error), key) in actions
                     .iter()
                     .zip(&prepared)
                     .zip(olds.into_iter().zip(news))
                     .zip(put_errors)
+                    .zip(keys)
                 {
                     let put_invalid = match (p, &new, put_error) {
                         (_, _, Some(e)) => Some(e),
@@ -293,10 +297,11 @@ impl<S: Storage> Engine<S> {
                                 if !matches!(p, Prepared::Check(_))
                                     && (old.is_some() || new.is_some())
                                 {
-                                    mutations.extend(item_mutations(
+                                    mutations.extend(item_mutations_at(
                                         &schema,
+                                        key,
                                         old.as_ref(),
-                                        new.as_ref(),
+                                        new,
                                     ));
                                 }
                                 CancellationReason::none()
