@@ -11,8 +11,8 @@
 //! gets an error where serde_dynamo panicked.
 //!
 //! The same deserializer reads an item's stored text in place (`item/text`: its lists, maps
-//! and sets as nodes borrowing the text), so a value decoded from the text is the one decoded
-//! from the item the text holds, error for error.
+//! and sets as nodes pointing into the text), so a value decoded from the text is the one
+//! decoded from the item the text holds, error for error.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -20,7 +20,7 @@ use serde::de::value::BorrowedStrDeserializer;
 use serde::de::{self, DeserializeSeed, Visitor};
 use serde::forward_to_deserialize_any;
 
-use crate::item::text::{self, Node};
+use crate::item::text::{self, Nodes, Read};
 use crate::item::{Number, Value};
 
 type Error = serde_dynamo::Error;
@@ -41,7 +41,7 @@ pub(crate) fn from_map<'de, T: de::Deserialize<'de>>(
 /// Decodes the item whose text's nodes are `nodes` (`item/text`) into `T`: what [`from_map`]
 /// decodes from the item.
 pub(crate) fn from_nodes<'de, T: de::Deserialize<'de>>(
-    nodes: &'de [Node<'de>],
+    nodes: Nodes<'de>,
 ) -> std::result::Result<T, crate::Error> {
     T::deserialize(ValueDeserializer(Ref::TextM(nodes))).map_err(crate::Error::decode)
 }
@@ -61,10 +61,10 @@ enum Ref<'de> {
     Bs(&'de BTreeSet<Vec<u8>>),
     /// A list, map, string set or number set read from an item's text: its node and its
     /// descendants' (`item/text`), read as `L`, `M`, `Ss`, `Ns` are.
-    TextL(&'de [Node<'de>]),
-    TextM(&'de [Node<'de>]),
-    TextSs(&'de [Node<'de>]),
-    TextNs(&'de [Node<'de>]),
+    TextL(Nodes<'de>),
+    TextM(Nodes<'de>),
+    TextSs(Nodes<'de>),
+    TextNs(Nodes<'de>),
 }
 
 impl<'de> From<&'de Value> for Ref<'de> {
@@ -84,17 +84,18 @@ impl<'de> From<&'de Value> for Ref<'de> {
     }
 }
 
-impl<'de> From<&'de [Node<'de>]> for Ref<'de> {
-    fn from(nodes: &'de [Node<'de>]) -> Self {
-        match nodes.first() {
-            Some(Node::S(s) | Node::Name(s)) => Ref::S(s),
-            Some(Node::N(n)) => Ref::N(n),
-            Some(Node::Bool(b)) => Ref::Bool(*b),
-            Some(Node::L { .. }) => Ref::TextL(nodes),
-            Some(Node::M { .. }) => Ref::TextM(nodes),
-            Some(Node::Ss { .. }) => Ref::TextSs(nodes),
-            Some(Node::Ns { .. }) => Ref::TextNs(nodes),
-            Some(Node::Null) | None => Ref::Null,
+impl<'de> From<Nodes<'de>> for Ref<'de> {
+    #[inline]
+    fn from(nodes: Nodes<'de>) -> Self {
+        match nodes.read() {
+            Read::S(s) => Ref::S(s),
+            Read::N(n) => Ref::N(n),
+            Read::Bool(b) => Ref::Bool(b),
+            Read::Null => Ref::Null,
+            Read::L(l) => Ref::TextL(l),
+            Read::M(m) => Ref::TextM(m),
+            Read::Ss(s) => Ref::TextSs(s),
+            Read::Ns(s) => Ref::TextNs(s),
         }
     }
 }

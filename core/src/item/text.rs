@@ -4,18 +4,27 @@
 //! The one reader of the canonical form (the text `Item::to_json` prints and the SQLite
 //! backend writes: no whitespace, names in strictly ascending order, strings without escapes
 //! or control characters, sets non-empty in ascending order, no binary values, at most
-//! [`FAST_DEPTH`] levels) reads the text once into a flat list of [`Node`]s that borrow its
-//! names and strings. From that list: the [`Item`] (`to_item`), an attribute, the size, or a
-//! serde type through `item/de`'s deserializer, the one the item path uses (so the decoded
-//! value and every error are the item path's). Anything else is `None` here, and the caller
-//! reads it the slow way, which gives core's result or error.
+//! [`FAST_DEPTH`] levels) reads the text once into a flat list of [`Node`]s that point into
+//! it. From that list: the [`Item`] (`to_item`), an attribute, the size, or a serde type
+//! through `item/de`'s deserializer, the one the item path uses (so the decoded value and
+//! every error are the item path's). Anything else is `None` here, and the caller reads it
+//! the slow way, which gives core's result or error.
+//!
+//! A read of a stored item asks several of these of the same text (its size, its entity type
+//! and schema version, then the entity), so each thread keeps the nodes of the last text it
+//! read, with a copy of that text: a text equal to it is not read again. The copy is compared
+//! whole, so what is reused is always the reading of the same text.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use crate::item::{Item, Number, Value};
 
 /// An item's stored text in DynamoDB JSON (what the SQLite backend stores), read without
 /// building the [`Item`] where it can be.
+///
+/// Each method reads the whole text (a text is canonical or not as a whole); one after
+/// another on the same text, on one thread, they share one reading.
 #[derive(Debug, Clone, Copy)]
 pub struct ItemText<'a> {
     text: &'a str,
@@ -50,67 +59,144 @@ impl<'a> ItemText<'a> {
     /// The item if the text is in the canonical form, read straight from the text; `None`
     /// otherwise (for readers with fallbacks of their own).
     pub fn canonical_item(&self) -> Option<Item> {
-        let nodes = parse(self.text)?;
-        Some(Item::from(map_of(&nodes)))
+        with_nodes(self.text, |nodes| Item::from(map_of(nodes)))
     }
 
     /// `T` decoded straight from the text: exactly `self.to_item()?.deserialize_into::<T>()`'s
     /// result (same value, same error), or `None` when the text is not in the canonical form
     /// the direct reader takes (the caller then builds the item).
     pub fn decode<T: serde::de::DeserializeOwned>(&self) -> Option<Result<T, crate::Error>> {
-        let nodes = parse(self.text)?;
-        Some(super::de::from_nodes(&nodes))
+        with_nodes(self.text, |nodes| super::de::from_nodes(nodes))
     }
 
     /// The value of the top-level attribute `name`: `Some(None)` if absent, `None` if the
     /// text is not canonical.
     pub fn attribute(&self, name: &str) -> Option<Option<Value>> {
-        let nodes = parse(self.text)?;
-        Some(
-            entries(&nodes)
-                .find(|(n, _)| *n == name)
-                .map(|(_, value)| value_of(value)),
-        )
+        with_nodes(self.text, |nodes| {
+            // Names in ascending order: looked for until passed.
+            for (n, value) in entries(nodes) {
+                match n.cmp(name) {
+                    std::cmp::Ordering::Less => {}
+                    std::cmp::Ordering::Equal => return Some(value_of(value)),
+                    std::cmp::Ordering::Greater => break,
+                }
+            }
+            None
+        })
     }
 
     /// The item's DynamoDB size ([`Item::size`]), `None` if the text is not canonical.
     pub fn size(&self) -> Option<usize> {
-        let nodes = parse(self.text)?;
-        // Item::size summed node by node: a top-level name counts its bytes; a list or map
-        // value 3 and 1 per element (plus a nested name's bytes); a set only its members.
-        let mut size = 0;
-        for node in nodes.get(1..)? {
-            size += match node {
-                Node::S(s) | Node::Name(s) => s.len(),
-                Node::N(n) => n.storage_size(),
-                Node::Bool(_) | Node::Null => 1,
-                Node::L { len, .. } | Node::M { len, .. } => 3 + *len as usize,
-                Node::Ss { .. } | Node::Ns { .. } => 0,
-            };
-        }
-        Some(size)
+        with_nodes(self.text, |nodes| {
+            // Item::size summed node by node: a top-level name counts its bytes; a list or
+            // map value 3 and 1 per element (plus a nested name's bytes); a set only its
+            // members.
+            let mut size = 0;
+            for node in nodes.nodes.get(1..).unwrap_or_default() {
+                size += match node {
+                    Node::S(s) | Node::Name(s) => s.len(),
+                    Node::N(n) => n.storage_size(),
+                    Node::Bool(_) | Node::Null => 1,
+                    Node::L { len, .. } | Node::M { len, .. } => 3 + *len as usize,
+                    Node::Ss { .. } | Node::Ns { .. } => 0,
+                };
+            }
+            size
+        })
     }
 }
 
-/// One node of an item's text, read in place: a value, or the name of a map's entry.
-/// Containers are followed by their descendants (`below` nodes): a map by its entries, each
-/// a [`Node::Name`] then the value; a list by its values; a set by its members (`S` or `N`
+/// Texts longer than this are read anew each time, not kept (a thread keeps at most this
+/// much text, and its nodes).
+const KEPT_TEXT: usize = 64 * 1024;
+
+/// The last text a thread read, and its reading.
+struct Last {
+    text: String,
+    /// Whether `text` is canonical; its nodes if so.
+    canonical: bool,
+    nodes: Vec<Node>,
+}
+
+thread_local! {
+    static LAST: RefCell<Last> = const {
+        RefCell::new(Last {
+            text: String::new(),
+            canonical: false,
+            nodes: Vec::new(),
+        })
+    };
+}
+
+/// `f` of the nodes of `text`, `None` if `text` is not canonical: the nodes the thread kept
+/// if it read this text last, else read now (and kept).
+fn with_nodes<R>(text: &str, f: impl FnOnce(Nodes<'_>) -> R) -> Option<R> {
+    let mut f = Some(f);
+    if text.len() <= KEPT_TEXT {
+        let kept = LAST.try_with(|last| {
+            // In use (something being decoded reads another text): this one is read apart.
+            let mut last = last.try_borrow_mut().ok()?;
+            let last = &mut *last;
+            if last.text != text {
+                last.text.clear();
+                last.canonical = parse(text, &mut last.nodes).is_some();
+                last.text.push_str(text);
+            }
+            let f = f.take()?;
+            Some(last.canonical.then(|| {
+                f(Nodes {
+                    text,
+                    nodes: &last.nodes,
+                })
+            }))
+        });
+        // Else the thread's copy is in use, or gone (the thread is ending).
+        if let Ok(Some(result)) = kept {
+            return result;
+        }
+    }
+    let f = f.take()?;
+    let mut nodes = Vec::new();
+    parse(text, &mut nodes)?;
+    Some(f(Nodes {
+        text,
+        nodes: &nodes,
+    }))
+}
+
+/// Where a name or a string is in the text (byte offsets).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Span {
+    start: u32,
+    end: u32,
+}
+
+impl Span {
+    fn len(self) -> usize {
+        (self.end - self.start) as usize
+    }
+}
+
+/// One node of an item's text: a value, or the name of a map's entry. Containers are
+/// followed by their descendants (`below` nodes): a map by its entries, each a
+/// [`Node::Name`] then the value; a list by its values; a set by its members (`S` or `N`
 /// nodes).
 #[derive(Debug, Clone)]
-pub(crate) enum Node<'a> {
-    S(&'a str),
+pub(crate) enum Node {
+    S(Span),
     N(Number),
     Bool(bool),
     Null,
-    Name(&'a str),
+    Name(Span),
     L { len: u32, below: u32 },
     M { len: u32, below: u32 },
     Ss { len: u32, below: u32 },
     Ns { len: u32, below: u32 },
 }
 
-impl Node<'_> {
+impl Node {
     /// How many nodes follow this one as its descendants.
+    #[inline]
     fn below(&self) -> usize {
         match self {
             Node::L { below, .. }
@@ -133,34 +219,84 @@ impl Node<'_> {
     }
 }
 
+/// A value read from a text: its node first, then its descendants, and the text they point
+/// into.
+#[derive(Clone, Copy)]
+pub(crate) struct Nodes<'a> {
+    text: &'a str,
+    nodes: &'a [Node],
+}
+
+/// What a value's nodes are, as `item/de` reads them.
+pub(crate) enum Read<'a> {
+    S(&'a str),
+    N(&'a Number),
+    Bool(bool),
+    Null,
+    L(Nodes<'a>),
+    M(Nodes<'a>),
+    Ss(Nodes<'a>),
+    Ns(Nodes<'a>),
+}
+
+/// The text at `span`.
+#[inline]
+fn str_at(text: &str, span: Span) -> &str {
+    text.get(span.start as usize..span.end as usize)
+        .unwrap_or_default()
+}
+
+impl<'a> Nodes<'a> {
+    /// What the value is.
+    #[inline]
+    pub(crate) fn read(self) -> Read<'a> {
+        match self.nodes.first() {
+            Some(Node::S(s) | Node::Name(s)) => Read::S(str_at(self.text, *s)),
+            Some(Node::N(n)) => Read::N(n),
+            Some(Node::Bool(b)) => Read::Bool(*b),
+            Some(Node::L { .. }) => Read::L(self),
+            Some(Node::M { .. }) => Read::M(self),
+            Some(Node::Ss { .. }) => Read::Ss(self),
+            Some(Node::Ns { .. }) => Read::Ns(self),
+            Some(Node::Null) | None => Read::Null,
+        }
+    }
+}
+
 /// A container's elements: the nodes of each, in order (for a map, each entry's value with
 /// its name before it).
 #[derive(Clone)]
 pub(crate) struct Children<'a> {
-    rest: &'a [Node<'a>],
+    text: &'a str,
+    rest: &'a [Node],
     left: usize,
 }
 
-/// The elements of the container `nodes[0]` (whose descendants are `nodes[1..]`).
-pub(crate) fn children<'a>(nodes: &'a [Node<'a>]) -> Children<'a> {
+/// The elements of the container `nodes`.
+pub(crate) fn children(nodes: Nodes<'_>) -> Children<'_> {
     Children {
-        left: nodes.first().map_or(0, Node::len),
-        rest: nodes.get(1..).unwrap_or_default(),
+        text: nodes.text,
+        left: nodes.nodes.first().map_or(0, Node::len),
+        rest: nodes.nodes.get(1..).unwrap_or_default(),
     }
 }
 
 impl<'a> Children<'a> {
     /// The next element's nodes (itself and its descendants).
-    fn element(&mut self) -> Option<&'a [Node<'a>]> {
+    #[inline]
+    fn element(&mut self) -> Option<Nodes<'a>> {
         let first = self.rest.first()?;
-        let (element, rest) = self.rest.split_at(1 + first.below());
+        let (element, rest) = self.rest.split_at_checked(1 + first.below())?;
         self.rest = rest;
-        Some(element)
+        Some(Nodes {
+            text: self.text,
+            nodes: element,
+        })
     }
 }
 
 impl<'a> Iterator for Children<'a> {
-    type Item = &'a [Node<'a>];
+    type Item = Nodes<'a>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.left == 0 {
@@ -181,24 +317,26 @@ impl ExactSizeIterator for Children<'_> {}
 #[derive(Clone)]
 pub(crate) struct Entries<'a>(Children<'a>);
 
-/// The entries of the map `nodes[0]`.
-pub(crate) fn entries<'a>(nodes: &'a [Node<'a>]) -> Entries<'a> {
+/// The entries of the map `nodes`.
+pub(crate) fn entries(nodes: Nodes<'_>) -> Entries<'_> {
     Entries(children(nodes))
 }
 
 impl<'a> Iterator for Entries<'a> {
-    type Item = (&'a str, &'a [Node<'a>]);
+    type Item = (&'a str, Nodes<'a>);
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.0.left == 0 {
             return None;
         }
         self.0.left -= 1;
-        let name = match self.0.element()? {
-            [Node::Name(name)] => *name,
-            _ => return None,
+        let [Node::Name(name), value @ ..] = self.0.rest else {
+            return None;
         };
-        Some((name, self.0.element()?))
+        let (value, rest) = value.split_at_checked(1 + value.first()?.below())?;
+        self.0.rest = rest;
+        let text = self.0.text;
+        Some((str_at(text, *name), Nodes { text, nodes: value }))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -208,22 +346,24 @@ impl<'a> Iterator for Entries<'a> {
 
 impl ExactSizeIterator for Entries<'_> {}
 
-/// The members of the string set `nodes[0]`, in order.
-pub(crate) fn strings<'a>(nodes: &'a [Node<'a>]) -> Members<'a, &'a str> {
+/// The members of the string set `nodes`, in order.
+pub(crate) fn strings(nodes: Nodes<'_>) -> Members<'_, &str> {
     Members {
-        nodes: nodes.get(1..).unwrap_or_default().iter(),
-        member: |node| match node {
-            Node::S(s) => Some(*s),
+        text: nodes.text,
+        nodes: nodes.nodes.get(1..).unwrap_or_default().iter(),
+        member: |text, node| match node {
+            Node::S(s) => Some(str_at(text, *s)),
             _ => None,
         },
     }
 }
 
-/// The members of the number set `nodes[0]`, in order.
-pub(crate) fn numbers<'a>(nodes: &'a [Node<'a>]) -> Members<'a, &'a Number> {
+/// The members of the number set `nodes`, in order.
+pub(crate) fn numbers(nodes: Nodes<'_>) -> Members<'_, &Number> {
     Members {
-        nodes: nodes.get(1..).unwrap_or_default().iter(),
-        member: |node| match node {
+        text: nodes.text,
+        nodes: nodes.nodes.get(1..).unwrap_or_default().iter(),
+        member: |_, node| match node {
             Node::N(n) => Some(n),
             _ => None,
         },
@@ -232,15 +372,17 @@ pub(crate) fn numbers<'a>(nodes: &'a [Node<'a>]) -> Members<'a, &'a Number> {
 
 /// A set's members: its descendants, one node each.
 pub(crate) struct Members<'a, T> {
-    nodes: std::slice::Iter<'a, Node<'a>>,
-    member: fn(&'a Node<'a>) -> Option<T>,
+    text: &'a str,
+    nodes: std::slice::Iter<'a, Node>,
+    member: fn(&'a str, &'a Node) -> Option<T>,
 }
 
 impl<T> Iterator for Members<'_, T> {
     type Item = T;
 
     fn next(&mut self) -> Option<T> {
-        self.nodes.by_ref().find_map(self.member)
+        let (text, member) = (self.text, self.member);
+        self.nodes.by_ref().find_map(|node| member(text, node))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -251,22 +393,21 @@ impl<T> Iterator for Members<'_, T> {
 impl<T> ExactSizeIterator for Members<'_, T> {}
 
 /// The value whose nodes are `nodes`.
-fn value_of(nodes: &[Node<'_>]) -> Value {
-    match nodes.first() {
-        Some(Node::S(s)) => Value::S((*s).to_owned()),
-        Some(Node::N(n)) => Value::N(n.clone()),
-        Some(Node::Bool(b)) => Value::Bool(*b),
-        Some(Node::L { .. }) => Value::L(children(nodes).map(value_of).collect()),
-        Some(Node::M { .. }) => Value::M(map_of(nodes)),
-        Some(Node::Ss { .. }) => Value::Ss(strings(nodes).map(str::to_owned).collect()),
-        Some(Node::Ns { .. }) => Value::Ns(numbers(nodes).cloned().collect()),
-        // A name is never a value's node.
-        Some(Node::Null | Node::Name(_)) | None => Value::Null,
+fn value_of(nodes: Nodes<'_>) -> Value {
+    match nodes.read() {
+        Read::S(s) => Value::S(s.to_owned()),
+        Read::N(n) => Value::N(n.clone()),
+        Read::Bool(b) => Value::Bool(b),
+        Read::Null => Value::Null,
+        Read::L(l) => Value::L(children(l).map(value_of).collect()),
+        Read::M(m) => Value::M(map_of(m)),
+        Read::Ss(s) => Value::Ss(strings(s).map(str::to_owned).collect()),
+        Read::Ns(s) => Value::Ns(numbers(s).cloned().collect()),
     }
 }
 
 /// The map whose nodes are `nodes` (its entries in order already: built in bulk).
-fn map_of(nodes: &[Node<'_>]) -> BTreeMap<String, Value> {
+fn map_of(nodes: Nodes<'_>) -> BTreeMap<String, Value> {
     entries(nodes)
         .map(|(name, value)| (name.to_owned(), value_of(value)))
         .collect()
@@ -276,18 +417,17 @@ fn map_of(nodes: &[Node<'_>]) -> BTreeMap<String, Value> {
 /// reader stops at 128): anything deeper is left to the caller's reader.
 pub(crate) const FAST_DEPTH: usize = 32;
 
-/// The nodes of a canonical item's text (the item's map first), `None` if the text is not
-/// canonical.
-pub(crate) fn parse(text: &str) -> Option<Vec<Node<'_>>> {
-    let mut scan = Scan {
-        text,
-        at: 0,
-        // Some 12 bytes of text a node at least (`"a":{"N":"1"}` is two): one allocation
-        // for most items, its growth amortised for the others.
-        nodes: Vec::with_capacity(text.len() / 12 + 4),
-    };
+/// Reads the nodes of a canonical item's text (the item's map first) into `nodes` (cleared
+/// first); `None` if the text is not canonical.
+fn parse(text: &str, nodes: &mut Vec<Node>) -> Option<()> {
+    nodes.clear();
+    // Offsets are u32.
+    u32::try_from(text.len()).ok()?;
+    // Some 12 bytes of text a node at least (`"a":{"N":"1"}` is two).
+    nodes.reserve(text.len() / 12 + 4);
+    let mut scan = Scan { text, at: 0, nodes };
     scan.map(0)?;
-    (scan.at == text.len()).then_some(scan.nodes)
+    (scan.at == text.len()).then_some(())
 }
 
 /// The reader of the canonical form: `None` for anything else (whitespace, escapes, names
@@ -296,7 +436,7 @@ pub(crate) fn parse(text: &str) -> Option<Vec<Node<'_>>> {
 struct Scan<'a> {
     text: &'a str,
     at: usize,
-    nodes: Vec<Node<'a>>,
+    nodes: &'a mut Vec<Node>,
 }
 
 impl<'a> Scan<'a> {
@@ -321,8 +461,9 @@ impl<'a> Scan<'a> {
         found
     }
 
-    /// A string without escapes or control characters.
-    fn string(&mut self) -> Option<&'a str> {
+    /// A string without escapes or control characters: where it is, and its bytes.
+    #[inline]
+    fn string(&mut self) -> Option<(Span, &'a [u8])> {
         self.eat(b'"')?;
         let start = self.at;
         let end = start + special(&self.bytes()[start..])?;
@@ -330,8 +471,13 @@ impl<'a> Scan<'a> {
             return None;
         }
         self.at = end + 1;
-        // Between two quotes (ASCII), so on character boundaries.
-        self.text.get(start..end)
+        // Between two quotes (ASCII), so on character boundaries; the text's length fits
+        // in a u32 (`parse`).
+        let span = Span {
+            start: start as u32,
+            end: end as u32,
+        };
+        Some((span, &self.bytes()[start..end]))
     }
 
     /// A number's string. An integer as `Item::to_json` writes one (no sign but `-`, no
@@ -362,7 +508,8 @@ impl<'a> Scan<'a> {
             let value = magnitude as i64;
             return Some(Number::from(if negative { -value } else { value }));
         }
-        Number::parse(self.string()?).ok()
+        let (span, _) = self.string()?;
+        Number::parse(str_at(self.text, span)).ok()
     }
 
     /// Pushes a container's node, to be completed by [`Scan::close`].
@@ -372,7 +519,7 @@ impl<'a> Scan<'a> {
     }
 
     /// Completes the container opened at `at` with its `len` elements.
-    fn close(&mut self, at: usize, len: usize, node: fn(u32, u32) -> Node<'a>) -> Option<()> {
+    fn close(&mut self, at: usize, len: usize, node: fn(u32, u32) -> Node) -> Option<()> {
         let below = u32::try_from(self.nodes.len() - at - 1).ok()?;
         self.nodes[at] = node(u32::try_from(len).ok()?, below);
         Some(())
@@ -387,15 +534,15 @@ impl<'a> Scan<'a> {
         let at = self.open();
         let mut len = 0;
         if self.eat(b'}').is_none() {
-            let mut last: Option<&str> = None;
+            let mut last: Option<&[u8]> = None;
             loop {
-                let name = self.string()?;
+                let (span, name) = self.string()?;
                 if last.is_some_and(|l| !ascending(l, name)) {
                     return None;
                 }
                 last = Some(name);
                 self.eat(b':')?;
-                self.nodes.push(Node::Name(name));
+                self.nodes.push(Node::Name(span));
                 self.value(depth)?;
                 len += 1;
                 match self.peek()? {
@@ -458,8 +605,8 @@ impl<'a> Scan<'a> {
         self.at += skip;
         match tag {
             b"S" => {
-                let s = self.string()?;
-                self.nodes.push(Node::S(s));
+                let (span, _) = self.string()?;
+                self.nodes.push(Node::S(span));
             }
             b"N" => {
                 let n = self.number()?;
@@ -476,14 +623,14 @@ impl<'a> Scan<'a> {
             }
             b"SS" => {
                 let at = self.open();
-                let mut last: Option<&str> = None;
+                let mut last: Option<&[u8]> = None;
                 let len = self.list(|s| {
-                    let member = s.string()?;
+                    let (span, member) = s.string()?;
                     if last.is_some_and(|l| !ascending(l, member)) {
                         return None;
                     }
                     last = Some(member);
-                    s.nodes.push(Node::S(member));
+                    s.nodes.push(Node::S(span));
                     Some(())
                 })?;
                 if len == 0 {
@@ -514,8 +661,8 @@ impl<'a> Scan<'a> {
 }
 
 /// Whether `a < b`, deciding on the first bytes where they differ (names mostly do).
-fn ascending(a: &str, b: &str) -> bool {
-    match (a.as_bytes().first(), b.as_bytes().first()) {
+fn ascending(a: &[u8], b: &[u8]) -> bool {
+    match (a.first(), b.first()) {
         (Some(x), Some(y)) if x != y => x < y,
         _ => a < b,
     }
@@ -586,10 +733,11 @@ mod tests {
         texts.push(i64::MIN.to_string());
         for t in &texts {
             let quoted = format!("\"{t}\"");
+            let mut nodes = vec![];
             let mut scan = Scan {
                 text: &quoted,
                 at: 0,
-                nodes: vec![],
+                nodes: &mut nodes,
             };
             let read = scan.number();
             assert_eq!(read, Number::parse(t).ok(), "{t}");
@@ -621,6 +769,105 @@ mod tests {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    fn item_of(text: &str) -> Item {
+        let json: serde_json::Value = serde_json::from_str(text).expect("json");
+        Item::from_json(&json).expect("item")
+    }
+
+    /// What a thread keeps is the reading of the very text asked: texts of the same length
+    /// read in turn, canonical or not, each give their own answers.
+    #[test]
+    fn a_kept_reading_is_of_the_same_text_only() {
+        let texts = [
+            r#"{"a":{"N":"1"}}"#,
+            r#"{"a":{"N":"2"}}"#,
+            r#"{"a":{"N":"x"}}"#,
+            r#"{"b":{"N":"1"}}"#,
+            r#"{"a":{"S":"x"}}"#,
+            r#"{"a":{"S":"y"}}"#,
+        ];
+        for round in 0..3 {
+            for (i, text) in texts.iter().enumerate() {
+                for _ in 0..=round {
+                    let t = ItemText::new(text);
+                    if i == 2 {
+                        assert_eq!(t.decode::<BTreeMap<String, i64>>().map(|_| ()), None);
+                        assert_eq!(t.size(), None);
+                        assert!(t.to_item().is_err());
+                        continue;
+                    }
+                    let item = item_of(text);
+                    assert_eq!(t.canonical_item().as_ref(), Some(&item), "{text}");
+                    assert_eq!(t.size(), Some(item.size()), "{text}");
+                    assert_eq!(t.attribute("a"), Some(item.get("a").cloned()), "{text}");
+                    let direct = t.decode::<BTreeMap<String, serde_json::Value>>();
+                    let via_item = item.deserialize_into::<BTreeMap<String, serde_json::Value>>();
+                    assert_eq!(
+                        direct.map(|r| r.map_err(|e| e.to_string())),
+                        Some(via_item.map_err(|e| e.to_string())),
+                        "{text}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// A value whose decoding reads another item's text while the thread's kept reading is
+    /// in use.
+    #[derive(Debug, PartialEq)]
+    struct ReadsAnother(String, Option<BTreeMap<String, String>>, Option<usize>);
+
+    /// The text `ReadsAnother`s are decoded from.
+    const OUTER: &str = r#"{"a":{"S":"x"},"b":{"S":"y"}}"#;
+
+    impl<'de> serde::Deserialize<'de> for ReadsAnother {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            let s = String::deserialize(d)?;
+            let other = format!(r#"{{"inner":{{"S":"{s}!"}}}}"#);
+            let inner = ItemText::new(&other).decode().and_then(Result::ok);
+            // And the text being decoded, again.
+            let outer = ItemText::new(OUTER).size();
+            Ok(ReadsAnother(s, inner, outer))
+        }
+    }
+
+    #[test]
+    fn a_text_read_while_another_is_decoded_is_read_apart() {
+        let text = OUTER;
+        let size = Some(item_of(text).size());
+        let decoded: BTreeMap<String, ReadsAnother> = ItemText::new(text)
+            .decode()
+            .expect("canonical")
+            .expect("decoded");
+        let inner = |s: &str| Some(BTreeMap::from([("inner".to_string(), format!("{s}!"))]));
+        assert_eq!(
+            decoded,
+            BTreeMap::from([
+                ("a".to_string(), ReadsAnother("x".into(), inner("x"), size)),
+                ("b".to_string(), ReadsAnother("y".into(), inner("y"), size)),
+            ])
+        );
+        assert_eq!(ItemText::new(text).size(), size);
+    }
+
+    /// Texts longer than what a thread keeps are read each time, with the same results.
+    #[test]
+    fn long_texts_are_read_apart() {
+        for len in [KEPT_TEXT - 40, KEPT_TEXT, KEPT_TEXT + 1000] {
+            let text = format!(r#"{{"a":{{"S":"{}"}},"b":{{"N":"7"}}}}"#, "x".repeat(len));
+            let item = item_of(&text);
+            let t = ItemText::new(&text);
+            for _ in 0..2 {
+                assert_eq!(t.size(), Some(item.size()));
+                assert_eq!(t.attribute("b"), Some(item.get("b").cloned()));
+                assert_eq!(t.canonical_item().as_ref(), Some(&item));
+                let direct: BTreeMap<String, serde_json::Value> =
+                    t.decode().expect("canonical").expect("decoded");
+                assert_eq!(direct, item.deserialize_into().expect("decoded"));
             }
         }
     }
