@@ -4,9 +4,9 @@ use std::borrow::Cow;
 
 use async_trait::async_trait;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::expr::{Condition, KeyCondition, Path, Update};
-use crate::item::{Item, ItemText, Value};
+use crate::item::{Item, ReadItemText, Value};
 use crate::schema::TableSchema;
 
 /// What a write returns of the item (DynamoDB's `ReturnValues`).
@@ -562,7 +562,7 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
     /// let mut name = None;
     /// let found = repo
     ///     .get_item_with(GetItem { key, ..Default::default() }, &mut |item| {
-    ///         name = item.attribute("name")?.and_then(|n| n.as_s().map(str::len));
+    ///         name = item.attribute("name").and_then(|n| n.as_s().map(str::len));
     ///         Ok(())
     ///     })
     ///     .await?;
@@ -596,7 +596,7 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
     /// let query = Query { limit: Some(2), ..Query::new(KeyCondition::partition("USER#u1")) };
     /// let page = repo
     ///     .query_with(query, &mut |item| {
-    ///         sort_keys.push(item.to_item()?["sk"].as_s().unwrap_or_default().to_string());
+    ///         sort_keys.push(item.to_item()["sk"].as_s().unwrap_or_default().to_string());
     ///         Ok(())
     ///     })
     ///     .await?;
@@ -621,19 +621,19 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
 /// [`Repository::scan_with`] lend each item to.
 pub type ItemVisitor<'a> = dyn FnMut(LentItem<'_>) -> Result<()> + Send + 'a;
 
-/// An item a read lends: one the store holds, or the store's text of it (SQLite's), read
-/// only as far as the caller needs: [`decode`](Self::decode) goes straight from the text to
-/// the type.
+/// An item a read lends: one the store holds, or the store's text of it read once
+/// (SQLite's), from which [`decode`](Self::decode) goes straight to the type without building
+/// the item.
 ///
 /// ```
+/// use monotable_core::item::ReadItemText;
 /// use monotable_core::{Item, LentItem, Value};
 /// let ada = Item::from([("pk", "USER#u1"), ("sk", "PROFILE"), ("name", "Ada")]);
-/// let text = ada.to_json().to_string();
-/// for lent in [LentItem::item(&ada), LentItem::text(&text, "sqlite")] {
-///     assert_eq!(lent.attribute("name")?.as_deref(), Some(&Value::from("Ada")));
-///     assert_eq!(*lent.to_item()?, ada);
+/// let read = ReadItemText::read(ada.to_json().to_string()).expect("canonical text");
+/// for lent in [LentItem::item(&ada), LentItem::read(&read)] {
+///     assert_eq!(lent.attribute("name").as_deref(), Some(&Value::from("Ada")));
+///     assert_eq!(*lent.to_item(), ada);
 /// }
-/// # Ok::<(), monotable_core::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy)]
 pub struct LentItem<'a>(Lent<'a>);
@@ -641,7 +641,7 @@ pub struct LentItem<'a>(Lent<'a>);
 #[derive(Debug, Clone, Copy)]
 enum Lent<'a> {
     Item(&'a Item),
-    Text(ItemText<'a>, &'static str),
+    Read(&'a ReadItemText),
 }
 
 impl<'a> LentItem<'a> {
@@ -650,54 +650,46 @@ impl<'a> LentItem<'a> {
         LentItem(Lent::Item(item))
     }
 
-    /// The stored text of an item (DynamoDB JSON) in `backend`, which names the backend in
-    /// the error if the text is not an item.
-    pub fn text(text: &'a str, backend: &'static str) -> Self {
-        LentItem(Lent::Text(ItemText::new(text), backend))
+    /// An item's stored text, read.
+    pub fn read(read: &'a ReadItemText) -> Self {
+        LentItem(Lent::Read(read))
     }
 
     /// The stored text, if the store lent its text.
-    pub fn as_text(&self) -> Option<ItemText<'a>> {
+    pub fn as_text(&self) -> Option<&'a str> {
         match self.0 {
-            Lent::Text(text, _) => Some(text),
+            Lent::Read(read) => Some(read.as_str()),
             Lent::Item(_) => None,
         }
     }
 
-    /// The item, read from the text if the store lent its text.
-    pub fn to_item(&self) -> Result<Cow<'a, Item>> {
+    /// The item (built from the text if the store lent its text).
+    pub fn to_item(&self) -> Cow<'a, Item> {
         match self.0 {
-            Lent::Item(item) => Ok(Cow::Borrowed(item)),
-            Lent::Text(text, backend) => text
-                .to_item()
-                .map(Cow::Owned)
-                .map_err(|e| Error::backend(backend, false, e)),
+            Lent::Item(item) => Cow::Borrowed(item),
+            Lent::Read(read) => Cow::Owned(read.to_item()),
         }
     }
 
     /// The top-level attribute `name`.
-    pub fn attribute(&self, name: &str) -> Result<Option<Cow<'a, Value>>> {
+    pub fn attribute(&self, name: &str) -> Option<Cow<'a, Value>> {
         match self.0 {
-            Lent::Item(item) => Ok(item.get(name).map(Cow::Borrowed)),
-            Lent::Text(text, _) => match text.attribute(name) {
-                Some(value) => Ok(value.map(Cow::Owned)),
-                None => Ok(match self.to_item()? {
-                    Cow::Owned(mut item) => item.remove(name).map(Cow::Owned),
-                    Cow::Borrowed(item) => item.get(name).map(Cow::Borrowed),
-                }),
-            },
+            Lent::Item(item) => item.get(name).map(Cow::Borrowed),
+            Lent::Read(read) => read.attribute(name).map(Cow::Owned),
         }
     }
 
-    /// The item decoded into `T` as [`Item::deserialize_into`] decodes it (from the text
-    /// directly where it can).
+    /// The item decoded into `T`, as [`Item::deserialize_into`] decodes it (from the text
+    /// directly if the store lent its text).
+    ///
+    /// # Errors
+    ///
+    /// [`crate::Error::Decode`] if it does not decode.
     pub fn decode<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
-        if let Lent::Text(text, _) = self.0 {
-            if let Some(decoded) = text.decode::<T>() {
-                return decoded;
-            }
+        match self.0 {
+            Lent::Item(item) => item.deserialize_into(),
+            Lent::Read(read) => read.decode(),
         }
-        self.to_item()?.deserialize_into()
     }
 }
 

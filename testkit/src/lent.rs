@@ -9,7 +9,7 @@ pub async fn get_item(repo: &dyn Repository, request: GetItem) -> Result<Option<
     let mut lent = None;
     let found = repo
         .get_item_with(request, &mut |item| {
-            lent = Some(item.to_item()?.into_owned());
+            lent = Some(item.to_item().into_owned());
             Ok(())
         })
         .await?;
@@ -26,7 +26,7 @@ pub async fn query(repo: &dyn Repository, request: Query) -> Result<Page> {
     let mut items = Vec::new();
     let page = repo
         .query_with(request, &mut |item| {
-            items.push(item.to_item()?.into_owned());
+            items.push(item.to_item().into_owned());
             Ok(())
         })
         .await?;
@@ -39,7 +39,7 @@ pub async fn scan(repo: &dyn Repository, request: Scan) -> Result<Page> {
     let mut items = Vec::new();
     let page = repo
         .scan_with(request, &mut |item| {
-            items.push(item.to_item()?.into_owned());
+            items.push(item.to_item().into_owned());
             Ok(())
         })
         .await?;

@@ -852,17 +852,17 @@ pub(super) fn decode_into<E: Entity>(
 pub(super) fn decode_lent<E: Entity>(lent: LentItem<'_>) -> Result<Option<E>> {
     if lent.as_text().is_some() && E::ENCRYPTED.is_empty() {
         if let Some(a) = E::options().entity_attribute {
-            match lent.attribute(a)?.as_deref() {
+            match lent.attribute(a).as_deref() {
                 Some(Value::S(t)) if t == E::ENTITY_TYPE => {}
                 _ => return Ok(None),
             }
         }
-        let version = lent.attribute(entity::SCHEMA_VERSION_ATTRIBUTE)?;
+        let version = lent.attribute(entity::SCHEMA_VERSION_ATTRIBUTE);
         if entity::schema_version_of(version.as_deref()) == E::SCHEMA_VERSION {
             return lent.decode::<E>().map(Some);
         }
     }
-    let item = lent.to_item()?;
+    let item = lent.to_item();
     if !entity::is_entity::<E>(&item) {
         return Ok(None);
     }

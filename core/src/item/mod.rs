@@ -12,5 +12,5 @@ mod value;
 pub use check::{check_value, container_depth, MAX_NESTING};
 pub use dynamo::{number_from_text, unique_set};
 pub use number::{Number, NumberError};
-pub use text::ItemText;
+pub use text::{ItemText, ReadItemText};
 pub use value::*;

@@ -11,11 +11,9 @@
 //! the slow way, which gives core's result or error.
 //!
 //! A read of a stored item asks several of these of the same text (its size, its entity type
-//! and schema version, then the entity), so each thread keeps the nodes of the last text it
-//! read, with a copy of that text: a text equal to it is not read again. The copy is compared
-//! whole, so what is reused is always the reading of the same text.
+//! and schema version, then the entity): [`ReadItemText`] is a text read once, which answers
+//! them all from one reading.
 
-use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use crate::item::{Item, Number, Value};
@@ -23,8 +21,19 @@ use crate::item::{Item, Number, Value};
 /// An item's stored text in DynamoDB JSON (what the SQLite backend stores), read without
 /// building the [`Item`] where it can be.
 ///
-/// Each method reads the whole text (a text is canonical or not as a whole); one after
-/// another on the same text, on one thread, they share one reading.
+/// Each method reads the whole text (a text is canonical or not as a whole); to ask several
+/// things of one text, read it once with [`ReadItemText::read`].
+///
+/// ```
+/// use monotable_core::item::ItemText;
+/// use monotable_core::{Item, Value};
+/// let text = r#"{"name":{"S":"Ada"},"pk":{"S":"USER#u1"}}"#;
+/// let read = ItemText::new(text);
+/// assert_eq!(read.attribute("name"), Some(Some(Value::from("Ada"))));
+/// assert_eq!(read.size(), Some(Item::from([("name", "Ada"), ("pk", "USER#u1")]).size()));
+/// // Whitespace is not the canonical form: the caller reads it the slow way.
+/// assert_eq!(ItemText::new(r#"{ "name": {"S": "Ada"} }"#).size(), None);
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct ItemText<'a> {
     text: &'a str,
@@ -72,90 +81,118 @@ impl<'a> ItemText<'a> {
     /// The value of the top-level attribute `name`: `Some(None)` if absent, `None` if the
     /// text is not canonical.
     pub fn attribute(&self, name: &str) -> Option<Option<Value>> {
-        with_nodes(self.text, |nodes| {
-            // Names in ascending order: looked for until passed.
-            for (n, value) in entries(nodes) {
-                match n.cmp(name) {
-                    std::cmp::Ordering::Less => {}
-                    std::cmp::Ordering::Equal => return Some(value_of(value)),
-                    std::cmp::Ordering::Greater => break,
-                }
-            }
-            None
-        })
+        with_nodes(self.text, |nodes| attribute_of(nodes, name))
     }
 
     /// The item's DynamoDB size ([`Item::size`]), `None` if the text is not canonical.
     pub fn size(&self) -> Option<usize> {
-        with_nodes(self.text, |nodes| {
-            // Item::size summed node by node: a top-level name counts its bytes; a list or
-            // map value 3 and 1 per element (plus a nested name's bytes); a set only its
-            // members.
-            let mut size = 0;
-            for node in nodes.nodes.get(1..).unwrap_or_default() {
-                size += match node {
-                    Node::S(s) | Node::Name(s) => s.len(),
-                    Node::N(n) => n.storage_size(),
-                    Node::Bool(_) | Node::Null => 1,
-                    Node::L { len, .. } | Node::M { len, .. } => 3 + *len as usize,
-                    Node::Ss { .. } | Node::Ns { .. } => 0,
-                };
-            }
-            size
-        })
+        with_nodes(self.text, size_of)
     }
 }
 
-/// Texts longer than this are read anew each time, not kept (a thread keeps at most this
-/// much text, and its nodes).
-const KEPT_TEXT: usize = 64 * 1024;
-
-/// The last text a thread read, and its reading.
-struct Last {
+/// An item's canonical stored text, read once: its size, its attributes and any serde type
+/// decoded from it come from that one reading (as [`ItemText`]'s methods give them).
+///
+/// ```
+/// use monotable_core::item::ReadItemText;
+/// use monotable_core::Value;
+/// let read = ReadItemText::read(r#"{"n":{"N":"7"},"s":{"S":"x"}}"#.to_string()).unwrap();
+/// assert_eq!(read.attribute("n"), Some(Value::from(7)));
+/// let decoded: std::collections::BTreeMap<String, serde_json::Value> = read.decode()?;
+/// assert_eq!(decoded["s"], "x");
+/// // Not canonical: the text is handed back.
+/// assert!(ReadItemText::read(r#"{"b":{"B":"AAE="}}"#.to_string()).is_err());
+/// # Ok::<(), monotable_core::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct ReadItemText {
     text: String,
-    /// Whether `text` is canonical; its nodes if so.
-    canonical: bool,
     nodes: Vec<Node>,
 }
 
-thread_local! {
-    static LAST: RefCell<Last> = const {
-        RefCell::new(Last {
-            text: String::new(),
-            canonical: false,
-            nodes: Vec::new(),
-        })
-    };
-}
-
-/// `f` of the nodes of `text`, `None` if `text` is not canonical: the nodes the thread kept
-/// if it read this text last, else read now (and kept).
-fn with_nodes<R>(text: &str, f: impl FnOnce(Nodes<'_>) -> R) -> Option<R> {
-    let mut f = Some(f);
-    if text.len() <= KEPT_TEXT {
-        let kept = LAST.try_with(|last| {
-            // In use (something being decoded reads another text): this one is read apart.
-            let mut last = last.try_borrow_mut().ok()?;
-            let last = &mut *last;
-            if last.text != text {
-                last.text.clear();
-                last.canonical = parse(text, &mut last.nodes).is_some();
-                last.text.push_str(text);
-            }
-            let f = f.take()?;
-            Some(last.canonical.then(|| {
-                f(Nodes {
-                    text,
-                    nodes: &last.nodes,
-                })
-            }))
-        });
-        // Else the thread's copy is in use, or gone (the thread is ending).
-        if let Ok(Some(result)) = kept {
-            return result;
+impl ReadItemText {
+    /// Reads `text`; hands it back if it is not in the canonical form.
+    ///
+    /// # Errors
+    ///
+    /// The text itself, for the caller to read the slow way.
+    pub fn read(text: String) -> Result<Self, String> {
+        let mut nodes = Vec::new();
+        match parse(&text, &mut nodes) {
+            Some(()) => Ok(ReadItemText { text, nodes }),
+            None => Err(text),
         }
     }
-    let f = f.take()?;
+
+    fn nodes(&self) -> Nodes<'_> {
+        Nodes {
+            text: &self.text,
+            nodes: &self.nodes,
+        }
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The item.
+    pub fn to_item(&self) -> Item {
+        Item::from(map_of(self.nodes()))
+    }
+
+    /// `T` decoded from the text, exactly as from [`to_item`](Self::to_item)'s item.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::Error::Decode`], as [`Item::deserialize_into`] gives it.
+    pub fn decode<T: serde::de::DeserializeOwned>(&self) -> Result<T, crate::Error> {
+        super::de::from_nodes(self.nodes())
+    }
+
+    /// The value of the top-level attribute `name`.
+    pub fn attribute(&self, name: &str) -> Option<Value> {
+        attribute_of(self.nodes(), name)
+    }
+
+    /// The item's DynamoDB size ([`Item::size`]).
+    pub fn size(&self) -> usize {
+        size_of(self.nodes())
+    }
+}
+
+/// The top-level attribute `name` of an item's nodes.
+fn attribute_of(nodes: Nodes<'_>, name: &str) -> Option<Value> {
+    // Names in ascending order: looked for until passed.
+    for (n, value) in entries(nodes) {
+        match n.cmp(name) {
+            std::cmp::Ordering::Less => {}
+            std::cmp::Ordering::Equal => return Some(value_of(value)),
+            std::cmp::Ordering::Greater => break,
+        }
+    }
+    None
+}
+
+/// [`Item::size`] of an item's nodes, summed node by node: a top-level name counts its
+/// bytes; a list or map value 3 and 1 per element (plus a nested name's bytes); a set only
+/// its members.
+fn size_of(nodes: Nodes<'_>) -> usize {
+    let mut size = 0;
+    for node in nodes.nodes.get(1..).unwrap_or_default() {
+        size += match node {
+            Node::S(s) | Node::Name(s) => s.len(),
+            Node::N(n) => n.storage_size(),
+            Node::Bool(_) | Node::Null => 1,
+            Node::L { len, .. } | Node::M { len, .. } => 3 + *len as usize,
+            Node::Ss { .. } | Node::Ns { .. } => 0,
+        };
+    }
+    size
+}
+
+/// `f` of the nodes of `text`, `None` if `text` is not canonical.
+fn with_nodes<R>(text: &str, f: impl FnOnce(Nodes<'_>) -> R) -> Option<R> {
     let mut nodes = Vec::new();
     parse(text, &mut nodes)?;
     Some(f(Nodes {
@@ -778,97 +815,68 @@ mod tests {
         Item::from_json(&json).expect("item")
     }
 
-    /// What a thread keeps is the reading of the very text asked: texts of the same length
-    /// read in turn, canonical or not, each give their own answers.
+    /// A text read once ([`ReadItemText`]) answers what [`ItemText`] and the item answer, and
+    /// a text that is not canonical is handed back.
     #[test]
-    fn a_kept_reading_is_of_the_same_text_only() {
+    fn a_text_read_once_answers_as_the_item() {
+        let long = format!(
+            r#"{{"a":{{"S":"{}"}},"b":{{"N":"7"}}}}"#,
+            "x".repeat(70_000)
+        );
         let texts = [
             r#"{"a":{"N":"1"}}"#,
             r#"{"a":{"N":"2"}}"#,
             r#"{"a":{"N":"x"}}"#,
             r#"{"b":{"N":"1"}}"#,
-            r#"{"a":{"S":"x"}}"#,
-            r#"{"a":{"S":"y"}}"#,
+            r#"{"a":{"S":"x"},"b":{"L":[{"N":"1"},{"M":{"c":{"BOOL":true}}}]}}"#,
+            r#"{"a":{"SS":["p","q"]},"z":{"NULL":true}}"#,
+            r#"{ "a": {"S":"y"}}"#,
+            long.as_str(),
         ];
-        for round in 0..3 {
-            for (i, text) in texts.iter().enumerate() {
-                for _ in 0..=round {
-                    let t = ItemText::new(text);
-                    if i == 2 {
-                        assert_eq!(t.decode::<BTreeMap<String, i64>>().map(|_| ()), None);
-                        assert_eq!(t.size(), None);
-                        assert!(t.to_item().is_err());
-                        continue;
-                    }
-                    let item = item_of(text);
-                    assert_eq!(t.canonical_item().as_ref(), Some(&item), "{text}");
-                    assert_eq!(t.size(), Some(item.size()), "{text}");
-                    assert_eq!(t.attribute("a"), Some(item.get("a").cloned()), "{text}");
-                    let direct = t.decode::<BTreeMap<String, serde_json::Value>>();
-                    let via_item = item.deserialize_into::<BTreeMap<String, serde_json::Value>>();
+        for text in texts {
+            let t = ItemText::new(text);
+            let read = match ReadItemText::read(text.to_string()) {
+                Ok(read) => read,
+                Err(back) => {
+                    assert_eq!(back, text, "handed back");
+                    assert_eq!(t.size(), None, "{text}");
                     assert_eq!(
-                        direct.map(|r| r.map_err(|e| e.to_string())),
-                        Some(via_item.map_err(|e| e.to_string())),
-                        "{text}"
+                        t.decode::<BTreeMap<String, serde_json::Value>>()
+                            .map(|_| ()),
+                        None
                     );
+                    continue;
                 }
+            };
+            let item = item_of(text);
+            assert_eq!(read.as_str(), text);
+            assert_eq!(read.to_item(), item, "{text}");
+            assert_eq!(t.canonical_item().as_ref(), Some(&item), "{text}");
+            assert_eq!(read.size(), item.size(), "{text}");
+            assert_eq!(t.size(), Some(item.size()), "{text}");
+            for name in ["a", "b", "z", "zz", ""] {
+                assert_eq!(
+                    read.attribute(name).as_ref(),
+                    item.get(name),
+                    "{text} {name}"
+                );
+                assert_eq!(
+                    t.attribute(name),
+                    Some(item.get(name).cloned()),
+                    "{text} {name}"
+                );
             }
-        }
-    }
-
-    /// A value whose decoding reads another item's text while the thread's kept reading is
-    /// in use.
-    #[derive(Debug, PartialEq)]
-    struct ReadsAnother(String, Option<BTreeMap<String, String>>, Option<usize>);
-
-    /// The text `ReadsAnother`s are decoded from.
-    const OUTER: &str = r#"{"a":{"S":"x"},"b":{"S":"y"}}"#;
-
-    impl<'de> serde::Deserialize<'de> for ReadsAnother {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            let s = String::deserialize(d)?;
-            let other = format!(r#"{{"inner":{{"S":"{s}!"}}}}"#);
-            let inner = ItemText::new(&other).decode().and_then(Result::ok);
-            // And the text being decoded, again.
-            let outer = ItemText::new(OUTER).size();
-            Ok(ReadsAnother(s, inner, outer))
-        }
-    }
-
-    #[test]
-    fn a_text_read_while_another_is_decoded_is_read_apart() {
-        let text = OUTER;
-        let size = Some(item_of(text).size());
-        let decoded: BTreeMap<String, ReadsAnother> = ItemText::new(text)
-            .decode()
-            .expect("canonical")
-            .expect("decoded");
-        let inner = |s: &str| Some(BTreeMap::from([("inner".to_string(), format!("{s}!"))]));
-        assert_eq!(
-            decoded,
-            BTreeMap::from([
-                ("a".to_string(), ReadsAnother("x".into(), inner("x"), size)),
-                ("b".to_string(), ReadsAnother("y".into(), inner("y"), size)),
-            ])
-        );
-        assert_eq!(ItemText::new(text).size(), size);
-    }
-
-    /// Texts longer than what a thread keeps are read each time, with the same results.
-    #[test]
-    fn long_texts_are_read_apart() {
-        for len in [KEPT_TEXT - 40, KEPT_TEXT, KEPT_TEXT + 1000] {
-            let text = format!(r#"{{"a":{{"S":"{}"}},"b":{{"N":"7"}}}}"#, "x".repeat(len));
-            let item = item_of(&text);
-            let t = ItemText::new(&text);
-            for _ in 0..2 {
-                assert_eq!(t.size(), Some(item.size()));
-                assert_eq!(t.attribute("b"), Some(item.get("b").cloned()));
-                assert_eq!(t.canonical_item().as_ref(), Some(&item));
-                let direct: BTreeMap<String, serde_json::Value> =
-                    t.decode().expect("canonical").expect("decoded");
-                assert_eq!(direct, item.deserialize_into().expect("decoded"));
-            }
+            let via_item = item
+                .deserialize_into::<BTreeMap<String, serde_json::Value>>()
+                .map_err(|e| e.to_string());
+            let once = read.decode::<BTreeMap<String, serde_json::Value>>();
+            assert_eq!(once.map_err(|e| e.to_string()), via_item, "{text}");
+            let direct = t.decode::<BTreeMap<String, serde_json::Value>>();
+            assert_eq!(
+                direct.map(|r| r.map_err(|e| e.to_string())),
+                Some(via_item),
+                "{text}"
+            );
         }
     }
 }

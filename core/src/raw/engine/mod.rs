@@ -23,7 +23,7 @@ use tracing::Instrument;
 use crate::error::{Error, Result};
 use crate::expr::check;
 use crate::expr::{Path, SortKeyCondition};
-use crate::item::{Item, Value};
+use crate::item::{Item, ReadItemText, Value};
 use crate::raw::eval;
 use crate::raw::validate::{self, WriteKind};
 use crate::repository::*;
@@ -320,8 +320,8 @@ impl<S: Storage> Engine<S> {
         let here = self.span(operation).in_scope(|| {
             self.storage.read_here(schema, |view| {
                 let entries = read.entries.of(schema, view)?;
-                pages::read_page(schema, view, entries, &read.spec, &mut |stored| {
-                    visit(lent::<S>(&stored))
+                pages::read_page(schema, view, entries, &read.spec, &mut |kept| {
+                    visit(lent(&kept))
                 })
             })
         });
@@ -417,14 +417,17 @@ impl<S: Storage> Repository for Engine<S> {
         let key = self.checked_get(&request)?;
         let here = self.span("GetItem").in_scope(|| {
             self.storage.read_here(&self.schema, |view| {
-                let Some(stored) = view.get_stored(Space::Table, &key)? else {
-                    return Ok(false);
+                let kept = match view.get_stored(Space::Table, &key)? {
+                    None => return Ok(false),
+                    Some(Stored::Text(text)) if request.projection.is_none() => {
+                        match ReadItemText::read(text) {
+                            Ok(read) => Kept::Read(read),
+                            Err(text) => Kept::Item(Cow::Owned(view.item_of_text(&text)?)),
+                        }
+                    }
+                    Some(stored) => Kept::Item(project(view.item_of(stored)?, &request.projection)),
                 };
-                let stored = match &request.projection {
-                    Some(_) => Stored::Item(project(view.item_of(stored)?, &request.projection)),
-                    None => stored,
-                };
-                visit(lent::<S>(&stored)).map(|()| true)
+                visit(lent(&kept)).map(|()| true)
             })
         });
         if let Ok(out) = here {
@@ -659,10 +662,10 @@ impl<S: Storage> Repository for Engine<S> {
     }
 }
 
-/// A stored entry as the item a read lends.
-fn lent<'a, S: Storage>(stored: &'a Stored<'_>) -> LentItem<'a> {
-    match stored {
-        Stored::Item(item) => LentItem::item(item),
-        Stored::Text(text) => LentItem::text(text, S::BACKEND),
+/// A kept entry as the item a read lends.
+fn lent<'a>(kept: &'a Kept<'_>) -> LentItem<'a> {
+    match kept {
+        Kept::Item(item) => LentItem::item(item),
+        Kept::Read(read) => LentItem::read(read),
     }
 }

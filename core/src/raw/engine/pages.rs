@@ -1,13 +1,15 @@
 //! Reading one page of a query or scan: Limit before the filter, 1 MB pages, the last
 //! evaluated key, parallel-scan segments.
 
+use std::borrow::Cow;
+
 use super::checks::project;
 use super::keys::lek_of;
 use super::keys::table_key;
 use super::storage::{Space, StorageRead, Stored, StoredEntries};
 use crate::error::Result;
 use crate::expr::{Condition, Path};
-use crate::item::{Item, ItemText, Value};
+use crate::item::{Item, ReadItemText, Value};
 use crate::raw::{eval, keycodec};
 use crate::repository::*;
 use crate::schema::{KeyAttribute, TableSchema};
@@ -53,38 +55,50 @@ impl PageSpec {
     }
 }
 
-/// Reads one page from `entries`, handing each entry it returns to `keep` in order, as the
-/// store keeps it where no item was needed (lent by a store that holds items; its text
-/// from one that keeps text); the page's `items` stay empty.
+/// An entry a page keeps: an item, or a canonical stored text read once.
+pub(super) enum Kept<'a> {
+    Item(Cow<'a, Item>),
+    Read(ReadItemText),
+}
+
+impl<'a> Kept<'a> {
+    /// The item (built from the text if read from one).
+    fn into_item(self) -> Cow<'a, Item> {
+        match self {
+            Kept::Item(item) => item,
+            Kept::Read(read) => Cow::Owned(read.to_item()),
+        }
+    }
+}
+
+/// Reads one page from `entries`, handing each entry it returns to `keep` in order: as an
+/// item (lent by a store that holds items), or, where no item was needed, as the store's
+/// text read once; the page's `items` stay empty.
 pub(super) fn read_page<'a>(
     schema: &TableSchema,
     view: &'a dyn StorageRead,
     entries: StoredEntries<'a>,
     spec: &PageSpec,
-    keep: &mut dyn FnMut(Stored<'a>) -> Result<()>,
+    keep: &mut dyn FnMut(Kept<'a>) -> Result<()>,
 ) -> Result<Page> {
     let mut page = Page::default();
     let mut bytes = 0usize;
     let keys: Vec<&KeyAttribute> = spec.lek_keys.iter().collect();
     let reads_items = spec.reads_items();
     for entry in entries {
-        let (_, mut stored) = entry?;
-        if reads_items {
-            stored = Stored::Item(view.item_of(stored)?);
-        }
-        let size = match &stored {
-            Stored::Item(item) => item.size(),
-            Stored::Text(text) => match ItemText::new(text).size() {
-                Some(size) => size,
-                None => {
-                    let item = view.item_of(stored)?;
-                    let size = item.size();
-                    stored = Stored::Item(item);
-                    size
-                }
+        let (_, stored) = entry?;
+        let mut kept = match stored {
+            Stored::Text(text) if !reads_items => match ReadItemText::read(text) {
+                Ok(read) => Kept::Read(read),
+                Err(text) => Kept::Item(Cow::Owned(view.item_of_text(&text)?)),
             },
+            stored => Kept::Item(view.item_of(stored)?),
         };
-        if let (Some(seg), Stored::Item(item)) = (spec.segment, &stored) {
+        let size = match &kept {
+            Kept::Item(item) => item.size(),
+            Kept::Read(read) => read.size(),
+        };
+        if let (Some(seg), Kept::Item(item)) = (spec.segment, &kept) {
             if segment_of(schema, item, seg.total) != seg.segment {
                 continue;
             }
@@ -94,7 +108,7 @@ pub(super) fn read_page<'a>(
         let by_limit = spec.limit.is_some_and(|l| page.scanned_count >= l as usize);
         let full = by_limit || bytes >= PAGE_SIZE_LIMIT;
         if full {
-            let item = view.item_of(stored)?;
+            let item = kept.into_item();
             let at_end_bound = spec
                 .end_bound
                 .as_ref()
@@ -102,18 +116,18 @@ pub(super) fn read_page<'a>(
             if !(by_limit && at_end_bound && bytes < PAGE_SIZE_LIMIT) {
                 page.last_evaluated_key = Some(lek_of(&keys, &item));
             }
-            stored = Stored::Item(item);
+            kept = Kept::Item(item);
         }
-        let Stored::Item(item) = stored else {
-            // Text: no filter, projection or table read to make.
-            page.count += 1;
-            if !spec.count_only {
-                keep(stored)?;
+        let item = match kept {
+            Kept::Item(item) => item,
+            Kept::Read(_) => {
+                // No filter, projection or table read to make.
+                page.count += 1;
+                if !spec.count_only {
+                    keep(kept)?;
+                }
+                continue;
             }
-            if full {
-                break;
-            }
-            continue;
         };
         let table_item = if spec.filter_on_table || (spec.fetch_from_table && !spec.count_only) {
             view.get(Space::Table, &table_key(schema, &item))?
@@ -135,7 +149,7 @@ pub(super) fn read_page<'a>(
                     Some(t) if spec.fetch_from_table => t,
                     _ => item,
                 };
-                keep(Stored::Item(project(item, &spec.projection)))?;
+                keep(Kept::Item(project(item, &spec.projection)))?;
             }
         }
         if full {
@@ -153,8 +167,8 @@ pub(super) fn read_owned_page<'a>(
     spec: &PageSpec,
 ) -> Result<Page> {
     let mut items = Vec::new();
-    let mut page = read_page(schema, view, entries, spec, &mut |stored| {
-        items.push(view.item_of(stored)?.into_owned());
+    let mut page = read_page(schema, view, entries, spec, &mut |kept| {
+        items.push(kept.into_item().into_owned());
         Ok(())
     })?;
     page.items = items;
