@@ -4,7 +4,7 @@
 use aws_sdk_dynamodb::types as ddb;
 use monotable_core::{BatchGetOutput, BatchWriteOutput, Item, Path, Result, WriteRequest};
 
-use crate::convert::{from_map, to_map, Rendered};
+use crate::convert::{from_map, into_item, to_map, Rendered};
 use crate::error::build_error;
 use crate::DynamoDbRepository;
 
@@ -40,13 +40,14 @@ pub(crate) async fn batch_get_item(
         )
         .await?;
     let items = out
-        .responses()
-        .and_then(|r| r.get(repo.table()))
-        .map(|items| items.iter().map(from_map).collect::<Result<Vec<_>>>())
+        .responses
+        .and_then(|mut r| r.remove(repo.table()))
+        .map(|items| items.into_iter().map(into_item).collect::<Result<Vec<_>>>())
         .transpose()?
         .unwrap_or_default();
     let unprocessed_keys = out
-        .unprocessed_keys()
+        .unprocessed_keys
+        .as_ref()
         .and_then(|u| u.get(repo.table()))
         .map(|k| k.keys().iter().map(from_map).collect::<Result<Vec<_>>>())
         .transpose()?

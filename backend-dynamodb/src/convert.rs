@@ -45,25 +45,30 @@ pub fn to_av(v: Value) -> ddb::AttributeValue {
     }
 }
 
-/// A value from the SDK's form, read in place (numbers parsed, sets checked for
-/// duplicates); a variant this SDK version does not know is an error.
+/// A value from the SDK's form (numbers parsed, sets checked for duplicates); a variant
+/// this SDK version does not know is an error. See [`into_value`] for one the caller owns.
 pub fn from_av(v: &ddb::AttributeValue) -> Result<Value> {
+    into_value(v.clone())
+}
+
+/// A value from the SDK's form, its strings and bytes moved, not copied.
+pub(crate) fn into_value(v: ddb::AttributeValue) -> Result<Value> {
     use ddb::AttributeValue as A;
     Ok(match v {
-        A::S(s) => Value::S(s.clone()),
-        A::N(n) => Value::N(number_from_text(n)?),
-        A::B(b) => Value::B(b.as_ref().to_vec()),
-        A::Bool(b) => Value::Bool(*b),
+        A::S(s) => Value::S(s),
+        A::N(n) => Value::N(number_from_text(&n)?),
+        A::B(b) => Value::B(b.into_inner()),
+        A::Bool(b) => Value::Bool(b),
         A::Null(_) => Value::Null,
-        A::L(l) => Value::L(l.iter().map(from_av).collect::<Result<_>>()?),
+        A::L(l) => Value::L(l.into_iter().map(into_value).collect::<Result<_>>()?),
         A::M(m) => Value::M(
-            m.iter()
-                .map(|(k, v)| Ok((k.clone(), from_av(v)?)))
+            m.into_iter()
+                .map(|(k, v)| Ok((k, into_value(v)?)))
                 .collect::<Result<_>>()?,
         ),
-        A::Ss(s) => Value::Ss(unique_set(s.iter().cloned().map(Ok))?),
+        A::Ss(s) => Value::Ss(unique_set(s.into_iter().map(Ok))?),
         A::Ns(s) => Value::Ns(unique_set(s.iter().map(|n| number_from_text(n)))?),
-        A::Bs(s) => Value::Bs(unique_set(s.iter().map(|b| Ok(b.as_ref().to_vec())))?),
+        A::Bs(s) => Value::Bs(unique_set(s.into_iter().map(|b| Ok(b.into_inner())))?),
         other => {
             return Err(Error::InvalidRequest {
                 message: format!("an attribute value of a type this SDK does not know: {other:?}"),
@@ -76,9 +81,15 @@ pub(crate) fn to_map(item: Item) -> AttributeMap {
     item.into_iter().map(|(k, v)| (k, to_av(v))).collect()
 }
 
+/// An item from the SDK's form, copied (see [`into_item`]).
 pub(crate) fn from_map(map: &AttributeMap) -> Result<Item> {
-    map.iter()
-        .map(|(k, v)| Ok((k.clone(), from_av(v)?)))
+    into_item(map.clone())
+}
+
+/// An item from the SDK's form, its names and values moved, not copied.
+pub(crate) fn into_item(map: AttributeMap) -> Result<Item> {
+    map.into_iter()
+        .map(|(k, v)| Ok((k, into_value(v)?)))
         .collect::<Result<Vec<_>>>()
         .map(|v| v.into_iter().collect())
 }
@@ -132,16 +143,20 @@ pub(crate) fn reason(r: &ddb::CancellationReason) -> Result<CancellationReason> 
 }
 
 pub(crate) fn page(
-    items: &[AttributeMap],
+    items: Option<Vec<AttributeMap>>,
     count: i32,
     scanned: i32,
-    lek: Option<&AttributeMap>,
+    lek: Option<AttributeMap>,
 ) -> Result<Page> {
     Ok(Page {
-        items: items.iter().map(from_map).collect::<Result<_>>()?,
+        items: items
+            .unwrap_or_default()
+            .into_iter()
+            .map(into_item)
+            .collect::<Result<_>>()?,
         count: count.max(0) as usize,
         scanned_count: scanned.max(0) as usize,
-        last_evaluated_key: lek.map(from_map).transpose()?,
+        last_evaluated_key: lek.map(into_item).transpose()?,
     })
 }
 

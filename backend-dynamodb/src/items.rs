@@ -3,7 +3,7 @@
 use aws_sdk_dynamodb::types as ddb;
 use monotable_core::{DeleteItem, GetItem, Item, Page, PutItem, Query, Result, Scan, UpdateItem};
 
-use crate::convert::{from_map, limit, on_failure, page, return_value, to_map, Rendered};
+use crate::convert::{into_item, limit, on_failure, page, return_value, to_map, Rendered};
 use crate::error::NoRetryWhenMaybeApplied;
 use crate::DynamoDbRepository;
 
@@ -31,7 +31,7 @@ pub(crate) async fn get_item(repo: &DynamoDbRepository, request: GetItem) -> Res
                 .send(),
         )
         .await?;
-    out.item().map(from_map).transpose()
+    out.item.map(into_item).transpose()
 }
 
 pub(crate) async fn put_item(repo: &DynamoDbRepository, request: PutItem) -> Result<Option<Item>> {
@@ -59,7 +59,7 @@ pub(crate) async fn put_item(repo: &DynamoDbRepository, request: PutItem) -> Res
                 .send(),
         )
         .await?;
-    out.attributes().map(from_map).transpose()
+    out.attributes.map(into_item).transpose()
 }
 
 pub(crate) async fn update_item(
@@ -91,8 +91,8 @@ pub(crate) async fn update_item(
                 .send(),
         )
         .await?;
-    match out.attributes() {
-        Some(a) if !a.is_empty() => from_map(a).map(Some),
+    match out.attributes {
+        Some(a) if !a.is_empty() => into_item(a).map(Some),
         _ => Ok(None),
     }
 }
@@ -124,7 +124,7 @@ pub(crate) async fn delete_item(
                 .send(),
         )
         .await?;
-    out.attributes().map(from_map).transpose()
+    out.attributes.map(into_item).transpose()
 }
 
 pub(crate) async fn query(repo: &DynamoDbRepository, request: Query) -> Result<Page> {
@@ -162,10 +162,10 @@ pub(crate) async fn query(repo: &DynamoDbRepository, request: Query) -> Result<P
         )
         .await?;
     page(
-        out.items(),
-        out.count(),
-        out.scanned_count(),
-        out.last_evaluated_key(),
+        out.items,
+        out.count,
+        out.scanned_count,
+        out.last_evaluated_key,
     )
 }
 
@@ -200,9 +200,9 @@ pub(crate) async fn scan(repo: &DynamoDbRepository, request: Scan) -> Result<Pag
         )
         .await?;
     page(
-        out.items(),
-        out.count(),
-        out.scanned_count(),
-        out.last_evaluated_key(),
+        out.items,
+        out.count,
+        out.scanned_count,
+        out.last_evaluated_key,
     )
 }
