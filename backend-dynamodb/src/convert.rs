@@ -46,7 +46,8 @@ pub fn to_av(v: Value) -> ddb::AttributeValue {
 }
 
 /// A value from the SDK's form (numbers parsed, sets checked for duplicates); a variant
-/// this SDK version does not know is an error. See [`into_value`] for one the caller owns.
+/// this SDK version does not know is an error. The backend itself moves the values of the
+/// responses it owns instead of copying them.
 pub fn from_av(v: &ddb::AttributeValue) -> Result<Value> {
     into_value(v.clone())
 }
