@@ -20,7 +20,7 @@ use serde::de::value::BorrowedStrDeserializer;
 use serde::de::{self, DeserializeSeed, Visitor};
 use serde::forward_to_deserialize_any;
 
-use crate::item::text::{self, Nodes, Read};
+use crate::item::text::{self, ItemText, Nodes, Read, ReadItemText};
 use crate::item::{Number, Value};
 
 type Error = serde_dynamo::Error;
@@ -40,10 +40,32 @@ pub(crate) fn from_map<'de, T: de::Deserialize<'de>>(
 
 /// Decodes the item whose text's nodes are `nodes` (`item/text`) into `T`: what [`from_map`]
 /// decodes from the item.
-pub(crate) fn from_nodes<'de, T: de::Deserialize<'de>>(
+fn from_nodes<'de, T: de::Deserialize<'de>>(
     nodes: Nodes<'de>,
 ) -> std::result::Result<T, crate::Error> {
     T::deserialize(ValueDeserializer(Ref::TextM(nodes))).map_err(crate::Error::decode)
+}
+
+// The serde entry points of `item/text`, beside the deserializer they run.
+impl ItemText<'_> {
+    /// `T` decoded straight from the text: exactly `self.to_item()?.deserialize_into::<T>()`'s
+    /// result (same value, same error), or `None` when the text is not in the canonical form
+    /// the direct reader takes (the caller then builds the item).
+    pub fn decode<T: serde::de::DeserializeOwned>(&self) -> Option<crate::Result<T>> {
+        text::with_nodes(self.text(), |nodes| from_nodes(nodes))
+    }
+}
+
+impl ReadItemText {
+    /// `T` decoded from the text, exactly as from [`to_item`](Self::to_item)'s item.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::Error::Decode`], as [`Item::deserialize_into`](crate::Item::deserialize_into)
+    /// gives it.
+    pub fn decode<T: serde::de::DeserializeOwned>(&self) -> crate::Result<T> {
+        from_nodes(self.nodes())
+    }
 }
 
 /// A value, borrowed.

@@ -50,6 +50,11 @@ impl<'a> ItemText<'a> {
         self.text
     }
 
+    /// The text, for `item/de`.
+    pub(crate) fn text(&self) -> &'a str {
+        self.text
+    }
+
     /// The item: exactly what `Item::from_json(&serde_json::from_str(text)?)` gives, or its
     /// error as a `String`.
     ///
@@ -69,13 +74,6 @@ impl<'a> ItemText<'a> {
     /// otherwise (for readers with fallbacks of their own).
     pub fn canonical_item(&self) -> Option<Item> {
         with_nodes(self.text, |nodes| Item::from(map_of(nodes)))
-    }
-
-    /// `T` decoded straight from the text: exactly `self.to_item()?.deserialize_into::<T>()`'s
-    /// result (same value, same error), or `None` when the text is not in the canonical form
-    /// the direct reader takes (the caller then builds the item).
-    pub fn decode<T: serde::de::DeserializeOwned>(&self) -> Option<Result<T, crate::Error>> {
-        with_nodes(self.text, |nodes| super::de::from_nodes(nodes))
     }
 
     /// The value of the top-level attribute `name`: `Some(None)` if absent, `None` if the
@@ -124,7 +122,7 @@ impl ReadItemText {
         }
     }
 
-    fn nodes(&self) -> Nodes<'_> {
+    pub(crate) fn nodes(&self) -> Nodes<'_> {
         Nodes {
             text: &self.text,
             nodes: &self.nodes,
@@ -139,15 +137,6 @@ impl ReadItemText {
     /// The item.
     pub fn to_item(&self) -> Item {
         Item::from(map_of(self.nodes()))
-    }
-
-    /// `T` decoded from the text, exactly as from [`to_item`](Self::to_item)'s item.
-    ///
-    /// # Errors
-    ///
-    /// [`crate::Error::Decode`], as [`Item::deserialize_into`] gives it.
-    pub fn decode<T: serde::de::DeserializeOwned>(&self) -> Result<T, crate::Error> {
-        super::de::from_nodes(self.nodes())
     }
 
     /// The value of the top-level attribute `name`.
@@ -192,7 +181,7 @@ fn size_of(nodes: Nodes<'_>) -> usize {
 }
 
 /// `f` of the nodes of `text`, `None` if `text` is not canonical.
-fn with_nodes<R>(text: &str, f: impl FnOnce(Nodes<'_>) -> R) -> Option<R> {
+pub(crate) fn with_nodes<R>(text: &str, f: impl FnOnce(Nodes<'_>) -> R) -> Option<R> {
     let mut nodes = Vec::new();
     parse(text, &mut nodes)?;
     Some(f(Nodes {
