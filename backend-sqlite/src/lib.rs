@@ -1288,6 +1288,35 @@ impl Storage for SqliteStorage {
         self.read_inline(f, |f, conn, pace| read_in_snapshot(conn, &sql, pace, f))
     }
 
+    /// One `SELECT` in autocommit: a statement is its own snapshot.
+    fn read_one_here<R, F>(&self, schema: &TableSchema, f: F) -> std::result::Result<Result<R>, F>
+    where
+        F: FnOnce(&dyn StorageRead) -> Result<R>,
+    {
+        if !may_read_in_place() {
+            return Err(f);
+        }
+        let sql = match self.table_sql(schema) {
+            Ok(sql) => sql,
+            Err(e) => return Ok(Err(e)),
+        };
+        self.read_inline(f, |f, conn, pace| {
+            check_exists(conn, &sql, false)?;
+            if !conn.is_autocommit() {
+                return Err(Error::backend(
+                    "sqlite",
+                    false,
+                    "a reader connection was left in a transaction",
+                ));
+            }
+            f(&View {
+                conn,
+                sql: &sql,
+                pace,
+            })
+        })
+    }
+
     fn write<R, F>(&self, schema: &TableSchema, f: F) -> impl Future<Output = Result<R>> + Send
     where
         R: Send + 'static,

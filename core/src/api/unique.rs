@@ -329,6 +329,9 @@ pub(crate) fn create_guards<E: Entity>(
     schema: &TableSchema,
     item: &Item,
 ) -> Result<Vec<TransactWriteItem>> {
+    if !has_unique_fields::<E>() {
+        return Ok(Vec::new());
+    }
     let key = schema.key_of(item);
     let mut tx = Transaction::new(schema);
     push_guards::<E>(

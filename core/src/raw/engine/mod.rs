@@ -416,7 +416,8 @@ impl<S: Storage> Repository for Engine<S> {
     async fn get_item_with(&self, request: GetItem, visit: &mut ItemVisitor<'_>) -> Result<bool> {
         let key = self.checked_get(&request)?;
         let here = self.span("GetItem").in_scope(|| {
-            self.storage.read_here(&self.schema, |view| {
+            // One request of the view: get_stored, once.
+            self.storage.read_one_here(&self.schema, |view| {
                 let kept = match view.get_stored(Space::Table, &key)? {
                     None => return Ok(false),
                     Some(Stored::Text(text)) if request.projection.is_none() => {

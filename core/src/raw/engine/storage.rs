@@ -211,6 +211,18 @@ pub trait Storage: Send + Sync + 'static {
         Err(f)
     }
 
+    /// [`read_here`](Self::read_here) for a read that makes one request of the view (one
+    /// [`get_stored`](StorageRead::get_stored) or [`get`](StorageRead::get)): one request
+    /// sees one state of the store by itself, so a store may skip the snapshot a longer read
+    /// opens (SQLite's `BEGIN`/`COMMIT` around a single `SELECT`). The default is
+    /// `read_here`.
+    fn read_one_here<R, F>(&self, schema: &TableSchema, f: F) -> std::result::Result<Result<R>, F>
+    where
+        F: FnOnce(&dyn StorageRead) -> Result<R>,
+    {
+        self.read_here(schema, f)
+    }
+
     /// Runs `f` with exclusive write access to `schema`'s table and applies its mutations
     /// atomically.
     fn write<R, F>(&self, schema: &TableSchema, f: F) -> impl Future<Output = Result<R>> + Send
@@ -242,6 +254,13 @@ impl<S: Storage> Storage for std::sync::Arc<S> {
         F: FnOnce(&dyn StorageRead) -> Result<R>,
     {
         S::read_here(self, schema, f)
+    }
+
+    fn read_one_here<R, F>(&self, schema: &TableSchema, f: F) -> std::result::Result<Result<R>, F>
+    where
+        F: FnOnce(&dyn StorageRead) -> Result<R>,
+    {
+        S::read_one_here(self, schema, f)
     }
 
     fn write<R, F>(&self, schema: &TableSchema, f: F) -> impl Future<Output = Result<R>> + Send
