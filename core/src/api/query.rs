@@ -852,9 +852,8 @@ pub(super) fn decode_into<E: Entity>(
 pub(super) fn decode_lent<E: Entity>(lent: LentItem<'_>) -> Result<Option<E>> {
     if lent.as_text().is_some() && E::ENCRYPTED.is_empty() {
         if let Some(a) = E::options().entity_attribute {
-            match lent.attribute(a).as_deref() {
-                Some(Value::S(t)) if t == E::ENTITY_TYPE => {}
-                _ => return Ok(None),
+            if !entity::names_entity::<E>(lent.attribute(a).as_deref()) {
+                return Ok(None);
             }
         }
         let version = lent.attribute(entity::SCHEMA_VERSION_ATTRIBUTE);

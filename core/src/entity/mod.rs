@@ -1065,12 +1065,14 @@ fn decode_opened<E: Entity>(item: &Item) -> Result<E> {
 /// ```
 pub fn is_entity<E: Entity>(item: &Item) -> bool {
     match E::options().entity_attribute {
-        Some(a) => match item.get(a) {
-            Some(Value::S(t)) => t == E::ENTITY_TYPE,
-            _ => false,
-        },
+        Some(a) => names_entity::<E>(item.get(a)),
         None => true,
     }
+}
+
+/// True if a stored entity-type attribute's value names `E`.
+pub(crate) fn names_entity<E: Entity>(value: Option<&Value>) -> bool {
+    matches!(value, Some(Value::S(t)) if t == E::ENTITY_TYPE)
 }
 
 #[cfg(test)]

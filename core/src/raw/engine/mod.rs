@@ -23,7 +23,7 @@ use tracing::Instrument;
 use crate::error::{Error, Result};
 use crate::expr::check;
 use crate::expr::{Path, SortKeyCondition};
-use crate::item::{Item, ReadItemText, Value};
+use crate::item::{Item, Value};
 use crate::raw::eval;
 use crate::raw::validate::{self, WriteKind};
 use crate::repository::*;
@@ -418,15 +418,12 @@ impl<S: Storage> Repository for Engine<S> {
         let here = self.span("GetItem").in_scope(|| {
             // One request of the view: get_stored, once.
             self.storage.read_one_here(&self.schema, |view| {
-                let kept = match view.get_stored(Space::Table, &key)? {
-                    None => return Ok(false),
-                    Some(Stored::Text(text)) if request.projection.is_none() => {
-                        match ReadItemText::read(text) {
-                            Ok(read) => Kept::Read(read),
-                            Err(text) => Kept::Item(Cow::Owned(view.item_of_text(&text)?)),
-                        }
-                    }
-                    Some(stored) => Kept::Item(project(view.item_of(stored)?, &request.projection)),
+                let Some(stored) = view.get_stored(Space::Table, &key)? else {
+                    return Ok(false);
+                };
+                let kept = match Kept::of(view, stored, request.projection.is_some())? {
+                    Kept::Item(item) => Kept::Item(project(item, &request.projection)),
+                    read => read,
                 };
                 visit(lent(&kept)).map(|()| true)
             })

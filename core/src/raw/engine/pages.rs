@@ -62,6 +62,18 @@ pub(super) enum Kept<'a> {
 }
 
 impl<'a> Kept<'a> {
+    /// A stored entry as kept: its text read once, unless the reader needs the item
+    /// (`items`) or the text is not canonical; else the item, as the store reads it.
+    pub(super) fn of(view: &dyn StorageRead, stored: Stored<'a>, items: bool) -> Result<Self> {
+        match stored {
+            Stored::Text(text) if !items => match ReadItemText::read(text) {
+                Ok(read) => Ok(Kept::Read(read)),
+                Err(text) => Ok(Kept::Item(Cow::Owned(view.item_of_text(&text)?))),
+            },
+            stored => view.item_of(stored).map(Kept::Item),
+        }
+    }
+
     /// The item (built from the text if read from one).
     fn into_item(self) -> Cow<'a, Item> {
         match self {
@@ -87,13 +99,7 @@ pub(super) fn read_page<'a>(
     let reads_items = spec.reads_items();
     for entry in entries {
         let (_, stored) = entry?;
-        let mut kept = match stored {
-            Stored::Text(text) if !reads_items => match ReadItemText::read(text) {
-                Ok(read) => Kept::Read(read),
-                Err(text) => Kept::Item(Cow::Owned(view.item_of_text(&text)?)),
-            },
-            stored => Kept::Item(view.item_of(stored)?),
-        };
+        let mut kept = Kept::of(view, stored, reads_items)?;
         let size = match &kept {
             Kept::Item(item) => item.size(),
             Kept::Read(read) => read.size(),
