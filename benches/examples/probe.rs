@@ -8,7 +8,8 @@
 //! valgrind --tool=callgrind target/release/examples/probe sqlite-get 1200   # instructions
 //! ```
 //!
-//! Operations: `sqlite-get`, `sqlite-query`, `sqlite-gsi`, `memory-get`, `memory-query`,
+//! Operations: `sqlite-get`, `sqlite-query`, `sqlite-gsi`, `sqlite-batch` and `sqlite-tx`
+//! (written to a copy of the file in the temporary directory), `memory-get`, `memory-query`,
 //! `memory-create`, `memory-batch` (25 rows by `batch_put`), `memory-tx` (100 creates in one
 //! transaction); then the number of operations (default 10,000) and the table size
 //! (default 10,000). Prints the time per operation, which is noisy on a shared machine:
@@ -55,6 +56,25 @@ async fn query<R: Repository>(repo: &R, parts: u64, i: u64, gsi: bool) {
     assert_eq!(page.items.len(), PER_PARTITION as usize);
 }
 
+/// One operation: 25 fresh rows by `batch_put` (as the insert rows of the bench write them).
+async fn batch<R: Repository>(repo: &R, i: u64) {
+    let rows: Vec<Row> = (i * 25..(i + 1) * 25).map(fresh_row).collect();
+    repo.batch_put(&rows).await.expect("batch_put");
+}
+
+/// One operation: 100 fresh rows created in one transaction.
+async fn transaction<R: Repository>(repo: &R, i: u64) {
+    let rows: Vec<Row> = (i * 100..(i + 1) * 100).map(fresh_row).collect();
+    repo.transaction(|tx| {
+        for row in &rows {
+            tx.create(row)?;
+        }
+        Ok(())
+    })
+    .await
+    .expect("transaction");
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let op = args
@@ -79,6 +99,18 @@ fn main() {
                     "{} is built by `cargo bench -p monotable-benches -- sqlite`",
                     path.display()
                 );
+                // Writes go to a copy of the file, so the bench's data stays as it was.
+                let copy = matches!(rest, "batch" | "tx").then(|| {
+                    let copy = std::env::temp_dir()
+                        .join(format!("probe-{n}-{}.db", std::process::id()));
+                    std::fs::copy(&path, &copy).expect("copy the bench file");
+                    let wal = path.with_extension("db-wal");
+                    if wal.exists() {
+                        std::fs::copy(&wal, copy.with_extension("db-wal")).expect("copy its WAL");
+                    }
+                    copy
+                });
+                let path = copy.clone().unwrap_or(path);
                 let repo = SqliteRepository::new(
                     SqliteStorage::open(&path).expect("open"),
                     schema("bench"),
@@ -90,10 +122,19 @@ fn main() {
                         "get" => get(&repo, parts, i).await,
                         "query" => query(&repo, parts, i, false).await,
                         "gsi" => query(&repo, parts, i, true).await,
+                        "batch" => batch(&repo, i).await,
+                        "tx" => transaction(&repo, i).await,
                         other => panic!("unknown operation sqlite-{other}"),
                     }
                 }
-                start.elapsed()
+                let elapsed = start.elapsed();
+                drop(repo);
+                if let Some(copy) = copy {
+                    for ext in ["db", "db-wal", "db-shm"] {
+                        let _ = std::fs::remove_file(copy.with_extension(ext));
+                    }
+                }
+                elapsed
             } else {
                 let schema = schema("bench");
                 let repo = Arc::new(
@@ -123,21 +164,8 @@ fn main() {
                         }
                         // One operation: 25 fresh rows by `batch_put`, or 100 created in one
                         // transaction (as the SQLite insert rows write them).
-                        "memory-batch" => {
-                            let rows: Vec<Row> = (i * 25..(i + 1) * 25).map(fresh_row).collect();
-                            repo.batch_put(&rows).await.expect("batch_put");
-                        }
-                        "memory-tx" => {
-                            let rows: Vec<Row> = (i * 100..(i + 1) * 100).map(fresh_row).collect();
-                            repo.transaction(|tx| {
-                                for row in &rows {
-                                    tx.create(row)?;
-                                }
-                                Ok(())
-                            })
-                            .await
-                            .expect("transaction");
-                        }
+                        "memory-batch" => batch(&*repo, i).await,
+                        "memory-tx" => transaction(&*repo, i).await,
                         other => panic!("unknown operation {other}"),
                     }
                 }
