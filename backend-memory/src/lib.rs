@@ -22,7 +22,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::ops::Bound;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use monotable_core::raw::{self, Engine, Entries, Mutation, Space, Storage, StorageRead};
 use monotable_core::{Error, Item, Result, TableSchema};
@@ -30,7 +30,8 @@ use monotable_core::{Error, Item, Result, TableSchema};
 /// A repository held in memory.
 pub type MemoryRepository = Engine<MemoryStorage>;
 
-type Tree = BTreeMap<Vec<u8>, Item>;
+/// Index entries that project all of an item share the table entry's `Arc`.
+type Tree = BTreeMap<Vec<u8>, Arc<Item>>;
 
 #[derive(Debug, Default)]
 struct Tables {
@@ -96,7 +97,10 @@ fn empty_range(lower: Bound<&[u8]>, upper: Bound<&[u8]>) -> bool {
 
 impl StorageRead for Tables {
     fn get(&self, space: Space, key: &[u8]) -> Result<Option<Cow<'_, Item>>> {
-        Ok(self.tree(space).and_then(|t| t.get(key)).map(Cow::Borrowed))
+        Ok(self
+            .tree(space)
+            .and_then(|t| t.get(key))
+            .map(|item| Cow::Borrowed(&**item)))
     }
 
     fn range<'a>(
@@ -114,7 +118,7 @@ impl StorageRead for Tables {
         }
         let range = tree
             .range::<[u8], _>((lower, upper))
-            .map(|(k, v)| Ok((Cow::Borrowed(k.as_slice()), Cow::Borrowed(v))));
+            .map(|(k, v)| Ok((Cow::Borrowed(k.as_slice()), Cow::Borrowed(&**v))));
         Ok(if reverse {
             Box::new(range.rev())
         } else {

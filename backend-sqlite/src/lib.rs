@@ -1075,13 +1075,20 @@ impl<'a> Iterator for RangeIter<'a> {
 }
 
 fn apply(conn: &Connection, sql: &TableSql, mutations: Vec<Mutation>) -> Result<()> {
+    // An index entry that shares its table entry's item is stored as the same text, encoded once.
+    let mut last: Option<(Arc<Item>, String)> = None;
     for m in mutations {
         let space = sql.space(m.space);
         match m.item {
             Some(item) => {
+                let text = match last.take() {
+                    Some((shared, text)) if Arc::ptr_eq(&shared, &item) => text,
+                    _ => codec::encode(&item),
+                };
                 conn.prepare_cached(&space.put)
-                    .and_then(|mut s| s.execute(params![m.key, codec::encode(&item)]))
+                    .and_then(|mut s| s.execute(params![m.key, text]))
                     .map_err(sql_error)?;
+                last = Some((item, text));
             }
             None => {
                 conn.prepare_cached(&space.delete)
@@ -1360,7 +1367,7 @@ mod tests {
                         let put = Mutation {
                             space: Space::Table,
                             key: b"k".to_vec(),
-                            item: Some(item),
+                            item: Some(Arc::new(item)),
                         };
                         Ok(((), vec![put]))
                     })
@@ -1421,7 +1428,7 @@ mod tests {
                                 let mut mutations = vec![Mutation {
                                     space: Space::Table,
                                     key: vec![b'k', i],
-                                    item: Some(Item::new().with("i", u32::from(i))),
+                                    item: Some(Arc::new(Item::new().with("i", u32::from(i)))),
                                 }];
                                 if i % 8 == 0 {
                                     return Err(Error::invalid("refused"));
@@ -1429,7 +1436,7 @@ mod tests {
                                 mutations.push(Mutation {
                                     space: Space::Table,
                                     key: b"counter".to_vec(),
-                                    item: Some(Item::new().with("n", n + 1)),
+                                    item: Some(Arc::new(Item::new().with("n", n + 1))),
                                 });
                                 Ok(((), mutations))
                             })

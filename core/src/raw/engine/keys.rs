@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::ops::Bound;
+use std::sync::Arc;
 
 use super::storage::{Entries, Mutation, Space, StorageRead};
 use crate::error::{Error, Result};
@@ -77,20 +78,32 @@ fn index_key_at(
     Some(out)
 }
 
-pub(super) fn index_entry(schema: &TableSchema, index: &IndexSchema, item: &Item) -> Item {
-    let keep = |name: &str| {
-        schema.is_key_attribute(name)
-            || index.keys().any(|k| k.name == name)
-            || match &index.projection {
-                Projection::All => true,
-                Projection::KeysOnly => false,
-                Projection::Include(list) => list.iter().any(|n| n == name),
-            }
+/// Whether index `index` projects attribute `name` (the table's and the index's keys always).
+fn projects(schema: &TableSchema, index: &IndexSchema, name: &str) -> bool {
+    let projected = match &index.projection {
+        Projection::All => true,
+        Projection::KeysOnly => false,
+        Projection::Include(list) => list.iter().any(|n| n == name),
     };
+    projected || schema.is_key_attribute(name) || index.keys().any(|k| k.name == name)
+}
+
+/// Index `index`'s entry for `item`: the attributes it projects.
+pub(super) fn index_entry(schema: &TableSchema, index: &IndexSchema, item: &Item) -> Item {
     item.iter()
-        .filter(|(k, _)| keep(k))
+        .filter(|(k, _)| projects(schema, index, k))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
+}
+
+/// Index `index`'s entry for `item`, sharing the item itself when the index projects all of
+/// its attributes (always, for an index that projects `ALL`).
+fn shared_index_entry(schema: &TableSchema, index: &IndexSchema, item: &Arc<Item>) -> Arc<Item> {
+    if item.iter().all(|(k, _)| projects(schema, index, k)) {
+        Arc::clone(item)
+    } else {
+        Arc::new(index_entry(schema, index, item))
+    }
 }
 
 /// The mutations that replace `old` by `new` (either may be absent) in the table and every
@@ -127,6 +140,7 @@ pub(super) fn item_mutations_at(
     old: Option<&Item>,
     new: Option<Cow<'_, Item>>,
 ) -> Vec<Mutation> {
+    let new = new.map(|n| Arc::new(n.into_owned()));
     let mut out = Vec::with_capacity(1 + 2 * schema.indexes.len());
     for (i, index) in schema.indexes.iter().enumerate() {
         let old_key = old.and_then(|o| index_key_at(schema, index, o, &key));
@@ -142,11 +156,11 @@ pub(super) fn item_mutations_at(
                 });
             }
         }
-        if let (Some(nk), Some(n)) = (new_key, new.as_deref()) {
+        if let (Some(nk), Some(n)) = (new_key, &new) {
             out.push(Mutation {
                 space: Space::Index(i),
                 key: nk,
-                item: Some(index_entry(schema, index, n)),
+                item: Some(shared_index_entry(schema, index, n)),
             });
         }
     }
@@ -156,7 +170,7 @@ pub(super) fn item_mutations_at(
         Mutation {
             space: Space::Table,
             key,
-            item: new.map(Cow::into_owned),
+            item: new,
         },
     );
     out
@@ -176,7 +190,7 @@ pub fn backfill_index(
             out.push(Mutation {
                 space: Space::Index(position),
                 key,
-                item: Some(index_entry(schema, index, &item)),
+                item: Some(Arc::new(index_entry(schema, index, &item))),
             });
         }
     }

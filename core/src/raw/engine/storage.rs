@@ -2,6 +2,7 @@
 //! reads and atomic writes.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 use std::future::Future;
 use std::ops::Bound;
 
@@ -132,8 +133,10 @@ pub struct Mutation {
     pub space: Space,
     /// The encoded key.
     pub key: Vec<u8>,
-    /// The new entry, or `None` to delete.
-    pub item: Option<Item>,
+    /// The new entry, or `None` to delete. Shared: an index entry that projects every
+    /// attribute of its item is the table entry's own `Arc` (a store may keep one copy, or
+    /// encode it once, by [`Arc::ptr_eq`]).
+    pub item: Option<Arc<Item>>,
 }
 
 /// An ordered key-value store that the [`Engine`](super::Engine) turns into a DynamoDB-faithful repository.
