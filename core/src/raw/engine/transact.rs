@@ -81,11 +81,18 @@ impl<S: Storage> Engine<S> {
                 }
             }
         }
+        // The request as received, for its idempotency token: the loop below moves each
+        // action's item and key into the prepared action.
+        let fingerprint = request
+            .client_request_token
+            .as_ref()
+            .map(|_| format!("{:?}", request.items));
+        let mut request = request;
         let mut seen = Seen::default();
         let mut duplicate = false;
         let mut prepared = Vec::with_capacity(n);
         let mut put_errors = Vec::with_capacity(n);
-        for action in &request.items {
+        for action in &mut request.items {
             // Static checks reject the whole request; what depends on the table's keys and
             // indexes is reported per action below, as DynamoDB does. A key attribute of the
             // wrong scalar type is a cancellation reason.
@@ -112,6 +119,8 @@ impl<S: Storage> Engine<S> {
                 Some(_) => Ok(()),
                 None => validate::check_key(&self.schema, key),
             };
+            // The items and keys move into the prepared actions; what stays in `request`
+            // is each action's condition and return option.
             let p = match action {
                 TransactWriteItem::Put { item, .. } => {
                     if put_error.is_none() {
@@ -121,19 +130,19 @@ impl<S: Storage> Engine<S> {
                         // one of the wrong type is a cancellation reason, below (MK30).
                         validate::check_index_key_values(&self.schema, item)?;
                     }
-                    Prepared::Put(item.clone())
+                    Prepared::Put(std::mem::take(item))
                 }
                 TransactWriteItem::Update { key, update, .. } => {
                     check_key(key)?;
-                    Prepared::Update(key.clone(), update.clone())
+                    Prepared::Update(std::mem::take(key), update.clone())
                 }
                 TransactWriteItem::Delete { key, .. } => {
                     check_key(key)?;
-                    Prepared::Delete(key.clone())
+                    Prepared::Delete(std::mem::take(key))
                 }
                 TransactWriteItem::ConditionCheck { key, .. } => {
                     check_key(key)?;
-                    Prepared::Check(key.clone())
+                    Prepared::Check(std::mem::take(key))
                 }
             };
             duplicate |= seen.insert(table_key(&self.schema, p.key()), "").is_err();
@@ -148,8 +157,7 @@ impl<S: Storage> Engine<S> {
             let paths = action.condition().map(|c| c.paths()).unwrap_or_default();
             check_scalar_keys(&self.schema, paths)?;
         }
-        if let Some(token) = &request.client_request_token {
-            let fingerprint = format!("{:?}", request.items);
+        if let (Some(token), Some(fingerprint)) = (&request.client_request_token, fingerprint) {
             let mut tokens = self
                 .tokens
                 .lock()
@@ -178,18 +186,19 @@ impl<S: Storage> Engine<S> {
                     std::collections::BTreeMap::new();
                 let mut keys = Vec::with_capacity(n);
                 let mut olds = Vec::with_capacity(n);
-                let mut news: Vec<Option<Cow<'_, Item>>> = Vec::with_capacity(n);
-                for p in &prepared {
+                let mut news: Vec<Option<Item>> = Vec::with_capacity(n);
+                for p in &mut prepared {
                     let k = table_key(&schema, p.key());
                     let old = match written.get(&k) {
                         Some(w) => w.clone(),
                         None => view.get(Space::Table, &k)?.map(Cow::into_owned),
                     };
                     let new = match p {
-                        Prepared::Put(item) => Some(Cow::Borrowed(item)),
+                        // The put's item moves on to its mutation (`Put` keeps no item).
+                        Prepared::Put(item) => Some(std::mem::take(item)),
                         Prepared::Delete(_) | Prepared::Check(_) => None,
                         Prepared::Update(key, update) if update.is_empty() => {
-                            Some(Cow::Owned(old.clone().unwrap_or_else(|| key.clone())))
+                            Some(old.clone().unwrap_or_else(|| key.clone()))
                         }
                         // An update whose key has the wrong type, or whose own condition
                         // fails, is not evaluated.
@@ -219,13 +228,13 @@ impl<S: Storage> Engine<S> {
                             // An index key left empty rejects the whole request, as
                             // UpdateItem's does (MK11): not a cancellation reason.
                             validate::check_index_keys_not_emptied(&schema, &updated)?;
-                            Some(Cow::Owned(updated))
+                            Some(updated)
                         }
                     };
                     if duplicate {
                         let after = match p {
                             Prepared::Put(_) | Prepared::Update(..) if new.is_some() => {
-                                new.as_deref().cloned()
+                                new.clone()
                             }
                             Prepared::Delete(_) => None,
                             _ => old.clone(),
@@ -301,7 +310,7 @@ impl<S: Storage> Engine<S> {
                                         &schema,
                                         key,
                                         old.as_ref(),
-                                        new,
+                                        new.map(Cow::Owned),
                                     ));
                                 }
                                 CancellationReason::none()
