@@ -101,8 +101,8 @@ fn main() {
                 );
                 // Writes go to a copy of the file, so the bench's data stays as it was.
                 let copy = matches!(rest, "batch" | "tx").then(|| {
-                    let copy = std::env::temp_dir()
-                        .join(format!("probe-{n}-{}.db", std::process::id()));
+                    let copy =
+                        std::env::temp_dir().join(format!("probe-{n}-{}.db", std::process::id()));
                     std::fs::copy(&path, &copy).expect("copy the bench file");
                     let wal = path.with_extension("db-wal");
                     if wal.exists() {
