@@ -2,9 +2,9 @@
 //! reads and atomic writes.
 
 use std::borrow::Cow;
-use std::sync::Arc;
 use std::future::Future;
 use std::ops::Bound;
+use std::sync::Arc;
 
 use crate::error::Result;
 use crate::item::{Item, ItemText};

@@ -233,9 +233,7 @@ impl<S: Storage> Engine<S> {
                     };
                     if duplicate {
                         let after = match p {
-                            Prepared::Put(_) | Prepared::Update(..) if new.is_some() => {
-                                new.clone()
-                            }
+                            Prepared::Put(_) | Prepared::Update(..) if new.is_some() => new.clone(),
                             Prepared::Delete(_) => None,
                             _ => old.clone(),
                         };
