@@ -91,14 +91,17 @@ pub trait RepositoryExt: Repository {
     /// ```
     async fn create<E: Entity>(&self, entity: &E) -> Result<E> {
         let (item, condition) = write::create(self.schema(), entity, &entity::now_iso8601())?;
-        let key = self.schema().key_of(&item);
+        // The entity as created, decoded before the write (an entity that does not read
+        // back is refused before anything is written), so the item moves into the request.
+        let created = entity::decode::<E>(&item)?;
         if unique::has_unique_fields::<E>() {
-            unique::create::<Self, E>(self, item.clone(), condition).await?;
-            return entity::decode::<E>(&item);
+            unique::create::<Self, E>(self, item, condition).await?;
+            return Ok(created);
         }
+        let key = self.schema().key_of(&item);
         match self
             .put_item(PutItem {
-                item: item.clone(),
+                item,
                 condition: Some(condition),
                 ..Default::default()
             })
@@ -109,7 +112,7 @@ pub trait RepositoryExt: Repository {
                 key: write::key_string(&key),
             }),
             Err(e) => Err(e),
-            Ok(_) => entity::decode::<E>(&item),
+            Ok(_) => Ok(created),
         }
     }
 
