@@ -490,7 +490,12 @@ pub async fn fields_named_like_key_attributes_are_refused(h: &Harness) {
 /// An entity that does not read back as itself: serde skips a field when writing that it
 /// needs when reading.
 #[derive(Debug, Clone, Serialize, Deserialize, Entity)]
-#[monotable(crate = "monotable_core", entity = "OneWay", pk = "ONEWAY#{id}", sk = "X")]
+#[monotable(
+    crate = "monotable_core",
+    entity = "OneWay",
+    pk = "ONEWAY#{id}",
+    sk = "X"
+)]
 pub struct OneWay {
     /// Id.
     pub id: String,
