@@ -92,6 +92,7 @@ impl<S: Storage> Engine<S> {
         let mut duplicate = false;
         let mut prepared = Vec::with_capacity(n);
         let mut put_errors = Vec::with_capacity(n);
+        let mut table_keys = Vec::with_capacity(n);
         for action in &mut request.items {
             // Static checks reject the whole request; what depends on the table's keys and
             // indexes is reported per action below, as DynamoDB does. A key attribute of the
@@ -145,7 +146,9 @@ impl<S: Storage> Engine<S> {
                     Prepared::Check(std::mem::take(key))
                 }
             };
-            duplicate |= seen.insert(table_key(&self.schema, p.key()), "").is_err();
+            let key = table_key(&self.schema, p.key());
+            duplicate |= seen.insert(key.clone(), "").is_err();
+            table_keys.push(key);
             prepared.push(p);
             put_errors.push(put_error);
         }
@@ -187,8 +190,7 @@ impl<S: Storage> Engine<S> {
                 let mut keys = Vec::with_capacity(n);
                 let mut olds = Vec::with_capacity(n);
                 let mut news: Vec<Option<Item>> = Vec::with_capacity(n);
-                for p in &mut prepared {
-                    let k = table_key(&schema, p.key());
+                for (p, k) in prepared.iter_mut().zip(table_keys) {
                     let old = match written.get(&k) {
                         Some(w) => w.clone(),
                         None => view.get(Space::Table, &k)?.map(Cow::into_owned),
