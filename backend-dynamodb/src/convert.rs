@@ -121,6 +121,12 @@ impl Rendered {
     }
 }
 
+/// The `ReturnValues` of a write, `None` for DynamoDB's default (`NONE`): a request carries
+/// only what differs from the defaults (`ConsistentRead`, `ScanIndexForward` likewise).
+pub(crate) fn return_values(rv: ReturnValues) -> Option<ddb::ReturnValue> {
+    (rv != ReturnValues::None).then(|| return_value(rv))
+}
+
 pub(crate) fn return_value(rv: ReturnValues) -> ddb::ReturnValue {
     match rv {
         ReturnValues::None => ddb::ReturnValue::None,

@@ -235,15 +235,38 @@ where
     }
 }
 
+tokio::task_local! {
+    /// Set while a single-item write (PutItem, UpdateItem, DeleteItem) is under way in this
+    /// task: [`NoRetryWhenMaybeApplied`] acts only then.
+    static SINGLE_WRITE: ();
+}
+
+/// Sends `request`, a single-item write, so that the SDK does not send it again once it may
+/// have been applied (see [`NoRetryWhenMaybeApplied`]).
+///
+/// The classifier sits on the client (installed once); this marks the request it acts on.
+/// It replaces a per-request `config_override`, which had the SDK layer a configuration
+/// onto every write (measured: about 12k instructions, 2.5 %, of a request).
+pub(crate) fn once_when_maybe_applied<F: std::future::Future>(
+    request: F,
+) -> impl std::future::Future<Output = F::Output> {
+    SINGLE_WRITE.scope((), request)
+}
+
 /// A retry classifier for single-item writes: the SDK must not send again a write that may
 /// have been applied (a timeout, a connection lost after sending, an unreadable response,
 /// a server error other than 503), since a second `ADD` would count twice. The failure comes
-/// back as an error that says it may have been applied.
+/// back as an error that says it may have been applied. Installed on the client, it acts
+/// only on the requests sent through [`once_when_maybe_applied`]; the SDK classifies
+/// retries in the task that sends the request, where that mark is visible.
 #[derive(Debug)]
 pub(crate) struct NoRetryWhenMaybeApplied;
 
 impl ClassifyRetry for NoRetryWhenMaybeApplied {
     fn classify_retry(&self, ctx: &InterceptorContext) -> RetryAction {
+        if SINGLE_WRITE.try_with(|_| ()).is_err() {
+            return RetryAction::NoActionIndicated;
+        }
         let Some(Err(err)) = ctx.output_or_error() else {
             return RetryAction::NoActionIndicated;
         };

@@ -3,15 +3,9 @@
 use aws_sdk_dynamodb::types as ddb;
 use monotable_core::{DeleteItem, GetItem, Item, Page, PutItem, Query, Result, Scan, UpdateItem};
 
-use crate::convert::{into_item, limit, on_failure, page, return_value, to_map, Rendered};
-use crate::error::NoRetryWhenMaybeApplied;
+use crate::convert::{into_item, limit, on_failure, page, return_values, to_map, Rendered};
+use crate::error::once_when_maybe_applied;
 use crate::DynamoDbRepository;
-
-/// The configuration of a single-item write: the SDK does not send it again once it may
-/// have been applied (see [`NoRetryWhenMaybeApplied`]).
-fn once_when_maybe_applied() -> aws_sdk_dynamodb::config::Builder {
-    aws_sdk_dynamodb::config::Builder::default().retry_classifier(NoRetryWhenMaybeApplied)
-}
 
 pub(crate) async fn get_item(repo: &DynamoDbRepository, request: GetItem) -> Result<Option<Item>> {
     let mut r = Rendered::default();
@@ -26,7 +20,7 @@ pub(crate) async fn get_item(repo: &DynamoDbRepository, request: GetItem) -> Res
                 .set_key(Some(to_map(request.key)))
                 .set_projection_expression(projection)
                 .set_expression_attribute_names(r.names())
-                .consistent_read(request.consistent_read)
+                .set_consistent_read(request.consistent_read.then_some(true))
                 .set_return_consumed_capacity(crate::trace::capacity_wanted())
                 .send(),
         )
@@ -42,21 +36,21 @@ pub(crate) async fn put_item(repo: &DynamoDbRepository, request: PutItem) -> Res
         .send(
             "PutItem",
             Some(size),
-            repo.client
-                .put_item()
-                .table_name(repo.table())
-                .set_item(Some(to_map(request.item)))
-                .set_condition_expression(condition)
-                .set_expression_attribute_names(r.names())
-                .set_expression_attribute_values(r.values())
-                .return_values(return_value(request.return_values))
-                .set_return_values_on_condition_check_failure(on_failure(
-                    request.return_old_on_condition_failure,
-                ))
-                .set_return_consumed_capacity(crate::trace::capacity_wanted())
-                .customize()
-                .config_override(once_when_maybe_applied())
-                .send(),
+            once_when_maybe_applied(
+                repo.client
+                    .put_item()
+                    .table_name(repo.table())
+                    .set_item(Some(to_map(request.item)))
+                    .set_condition_expression(condition)
+                    .set_expression_attribute_names(r.names())
+                    .set_expression_attribute_values(r.values())
+                    .set_return_values(return_values(request.return_values))
+                    .set_return_values_on_condition_check_failure(on_failure(
+                        request.return_old_on_condition_failure,
+                    ))
+                    .set_return_consumed_capacity(crate::trace::capacity_wanted())
+                    .send(),
+            ),
         )
         .await?;
     out.attributes.map(into_item).transpose()
@@ -73,22 +67,22 @@ pub(crate) async fn update_item(
         .send(
             "UpdateItem",
             None,
-            repo.client
-                .update_item()
-                .table_name(repo.table())
-                .set_key(Some(to_map(request.key)))
-                .set_update_expression(update)
-                .set_condition_expression(condition)
-                .set_expression_attribute_names(r.names())
-                .set_expression_attribute_values(r.values())
-                .return_values(return_value(request.return_values))
-                .set_return_values_on_condition_check_failure(on_failure(
-                    request.return_old_on_condition_failure,
-                ))
-                .set_return_consumed_capacity(crate::trace::capacity_wanted())
-                .customize()
-                .config_override(once_when_maybe_applied())
-                .send(),
+            once_when_maybe_applied(
+                repo.client
+                    .update_item()
+                    .table_name(repo.table())
+                    .set_key(Some(to_map(request.key)))
+                    .set_update_expression(update)
+                    .set_condition_expression(condition)
+                    .set_expression_attribute_names(r.names())
+                    .set_expression_attribute_values(r.values())
+                    .set_return_values(return_values(request.return_values))
+                    .set_return_values_on_condition_check_failure(on_failure(
+                        request.return_old_on_condition_failure,
+                    ))
+                    .set_return_consumed_capacity(crate::trace::capacity_wanted())
+                    .send(),
+            ),
         )
         .await?;
     match out.attributes {
@@ -107,21 +101,21 @@ pub(crate) async fn delete_item(
         .send(
             "DeleteItem",
             None,
-            repo.client
-                .delete_item()
-                .table_name(repo.table())
-                .set_key(Some(to_map(request.key)))
-                .set_condition_expression(condition)
-                .set_expression_attribute_names(r.names())
-                .set_expression_attribute_values(r.values())
-                .return_values(return_value(request.return_values))
-                .set_return_values_on_condition_check_failure(on_failure(
-                    request.return_old_on_condition_failure,
-                ))
-                .set_return_consumed_capacity(crate::trace::capacity_wanted())
-                .customize()
-                .config_override(once_when_maybe_applied())
-                .send(),
+            once_when_maybe_applied(
+                repo.client
+                    .delete_item()
+                    .table_name(repo.table())
+                    .set_key(Some(to_map(request.key)))
+                    .set_condition_expression(condition)
+                    .set_expression_attribute_names(r.names())
+                    .set_expression_attribute_values(r.values())
+                    .set_return_values(return_values(request.return_values))
+                    .set_return_values_on_condition_check_failure(on_failure(
+                        request.return_old_on_condition_failure,
+                    ))
+                    .set_return_consumed_capacity(crate::trace::capacity_wanted())
+                    .send(),
+            ),
         )
         .await?;
     out.attributes.map(into_item).transpose()
@@ -152,11 +146,11 @@ pub(crate) async fn query(repo: &DynamoDbRepository, request: Query) -> Result<P
                 .set_projection_expression(projection)
                 .set_expression_attribute_names(r.names())
                 .set_expression_attribute_values(r.values())
-                .scan_index_forward(request.forward)
+                .set_scan_index_forward((!request.forward).then_some(false))
                 .set_limit(limit(request.limit))
                 .set_exclusive_start_key(request.exclusive_start_key.map(to_map))
                 .set_select(request.count_only.then_some(ddb::Select::Count))
-                .consistent_read(request.consistent_read)
+                .set_consistent_read(request.consistent_read.then_some(true))
                 .set_return_consumed_capacity(crate::trace::capacity_wanted())
                 .send(),
         )
@@ -194,7 +188,7 @@ pub(crate) async fn scan(repo: &DynamoDbRepository, request: Scan) -> Result<Pag
                 .set_segment(segment)
                 .set_total_segments(total)
                 .set_select(request.count_only.then_some(ddb::Select::Count))
-                .consistent_read(request.consistent_read)
+                .set_consistent_read(request.consistent_read.then_some(true))
                 .set_return_consumed_capacity(crate::trace::capacity_wanted())
                 .send(),
         )

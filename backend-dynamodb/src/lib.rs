@@ -107,7 +107,9 @@ impl DynamoDbRepository {
 
     /// A repository on an existing client. It keeps the client's region, credentials and
     /// endpoint, sets monotable's default [`Timeouts`] and [`Retries`] in place of the
-    /// client's, and adds an interceptor that counts the SDK's attempts, for the spans.
+    /// client's, and adds an interceptor that counts the SDK's attempts, for the spans, and a
+    /// retry classifier that keeps a single-item write that may have been applied from being
+    /// sent again.
     pub fn with_client(client: Client, schema: TableSchema) -> Result<Self> {
         schema.validate()?;
         let base = client.config().clone();
@@ -124,7 +126,10 @@ impl DynamoDbRepository {
     }
 
     fn build_client(base: &aws_sdk_dynamodb::Config, t: &Timeouts, r: &Retries) -> Client {
-        let builder = base.to_builder().interceptor(trace::CountAttempts);
+        let builder = base
+            .to_builder()
+            .interceptor(trace::CountAttempts)
+            .retry_classifier(error::NoRetryWhenMaybeApplied);
         Client::from_conf(config::apply(builder, t, r).build())
     }
 

@@ -53,20 +53,29 @@ impl DynamoDbRepository {
     /// Sends one request in a `monotable.request` span named by `operation`, records the
     /// SDK's retries and the consumed capacity, and maps an error to core's (`size` is the
     /// largest item's size, for `ItemTooLarge`).
-    pub(crate) async fn send<O, E, F>(
-        &self,
+    ///
+    /// The SDK's request future (5–7 KB) is moved to the heap at once, before any `async`
+    /// state holds it: held by value, each layer above it (this function, the operation,
+    /// the trait method's box) kept a copy of its own, and every call copied about 22 KB
+    /// into `async_trait`'s box (a get measured 510k instructions against 467k for the
+    /// same request sent directly, 26k of them `memcpy`).
+    pub(crate) fn send<'a, O, E, F>(
+        &'a self,
         operation: &'static str,
         size: Option<usize>,
         request: F,
-    ) -> Result<O>
+    ) -> impl Future<Output = Result<O>> + 'a
     where
-        F: Future<Output = std::result::Result<O, SdkError<E, Response>>>,
+        F: Future<Output = std::result::Result<O, SdkError<E, Response>>> + 'a,
         E: OperationError,
         O: Capacity,
     {
-        let (out, span) = trace::traced(trace::span(self.table(), operation), request).await;
-        let out = out.map_err(|e| map_error(e, size, self.table()))?;
-        trace::record_capacity(&span, out.capacity());
-        Ok(out)
+        let request = Box::pin(request);
+        async move {
+            let (out, span) = trace::traced(trace::span(self.table(), operation), request).await;
+            let out = out.map_err(|e| map_error(e, size, self.table()))?;
+            trace::record_capacity(&span, out.capacity());
+            Ok(out)
+        }
     }
 }
