@@ -65,18 +65,34 @@ impl Serialize for ValueRef<'_> {
         let mut m = s.serialize_map(Some(1))?;
         match self.0 {
             Value::S(x) => m.serialize_entry("S", x)?,
-            Value::N(n) => m.serialize_entry("N", &n.to_string())?,
+            Value::N(n) => m.serialize_entry("N", &NumberText(n))?,
             Value::Bool(b) => m.serialize_entry("BOOL", b)?,
             Value::Null => m.serialize_entry("NULL", &true)?,
             Value::L(l) => m.serialize_entry("L", &ListRef(l))?,
             Value::M(x) => m.serialize_entry("M", &MapRef(x))?,
             Value::Ss(x) => m.serialize_entry("SS", x)?,
-            Value::Ns(x) => {
-                m.serialize_entry("NS", &x.iter().map(Number::to_string).collect::<Vec<_>>())?
-            }
+            Value::Ns(x) => m.serialize_entry("NS", &NumbersText(x))?,
             Value::B(_) | Value::Bs(_) => unreachable!("handled above"),
         }
         m.end()
+    }
+}
+
+/// A number as its string, written straight into the text (no `String` of its own).
+struct NumberText<'a>(&'a Number);
+
+impl Serialize for NumberText<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self.0)
+    }
+}
+
+/// A number set as its strings.
+struct NumbersText<'a>(&'a BTreeSet<Number>);
+
+impl Serialize for NumbersText<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(NumberText))
     }
 }
 
