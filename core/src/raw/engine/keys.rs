@@ -89,7 +89,7 @@ fn projects(schema: &TableSchema, index: &IndexSchema, name: &str) -> bool {
 }
 
 /// Index `index`'s entry for `item`: the attributes it projects.
-pub(super) fn index_entry(schema: &TableSchema, index: &IndexSchema, item: &Item) -> Item {
+fn index_entry(schema: &TableSchema, index: &IndexSchema, item: &Item) -> Item {
     item.iter()
         .filter(|(k, _)| projects(schema, index, k))
         .map(|(k, v)| (k.clone(), v.clone()))
