@@ -614,6 +614,7 @@ impl<S: Storage> Repository for Engine<S> {
             ));
         }
         let mut seen = Seen::default();
+        let mut keys = Vec::with_capacity(writes.len());
         for w in &writes {
             let key = match w {
                 WriteRequest::Put(item) => {
@@ -625,19 +626,21 @@ impl<S: Storage> Repository for Engine<S> {
                     key
                 }
             };
+            let key = table_key(&self.schema, key);
             seen.insert(
-                table_key(&self.schema, key),
+                key.clone(),
                 "Provided list of item keys contains duplicates",
             )?;
+            keys.push(key);
         }
         let schema = self.schema.clone();
         self.storage
             .write(&self.schema, move |view| {
                 let mut mutations = Vec::new();
-                for w in writes {
-                    let (key, new) = match w {
-                        WriteRequest::Put(item) => (table_key(&schema, &item), Some(item)),
-                        WriteRequest::Delete(key) => (table_key(&schema, &key), None),
+                for (w, key) in writes.into_iter().zip(keys) {
+                    let new = match w {
+                        WriteRequest::Put(item) => Some(item),
+                        WriteRequest::Delete(_) => None,
                     };
                     let old = view.get(Space::Table, &key)?;
                     if old.is_some() || new.is_some() {
