@@ -17,7 +17,7 @@ use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_dynamodb::operation::put_item::PutItemInput;
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use aws_sdk_dynamodb::Client;
-use monotable::dynamodb::DynamoDbRepository;
+use monotable::dynamodb::{from_attribute_value, to_attribute_value, DynamoDbRepository};
 use monotable::entity::write;
 use monotable::prelude::*;
 use monotable::raw::render::ExpressionBuilder;
@@ -373,17 +373,12 @@ pub fn conversions(cfg: &Config, out: &mut Vec<Line>) {
                 let cond = b.condition(&condition);
                 let map: AttributeMap = item
                     .into_iter()
-                    .map(|(k, v)| (k, serde_dynamo::AttributeValue::from(v).into()))
+                    .map(|(k, v)| (k, to_attribute_value(v)))
                     .collect();
                 let values: AttributeMap = b
                     .values()
                     .iter()
-                    .map(|(k, v)| {
-                        (
-                            k.clone(),
-                            serde_dynamo::AttributeValue::from(v.clone()).into(),
-                        )
-                    })
+                    .map(|(k, v)| (k.clone(), to_attribute_value(v.clone())))
                     .collect();
                 let input = PutItemInput::builder()
                     .table_name("mono")
@@ -421,25 +416,18 @@ pub fn conversions(cfg: &Config, out: &mut Vec<Line>) {
     let stored: AttributeMap = {
         let item = monotable::entity::entity_item(&schema, &r, &now).expect("item");
         item.into_iter()
-            .map(|(k, v)| (k, serde_dynamo::AttributeValue::from(v).into()))
+            .map(|(k, v)| (k, to_attribute_value(v)))
             .collect()
     };
     let (m, rw, rounds) = compare(
         cfg.rounds,
         || {
             time_sync(budget, |_| {
-                // As the backend's GetItem and `get` do it.
+                // As the backend's GetItem and `get` do it (the backend moves the values of
+                // the response it owns; here they are copied, as the raw side copies them).
                 let item: Item = stored
                     .iter()
-                    .map(|(k, v)| {
-                        let v = monotable::Value::try_from(serde_dynamo::AttributeValue::from(
-                            v.clone(),
-                        ))
-                        .expect("value");
-                        (k.clone(), v)
-                    })
-                    .collect::<Vec<_>>()
-                    .into_iter()
+                    .map(|(k, v)| (k.clone(), from_attribute_value(v).expect("value")))
                     .collect();
                 assert!(monotable::entity::is_entity::<Row>(&item));
                 let e: Row = item.deserialize_into().expect("decode");
