@@ -967,6 +967,10 @@ fn build_item<E: Entity>(
     let mut index_keys = Vec::with_capacity(2 * keys.indexes.len());
     push_index_keys::<E>(schema, &item, &mut index_keys)?;
     item.extend(index_keys);
+    // The item must read back as the entity, or no read could decode what is stored (a
+    // field serde writes but cannot read, `deny_unknown_fields`…): refused before any write,
+    // on every write path. Read before sealing, which opening undoes.
+    item.deserialize_into::<E>()?;
     encrypt::seal_fields(&mut item, E::ENCRYPTED, E::ENTITY_TYPE)?;
     Ok(item)
 }

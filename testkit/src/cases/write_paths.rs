@@ -504,16 +504,38 @@ pub struct OneWay {
     pub note: String,
 }
 
-/// create × an entity that does not read back: refused with the decode error before
-/// anything is written (the created entity is decoded before the write).
-pub async fn create_of_an_entity_that_does_not_read_back_writes_nothing(h: &Harness) {
+/// An entity that does not read back × create, put, batch put, transaction: refused with
+/// the decode error before anything is written (every path reads the item back before it
+/// writes).
+pub async fn entities_that_do_not_read_back_are_refused(h: &Harness) {
     let repo = h.app().await;
     let w = OneWay {
         id: "w1".into(),
         note: "n".into(),
     };
+    fn is_decode<T>(r: &monotable_core::Result<T>) -> bool {
+        matches!(r, Err(Error::Decode { .. }))
+    }
     let r = repo.create(&w).await;
-    assert!(matches!(r, Err(Error::Decode { .. })), "{r:?}");
+    assert!(is_decode(&r), "{r:?}");
+    let r = repo.put(&w).await;
+    assert!(is_decode(&r), "{r:?}");
+    let r = repo.batch_put(std::slice::from_ref(&w)).await;
+    assert!(is_decode(&r), "{r:?}");
+    let r = repo
+        .transaction(|tx| {
+            tx.put(&w, None)?;
+            Ok(())
+        })
+        .await;
+    assert!(is_decode(&r), "{r:?}");
+    let r = repo
+        .transaction(|tx| {
+            tx.create(&w)?;
+            Ok(())
+        })
+        .await;
+    assert!(is_decode(&r), "{r:?}");
     assert!(get(&*repo, "ONEWAY#w1", "X").await.is_none());
 }
 
