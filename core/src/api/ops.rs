@@ -91,8 +91,8 @@ pub trait RepositoryExt: Repository {
     /// ```
     async fn create<E: Entity>(&self, entity: &E) -> Result<E> {
         let (item, condition) = write::create(self.schema(), entity, &entity::now_iso8601())?;
-        // The entity as created, decoded before the write (an entity that does not read
-        // back is refused before anything is written), so the item moves into the request.
+        // The entity as created (`write::create` has read the item back already), decoded
+        // before the write so that the item moves into the request.
         let created = entity::decode::<E>(&item)?;
         if unique::has_unique_fields::<E>() {
             unique::create::<Self, E>(self, item, condition).await?;

@@ -52,7 +52,7 @@ impl Prepared {
 pub(super) const TOKEN_WINDOW: Duration = Duration::from_secs(600);
 
 impl<S: Storage> Engine<S> {
-    pub(super) async fn transact_write(&self, request: TransactWrite) -> Result<()> {
+    pub(super) async fn transact_write(&self, mut request: TransactWrite) -> Result<()> {
         let n = request.items.len();
         if n == 0 {
             return Err(Error::invalid("Value [] at 'transactItems' failed to satisfy constraint: Member must have length greater than or equal to 1"));
@@ -87,7 +87,6 @@ impl<S: Storage> Engine<S> {
             .client_request_token
             .as_ref()
             .map(|_| format!("{:?}", request.items));
-        let mut request = request;
         let mut seen = Seen::default();
         let mut duplicate = false;
         let mut prepared = Vec::with_capacity(n);
@@ -187,13 +186,12 @@ impl<S: Storage> Engine<S> {
                 // An action on an item that an earlier one wrote sees that write.
                 let mut written: std::collections::BTreeMap<Vec<u8>, Option<Item>> =
                     std::collections::BTreeMap::new();
-                let mut keys = Vec::with_capacity(n);
                 let mut olds = Vec::with_capacity(n);
                 let mut news: Vec<Option<Item>> = Vec::with_capacity(n);
-                for (p, k) in prepared.iter_mut().zip(table_keys) {
-                    let old = match written.get(&k) {
+                for (p, k) in prepared.iter_mut().zip(&table_keys) {
+                    let old = match written.get(k) {
                         Some(w) => w.clone(),
-                        None => view.get(Space::Table, &k)?.map(Cow::into_owned),
+                        None => view.get(Space::Table, k)?.map(Cow::into_owned),
                     };
                     let new = match p {
                         // The put's item moves on to its mutation (`Put` keeps no item).
@@ -241,7 +239,6 @@ impl<S: Storage> Engine<S> {
                         };
                         written.insert(k.clone(), after);
                     }
-                    keys.push(k);
                     olds.push(old);
                     news.push(new);
                 }
@@ -253,7 +250,7 @@ impl<S: Storage> Engine<S> {
                     .zip(&prepared)
                     .zip(olds.into_iter().zip(news))
                     .zip(put_errors)
-                    .zip(keys)
+                    .zip(table_keys)
                 {
                     let put_invalid = match (p, &new, put_error) {
                         (_, _, Some(e)) => Some(e),
